@@ -1,0 +1,50 @@
+// The coroner command line: a git-style command table; each command in
+// cmd_<name>.c returns an exit code and never calls exit() itself.
+#ifndef CNR_CLI_CLI_H
+#define CNR_CLI_CLI_H
+
+#include <coroner/coroner.h>
+#include <stdbool.h>
+
+// Stable exit codes [elfutils src/stack.c].
+enum cnr_exit {
+	CNR_EXIT_OK = 0,
+	CNR_EXIT_PARTIAL = 1, // results printed, some data unreadable (said on stderr)
+	CNR_EXIT_FATAL = 2,
+	CNR_EXIT_USAGE = 64,
+};
+
+struct cnr_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *const *usage;
+};
+
+// Options every command that opens a core takes.
+struct cnr_common_opts {
+	const char *core;
+	const char *exe;
+	bool json;
+	bool force;
+	int verbose;
+};
+
+// Parse argv (argv[0] is the command name) into opts; prints usage and
+// returns CNR_EXIT_USAGE on error, -1 on success, CNR_EXIT_OK after --help.
+int cnr_cli_parse_common(int argc, char **argv, const char *const *usage, struct cnr_common_opts *opts);
+
+// Open the program named by opts, logging to stderr at the chosen level.
+// On failure prints the one-line error and returns CNR_EXIT_FATAL.
+int cnr_cli_open(const struct cnr_common_opts *opts, struct cnr_ctx **ctx_ret, struct cnr_program **prog_ret);
+
+// Exit code once a command produced its output: PARTIAL if warnings were logged.
+int cnr_cli_finish(struct cnr_ctx *ctx, struct cnr_program *prog);
+
+void cnr_cli_print_usage(const char *const *usage, bool to_stderr);
+void cnr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_info(int argc, char **argv);
+extern const char *const info_usage[];
+
+#endif

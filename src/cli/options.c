@@ -1,0 +1,118 @@
+// Option parsing and program opening shared by the commands.
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void cnr_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("coroner: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cnr_cli_print_usage(const char *const *usage, bool to_stderr)
+{
+	FILE *out = to_stderr ? stderr : stdout;
+	for (int i = 0; usage[i]; i++)
+		fprintf(out, "%s%s\n", i == 0 ? "usage: " : (usage[i][0] ? "   or: " : ""), usage[i]);
+	fputs("\n"
+	      "    --exe PATH   the executable (default: the path recorded in the core)\n"
+	      "    --json       write JSON instead of text\n"
+	      "    --force      go on with an unsupported Go version or a mismatched executable\n"
+	      "    -v           more diagnostics on stderr (-vv for debug)\n",
+	      out);
+}
+
+int cnr_cli_parse_common(int argc, char **argv, const char *const *usage, struct cnr_common_opts *opts)
+{
+	static const struct option longopts[] = {
+		{ "exe", required_argument, NULL, 'e' }, { "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },     { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },      { NULL, 0, NULL, 0 },
+	};
+	memset(opts, 0, sizeof(*opts));
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': opts->exe = optarg; break;
+		case 'j': opts->json = true; break;
+		case 'f': opts->force = true; break;
+		case 'v': opts->verbose++; break;
+		case 'h': cnr_cli_print_usage(usage, false); return CNR_EXIT_OK;
+		default:
+			cnr_cli_error("unknown option '%s'", argv[optind - 1]);
+			cnr_cli_print_usage(usage, true);
+			return CNR_EXIT_USAGE;
+		}
+	}
+	int rest = argc - optind;
+	if (rest < 1 || rest > 2) {
+		cnr_cli_error(rest < 1 ? "missing CORE" : "too many arguments");
+		cnr_cli_print_usage(usage, true);
+		return CNR_EXIT_USAGE;
+	}
+	opts->core = argv[optind];
+	if (rest == 2) {
+		if (opts->exe) {
+			cnr_cli_error("executable given twice ('%s' and --exe '%s')", argv[optind + 1], opts->exe);
+			return CNR_EXIT_USAGE;
+		}
+		opts->exe = argv[optind + 1];
+	}
+	return -1;
+}
+
+static void log_to_stderr(enum cnr_log_level level, const char *msg, void *arg)
+{
+	(void)arg;
+	const char *prefix = level == CNR_LOG_WARNING ? "warning: " : level == CNR_LOG_DEBUG ? "debug: " : "";
+	fprintf(stderr, "coroner: %s%s\n", prefix, msg);
+}
+
+int cnr_cli_open(const struct cnr_common_opts *opts, struct cnr_ctx **ctx_ret, struct cnr_program **prog_ret)
+{
+	struct cnr_ctx *ctx;
+	struct cnr_error *err = cnr_ctx_create(&ctx);
+	if (err) {
+		cnr_cli_error("%s", cnr_error_message(err));
+		cnr_error_destroy(err);
+		return CNR_EXIT_FATAL;
+	}
+	cnr_ctx_set_log_fn(ctx, log_to_stderr, NULL);
+	cnr_ctx_set_log_level(ctx, opts->verbose >= 2 ? CNR_LOG_DEBUG
+				   : opts->verbose == 1 ? CNR_LOG_INFO
+							: CNR_LOG_WARNING);
+	struct cnr_program *prog;
+	err = cnr_program_open(ctx, opts->core, opts->exe, opts->force ? CNR_OPEN_FORCE : 0, &prog);
+	if (err) {
+		cnr_cli_error("%s", cnr_error_message(err));
+		cnr_error_destroy(err);
+		cnr_ctx_destroy(ctx);
+		return CNR_EXIT_FATAL;
+	}
+	*ctx_ret = ctx;
+	*prog_ret = prog;
+	return -1;
+}
+
+int cnr_cli_finish(struct cnr_ctx *ctx, struct cnr_program *prog)
+{
+	int code = cnr_ctx_warning_count(ctx) ? CNR_EXIT_PARTIAL : CNR_EXIT_OK;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cnr_cli_error("cannot write the output");
+		code = CNR_EXIT_FATAL;
+	}
+	cnr_program_destroy(prog);
+	cnr_ctx_destroy(ctx);
+	return code;
+}

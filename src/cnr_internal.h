@@ -1,0 +1,74 @@
+// Internal wrapper around <coroner/coroner.h>: definitions shared by every
+// layer of the library but not installed.
+#ifndef CNR_INTERNAL_H
+#define CNR_INTERNAL_H
+
+#include <coroner/coroner.h>
+#include <stdarg.h>
+
+#define CNR_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
+#define CNR_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+// The one error table [elfutils DWFL_ERRORS]: code, and the prefix shown
+// by `coroner` before messages of that kind when it needs one.
+#define CNR_ERRORS                                   \
+	CNR_ERROR(NO_MEMORY, "out of memory")         \
+	CNR_ERROR(OS, "system error")                 \
+	CNR_ERROR(FAULT, "memory fault")              \
+	CNR_ERROR(CORRUPT, "corrupt data")            \
+	CNR_ERROR(FORMAT, "unsupported file")         \
+	CNR_ERROR(MISSING_DEBUG_INFO, "missing debug info") \
+	CNR_ERROR(UNSUPPORTED_GO, "unsupported Go version") \
+	CNR_ERROR(MISMATCH, "executable mismatch")    \
+	CNR_ERROR(NOT_FOUND, "not found")             \
+	CNR_ERROR(INVALID, "invalid argument")
+
+struct cnr_error {
+	enum cnr_error_code code;
+	bool is_static;
+	int errnum;        // CNR_ERROR_OS
+	uint64_t address;  // CNR_ERROR_FAULT
+	char *message;
+};
+
+extern struct cnr_error cnr_enomem;
+
+// Create an error with a printf-style message; returns &cnr_enomem if even
+// that fails.
+struct cnr_error *cnr_error_create(enum cnr_error_code code, const char *fmt, ...)
+	CNR_PRINTF(2, 3);
+struct cnr_error *cnr_error_vcreate(enum cnr_error_code code, const char *fmt, va_list ap);
+// "MESSAGE 'PATH': strerror(errnum)"
+struct cnr_error *cnr_error_os(int errnum, const char *path, const char *fmt, ...)
+	CNR_PRINTF(3, 4);
+// "cannot read N bytes at 0xADDR: REASON"
+struct cnr_error *cnr_error_fault(uint64_t address, size_t n, const char *reason);
+// Prepend "PREFIX: " to err's message (context as the error travels up).
+struct cnr_error *cnr_error_wrap(struct cnr_error *err, const char *fmt, ...) CNR_PRINTF(2, 3);
+
+// Every bad-data path goes through here, so one breakpoint on
+// cnr_error_corrupt_at() catches them all [SQLite SQLITE_CORRUPT_BKPT].
+struct cnr_error *cnr_error_corrupt_at(const char *file, int line, const char *fmt, ...)
+	CNR_PRINTF(3, 4);
+#define cnr_error_corrupt(...) cnr_error_corrupt_at(__FILE__, __LINE__, __VA_ARGS__)
+
+// Logging through the context (never stdio).
+struct cnr_ctx {
+	cnr_log_fn *log_fn;
+	void *log_arg;
+	enum cnr_log_level log_level;
+	unsigned warnings;
+};
+
+void cnr_log(struct cnr_ctx *ctx, enum cnr_log_level level, const char *fmt, ...)
+	CNR_PRINTF(3, 4);
+#define cnr_warn(ctx, ...) cnr_log(ctx, CNR_LOG_WARNING, __VA_ARGS__)
+#define cnr_info(ctx, ...) cnr_log(ctx, CNR_LOG_INFO, __VA_ARGS__)
+#define cnr_debug(ctx, ...) cnr_log(ctx, CNR_LOG_DEBUG, __VA_ARGS__)
+// Log err as a warning (counted as a partial result) and destroy it.
+void cnr_warn_error(struct cnr_ctx *ctx, struct cnr_error *err);
+
+#endif

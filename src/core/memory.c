@@ -1,0 +1,219 @@
+#include "core/memory.h"
+
+#include <elf.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/vector.h"
+
+DEFINE_VECTOR(range_vector, struct cnr_mem_range)
+DEFINE_VECTOR(u64_vector, uint64_t)
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+// Core segment containing addr, or NULL (segments sorted, disjoint).
+static const struct cnr_core_segment *core_segment_at(const struct cnr_core *core, uint64_t addr)
+{
+	size_t lo = 0, hi = core->nsegments;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct cnr_core_segment *s = &core->segments[mid];
+		if (addr < s->vaddr)
+			hi = mid;
+		else if (addr - s->vaddr >= s->memsz)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+// Read-only exe segment whose file bytes hold addr, or NULL.  Writable
+// segments are never served: the process changed them after loading.
+static const struct cnr_exe_segment *exe_segment_at(const struct cnr_exe *exe, uint64_t bias, uint64_t addr)
+{
+	if (!exe)
+		return NULL;
+	for (size_t i = 0; i < exe->nsegments; i++) {
+		const struct cnr_exe_segment *s = &exe->segments[i];
+		if (s->flags & PF_W)
+			continue;
+		uint64_t start = s->vaddr + bias;
+		if (addr >= start && addr - start < s->filesz)
+			return s;
+	}
+	return NULL;
+}
+
+static bool add_range(struct range_vector *v, uint64_t start, uint64_t end, enum cnr_mem_source src,
+		      uint64_t offset)
+{
+	if (v->size) {
+		struct cnr_mem_range *last = &v->data[v->size - 1];
+		bool file_backed = src == CNR_MEM_CORE || src == CNR_MEM_EXE;
+		if (last->end == start && last->source == src &&
+		    (!file_backed || last->offset + (last->end - last->start) == offset)) {
+			last->end = end;
+			return true;
+		}
+	}
+	return range_vector_push(v, (struct cnr_mem_range){ start, end, offset, src });
+}
+
+struct cnr_error *cnr_memory_init(struct cnr_memory *mem, struct cnr_core *core, struct cnr_exe *exe,
+				  uint64_t bias)
+{
+	memset(mem, 0, sizeof(*mem));
+	mem->core = core;
+	mem->exe = exe;
+	struct u64_vector points = { 0 };
+	struct range_vector ranges = { 0 };
+	bool ok = true;
+
+	// Every place where the source may change is a boundary.
+	for (size_t i = 0; i < core->nsegments && ok; i++) {
+		const struct cnr_core_segment *s = &core->segments[i];
+		ok = u64_vector_push(&points, s->vaddr) && u64_vector_push(&points, s->vaddr + s->filesz) &&
+		     u64_vector_push(&points, s->vaddr + s->filesz_header) &&
+		     u64_vector_push(&points, s->vaddr + s->memsz);
+	}
+	for (size_t i = 0; exe && i < exe->nsegments && ok; i++) {
+		const struct cnr_exe_segment *s = &exe->segments[i];
+		if (s->flags & PF_W || s->vaddr + bias + s->filesz < s->vaddr + bias)
+			continue;
+		ok = u64_vector_push(&points, s->vaddr + bias) &&
+		     u64_vector_push(&points, s->vaddr + bias + s->filesz);
+	}
+	if (!ok)
+		goto enomem;
+	qsort(points.data, points.size, sizeof(uint64_t), cmp_u64);
+
+	// Each elementary interval takes the best source covering it: the
+	// core's own bytes, else the executable's, else "not saved".
+	for (size_t i = 0; i + 1 < points.size; i++) {
+		uint64_t a = points.data[i], b = points.data[i + 1];
+		if (a == b)
+			continue;
+		const struct cnr_core_segment *cs = core_segment_at(core, a);
+		const struct cnr_exe_segment *es = exe_segment_at(exe, bias, a);
+		if (cs && a - cs->vaddr < cs->filesz)
+			ok = add_range(&ranges, a, b, CNR_MEM_CORE, cs->offset + (a - cs->vaddr));
+		else if (es)
+			ok = add_range(&ranges, a, b, CNR_MEM_EXE, es->offset + (a - (es->vaddr + bias)));
+		else if (cs && a - cs->vaddr < cs->filesz_header)
+			ok = add_range(&ranges, a, b, CNR_MEM_TRUNCATED, 0);
+		else if (cs && !(cs->flags & (PF_R | PF_W | PF_X)))
+			ok = add_range(&ranges, a, b, CNR_MEM_NO_ACCESS, 0);
+		else if (cs)
+			ok = add_range(&ranges, a, b, CNR_MEM_NOT_SAVED, 0);
+		if (!ok)
+			goto enomem;
+	}
+	for (size_t i = 0; i < ranges.size; i++)
+		mem->bytes[ranges.data[i].source] += ranges.data[i].end - ranges.data[i].start;
+	u64_vector_deinit(&points);
+	range_vector_shrink(&ranges);
+	mem->ranges = ranges.data;
+	mem->nranges = ranges.size;
+	return NULL;
+enomem:
+	u64_vector_deinit(&points);
+	range_vector_deinit(&ranges);
+	return &cnr_enomem;
+}
+
+void cnr_memory_deinit(struct cnr_memory *mem)
+{
+	free(mem->ranges);
+	memset(mem, 0, sizeof(*mem));
+}
+
+const struct cnr_mem_range *cnr_memory_find(struct cnr_memory *mem, uint64_t addr)
+{
+	if (mem->last < mem->nranges) {
+		const struct cnr_mem_range *r = &mem->ranges[mem->last];
+		if (addr >= r->start && addr < r->end)
+			return r;
+	}
+	size_t lo = 0, hi = mem->nranges;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct cnr_mem_range *r = &mem->ranges[mid];
+		if (addr < r->start)
+			hi = mid;
+		else if (addr >= r->end)
+			lo = mid + 1;
+		else {
+			mem->last = mid;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+static const char *fault_reason(enum cnr_mem_source src)
+{
+	switch (src) {
+	case CNR_MEM_NOT_SAVED: return "memory not saved in core dump";
+	case CNR_MEM_TRUNCATED: return "core file is truncated before this address";
+	case CNR_MEM_NO_ACCESS: return "address is in an inaccessible (PROT_NONE) mapping";
+	default: return "address not mapped in the process";
+	}
+}
+
+static struct cnr_error *read_impl(struct cnr_memory *mem, uint64_t addr, void *buf, size_t n, bool core_only)
+{
+	uint8_t *dst = buf;
+	uint64_t start = addr;
+	if (n && addr + n - 1 < addr)
+		return cnr_error_fault(start, n, "range wraps around the address space");
+	while (n) {
+		const struct cnr_mem_range *r = cnr_memory_find(mem, addr);
+		if (!r || (r->source != CNR_MEM_CORE && r->source != CNR_MEM_EXE) ||
+		    (core_only && r->source != CNR_MEM_CORE)) {
+			struct cnr_error *err = cnr_error_fault(
+				addr, n, r ? (core_only && r->source == CNR_MEM_EXE ? "not in the core file"
+							 : fault_reason(r->source))
+					   : "address not mapped in the process");
+			return err;
+		}
+		uint64_t in = addr - r->start;
+		size_t take = r->end - addr < n ? (size_t)(r->end - addr) : n;
+		if (r->source == CNR_MEM_CORE)
+			cnr_file_image_copy(&mem->core->image, r->offset + in, dst, take);
+		else
+			memcpy(dst, mem->exe->raw + r->offset + in, take);
+		dst += take;
+		addr += take;
+		n -= take;
+	}
+	return NULL;
+}
+
+struct cnr_error *cnr_memory_read(struct cnr_memory *mem, uint64_t addr, void *buf, size_t n)
+{
+	return read_impl(mem, addr, buf, n, false);
+}
+
+struct cnr_error *cnr_memory_read_core_only(struct cnr_memory *mem, uint64_t addr, void *buf, size_t n)
+{
+	return read_impl(mem, addr, buf, n, true);
+}
+
+const uint8_t *cnr_memory_ptr(struct cnr_memory *mem, uint64_t addr, size_t n)
+{
+	const struct cnr_mem_range *r = cnr_memory_find(mem, addr);
+	if (!r || r->end - addr < n)
+		return NULL;
+	uint64_t in = addr - r->start;
+	if (r->source == CNR_MEM_CORE)
+		return cnr_file_image_ptr(&mem->core->image, r->offset + in, n);
+	if (r->source == CNR_MEM_EXE)
+		return mem->exe->raw + r->offset + in;
+	return NULL;
+}

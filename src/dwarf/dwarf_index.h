@@ -1,0 +1,76 @@
+// An index of the executable's DWARF, built in one walk: types with their
+// layouts, global variables, package constants, functions by pc, and
+// (lazily, per compile unit) the line table.  Name lookups are O(1).
+//
+// Go's DWARF names types and symbols with their package path
+// ("runtime.g", "*runtime.g", "[]*runtime.g", "runtime._Gwaiting").
+#ifndef CNR_DWARF_DWARF_INDEX_H
+#define CNR_DWARF_DWARF_INDEX_H
+
+#include "cnr_internal.h"
+
+struct cnr_dwarf;
+
+struct cnr_dwarf_type {
+	const char *name;  // may be NULL (anonymous)
+	uint64_t offset;   // DIE offset
+	uint16_t tag;      // DW_TAG_*
+	uint8_t go_kind;   // DW_AT_go_kind (reflect.Kind), 0 if absent
+	bool has_size;
+	uint64_t size;
+	uint64_t type_offset; // referenced type: pointee, element, typedef target; 0 if none
+	uint64_t count;       // array element count
+	uint32_t first_field, nfields;
+};
+
+struct cnr_dwarf_field {
+	const char *name;
+	uint64_t offset;
+	uint64_t type_offset;
+};
+
+struct cnr_dwarf_var {
+	const char *name;
+	uint64_t addr;
+	uint64_t type_offset;
+};
+
+struct cnr_dwarf_func {
+	uint64_t lo, hi; // [lo, hi)
+	const char *name;
+	uint32_t cu;     // compile unit index, for the line table
+};
+
+// Open and index path's DWARF.  A binary without DWARF is
+// CNR_ERROR_MISSING_DEBUG_INFO.  Free with cnr_dwarf_destroy().
+struct cnr_error *cnr_dwarf_open(const char *path, struct cnr_ctx *ctx, struct cnr_dwarf **ret);
+void cnr_dwarf_destroy(struct cnr_dwarf *dw);
+
+// Counts, for diagnostics and tests.
+size_t cnr_dwarf_num_types(const struct cnr_dwarf *dw);
+size_t cnr_dwarf_num_funcs(const struct cnr_dwarf *dw);
+unsigned cnr_dwarf_version(const struct cnr_dwarf *dw);
+
+const struct cnr_dwarf_type *cnr_dwarf_type_by_name(const struct cnr_dwarf *dw, const char *name);
+const struct cnr_dwarf_type *cnr_dwarf_type_at(const struct cnr_dwarf *dw, uint64_t offset);
+// Follow typedefs (Go emits few) to the underlying type.
+const struct cnr_dwarf_type *cnr_dwarf_type_strip(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t);
+// Field of a struct type by name, or NULL.
+const struct cnr_dwarf_field *cnr_dwarf_field(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t,
+					      const char *name);
+const struct cnr_dwarf_field *cnr_dwarf_fields(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t);
+// Offset of a dotted field path within the named struct type
+// ("runtime.g", "sched.sp"); NOT_FOUND names what is missing.
+struct cnr_error *cnr_dwarf_offsetof(const struct cnr_dwarf *dw, const char *type_name, const char *path,
+				     uint64_t *ret);
+
+const struct cnr_dwarf_var *cnr_dwarf_global(const struct cnr_dwarf *dw, const char *name);
+// Value of a DW_TAG_constant (e.g. "runtime._Gwaiting").
+bool cnr_dwarf_constant(const struct cnr_dwarf *dw, const char *name, int64_t *ret);
+
+// The function containing pc, or NULL.
+const struct cnr_dwarf_func *cnr_dwarf_func_at(const struct cnr_dwarf *dw, uint64_t pc);
+// File and line of pc from the line table of its compile unit.
+struct cnr_error *cnr_dwarf_line_at(struct cnr_dwarf *dw, uint64_t pc, const char **file_ret, int *line_ret);
+
+#endif

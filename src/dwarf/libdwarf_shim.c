@@ -1,0 +1,36 @@
+#include "dwarf/libdwarf_shim.h"
+
+#include <stdio.h>
+
+int cnr_dw_init_path(const char *path, Dwarf_Debug *dbg, Dwarf_Error *err)
+{
+#ifdef DW_LIBDWARF_VERSION_MAJOR
+	return dwarf_init_path(path, NULL, 0, DW_GROUPNUMBER_ANY, NULL, NULL, dbg, err);
+#else
+	return dwarf_init_path(path, NULL, 0, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, dbg, NULL, 0, NULL,
+			       err);
+#endif
+}
+
+void cnr_dw_finish(Dwarf_Debug dbg)
+{
+	if (!dbg)
+		return;
+#ifdef DW_LIBDWARF_VERSION_MAJOR
+	dwarf_finish(dbg);
+#else
+	Dwarf_Error err = NULL;
+	dwarf_finish(dbg, &err);
+#endif
+}
+
+const char *cnr_dw_errmsg(Dwarf_Debug dbg, Dwarf_Error err, char *buf, size_t len)
+{
+	if (!err) {
+		snprintf(buf, len, "unknown libdwarf error");
+		return buf;
+	}
+	snprintf(buf, len, "%s", dwarf_errmsg(err));
+	dwarf_dealloc(dbg, err, DW_DLA_ERROR);
+	return buf;
+}

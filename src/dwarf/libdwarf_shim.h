@@ -1,0 +1,17 @@
+// The one place that knows libdwarf 20210528 (Debian 12) from 0.x: the few
+// entry points whose signatures changed.  Everything else in src/dwarf/
+// uses calls that are the same in both.
+#ifndef CNR_DWARF_LIBDWARF_SHIM_H
+#define CNR_DWARF_LIBDWARF_SHIM_H
+
+#include <stddef.h>
+#include <libdwarf.h>
+#include <dwarf.h>
+
+// Open path's DWARF; DW_DLV_OK, DW_DLV_NO_ENTRY (no DWARF) or DW_DLV_ERROR.
+int cnr_dw_init_path(const char *path, Dwarf_Debug *dbg, Dwarf_Error *err);
+void cnr_dw_finish(Dwarf_Debug dbg);
+// Message of err, then free it.  Returns a static or pool-owned string.
+const char *cnr_dw_errmsg(Dwarf_Debug dbg, Dwarf_Error err, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,90 @@
+// The only file that compares Go versions.  Each row cites where its facts
+// come from in that release's runtime source (golang-1.NN-src).
+#include "goruntime/versions.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+// runtime/symtab.go (1.19): Go118PCLnTabMagic = 0xfffffff0.
+// runtime/symtab.go (1.21), internal/abi/symtab.go (1.26+): Go120PCLnTabMagic = 0xfffffff1.
+#define PCLN_GO118 0xfffffff0u // Go118PCLnTabMagic
+#define PCLN_GO120 0xfffffff1u // Go120PCLnTabMagic
+
+static const struct cnr_go_ops go_versions[] = {
+	{ .minor = 19, .pclntab_magic = PCLN_GO118, .pcheader_has_text_start = true },
+	// Go 1.20: no Debian package to test with; its runtime source names
+	// the Go120 magic (runtime/symtab.go go1.20).
+	{ .minor = 20, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
+	{ .minor = 21, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
+	{ .minor = 22, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
+	{ .minor = 23, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
+	{ .minor = 24, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
+	{ .minor = 25, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
+	{ .minor = 26, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = false },
+	{ .minor = 27, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = false },
+};
+
+const unsigned cnr_go_min_minor = 19, cnr_go_max_minor = 27;
+
+static bool parse_uint(const char **p, unsigned *ret)
+{
+	const char *s = *p;
+	if (*s < '0' || *s > '9')
+		return false;
+	unsigned long v = 0;
+	while (*s >= '0' && *s <= '9') {
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > 100000)
+			return false;
+		s++;
+	}
+	*ret = (unsigned)v;
+	*p = s;
+	return true;
+}
+
+bool cnr_go_version_parse(const char *s, struct cnr_go_version *ret)
+{
+	struct cnr_go_version v = { 0 };
+	if (strncmp(s, "devel ", 6) == 0) {
+		v.devel = true;
+		s += 6;
+	}
+	if (strncmp(s, "go", 2) != 0)
+		return false;
+	s += 2;
+	if (!parse_uint(&s, &v.major) || *s != '.' || (s++, !parse_uint(&s, &v.minor)))
+		return false;
+	if (*s == '.') {
+		s++;
+		if (!parse_uint(&s, &v.patch))
+			return false;
+	}
+	// Pre-releases ("go1.27rc1") and experiments follow; we keep only the
+	// experiment list (cmd/link/internal/ld/main.go: " X:" up to 1.25,
+	// "-X:" from 1.26).
+	const char *x = strstr(s, "X:");
+	if (x && x > s && (x[-1] == ' ' || x[-1] == '-'))
+		v.experiments = x + 2;
+	*ret = v;
+	return true;
+}
+
+struct cnr_error *cnr_go_ops_for(const struct cnr_go_version *v, const char *text, bool force,
+				 const struct cnr_go_ops **ret)
+{
+	size_t n = CNR_ARRAY_SIZE(go_versions);
+	bool in_range = v->major == 1 && v->minor >= cnr_go_min_minor && v->minor <= cnr_go_max_minor;
+	if (!in_range && !force)
+		return cnr_error_create(CNR_ERROR_UNSUPPORTED_GO,
+					"unsupported Go version '%s': coroner supports go1.%u to go1.%u "
+					"(--force tries anyway)",
+					text, cnr_go_min_minor, cnr_go_max_minor);
+	const struct cnr_go_ops *best = &go_versions[0];
+	for (size_t i = 0; i < n; i++) {
+		if (v->major > 1 || go_versions[i].minor <= v->minor)
+			best = &go_versions[i];
+	}
+	*ret = best;
+	return NULL;
+}

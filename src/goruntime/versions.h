@@ -1,0 +1,35 @@
+// Go versions: the one place that maps a Go release to the behaviours its
+// DWARF cannot describe.  Everything else reads layouts from DWARF and asks
+// the chosen row (STYLE.md §8).
+#ifndef CNR_GORUNTIME_VERSIONS_H
+#define CNR_GORUNTIME_VERSIONS_H
+
+#include "cnr_internal.h"
+
+struct cnr_go_version {
+	unsigned major, minor, patch; // go1.22.12 -> 1, 22, 12
+	bool devel;                   // "devel go1.NN-..." builds
+	const char *experiments;      // text after " X:" / "-X:", or NULL
+};
+
+// The behaviours of one supported release line.
+struct cnr_go_ops {
+	unsigned minor;          // 1.NN this row describes
+	uint32_t pclntab_magic;  // runtime/symtab.go: pcHeader.magic
+	// pcHeader.textStart is written as 0 from 1.26 ("no longer stored as
+	// it requires a relocation"); use moduledata.text instead.
+	bool pcheader_has_text_start;
+};
+
+// Parse runtime.buildVersion ("go1.22.12", "go1.26.1-X:nogreenteagc",
+// "devel go1.28-abcdef ..."); false if it is not a Go version string.
+bool cnr_go_version_parse(const char *s, struct cnr_go_version *ret);
+
+// The row for v.  Outside the supported range: CNR_ERROR_UNSUPPORTED_GO
+// naming the range, unless force, which picks the nearest row.
+struct cnr_error *cnr_go_ops_for(const struct cnr_go_version *v, const char *text, bool force,
+				 const struct cnr_go_ops **ret);
+
+extern const unsigned cnr_go_min_minor, cnr_go_max_minor;
+
+#endif
