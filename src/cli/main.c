@@ -10,6 +10,8 @@ static const char *const help_usage[] = { "coroner help [COMMAND]", NULL };
 
 static const struct cnr_cmd commands[] = {
 	{ "info", cmd_info, "what the core is: Go version, executable, signal, threads, memory", info_usage },
+	{ "goroutines", cmd_goroutines, "every goroutine: state, wait reason, stack, creator, channel waits",
+	  goroutines_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 };
 

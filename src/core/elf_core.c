@@ -277,9 +277,9 @@ static struct cnr_error *parse_note(struct cnr_core *core, struct thread_vector 
 						 " bytes",
 						 core->path, off, n);
 		core->has_siginfo = true;
-		core->si_signo = (int)le32(d);
-		core->si_code = (int)le32(d + 8);
-		core->si_addr = le64(d + 16);
+		core->siginfo_signo = (int)le32(d);
+		core->siginfo_code = (int)le32(d + 8);
+		core->siginfo_addr = le64(d + 16);
 		return NULL;
 	case NT_AUXV:
 		if (core->auxv)

@@ -52,8 +52,8 @@ struct cnr_core {
 	uint64_t *auxv;                    // (type, value) pairs
 	size_t nauxv;
 	bool has_siginfo;
-	int si_signo, si_code;
-	uint64_t si_addr;
+	int siginfo_signo, siginfo_code;
+	uint64_t siginfo_addr;
 	bool has_prpsinfo;
 	int pid;
 	const char *fname;  // pr_fname

@@ -99,8 +99,12 @@ struct cnr_error *cnr_file_image_inflate(const uint8_t *gz, size_t len, struct c
 		}
 		total += produced;
 		if (r == Z_STREAM_END) {
-			// Concatenated gzip members (pigz, `cat a.gz b.gz`) continue.
+			// Concatenated gzip members (pigz, `cat a.gz b.gz`) continue;
+			// anything else after a complete member is ignored, as gzip(1)
+			// does with "trailing garbage".
 			if (zs.avail_in == 0 && in_left == 0)
+				break;
+			if (zs.avail_in < 2 || zs.next_in[0] != 0x1f || zs.next_in[1] != 0x8b)
 				break;
 			if (inflateReset(&zs) != Z_OK) {
 				err = cnr_error_corrupt("cannot restart gzip stream at compressed offset %zu",
@@ -123,6 +127,9 @@ struct cnr_error *cnr_file_image_inflate(const uint8_t *gz, size_t len, struct c
 			break;
 		}
 	}
+	// Callers other than cnr_file_image_open() hand in uninitialized
+	// memory: map, last_chunk and resident_bytes must not be left stale.
+	memset(ret, 0, sizeof(*ret));
 	for (size_t i = 0; i < chunks.size; i++)
 		ret->resident_bytes += chunks.data[i].size;
 	chunk_vector_shrink(&chunks);

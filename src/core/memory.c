@@ -50,6 +50,15 @@ static const struct cnr_exe_segment *exe_segment_at(const struct cnr_exe *exe, u
 	return NULL;
 }
 
+static bool file_mapped_at(const struct cnr_core *core, uint64_t addr)
+{
+	for (size_t i = 0; i < core->nfiles; i++) {
+		if (addr >= core->files[i].start && addr < core->files[i].end)
+			return true;
+	}
+	return false;
+}
+
 static bool add_range(struct range_vector *v, uint64_t start, uint64_t end, enum cnr_mem_source src,
 		      uint64_t offset)
 {
@@ -82,6 +91,8 @@ struct cnr_error *cnr_memory_init(struct cnr_memory *mem, struct cnr_core *core,
 		     u64_vector_push(&points, s->vaddr + s->filesz_header) &&
 		     u64_vector_push(&points, s->vaddr + s->memsz);
 	}
+	for (size_t i = 0; i < core->nfiles && ok; i++)
+		ok = u64_vector_push(&points, core->files[i].start) && u64_vector_push(&points, core->files[i].end);
 	for (size_t i = 0; exe && i < exe->nsegments && ok; i++) {
 		const struct cnr_exe_segment *s = &exe->segments[i];
 		if (s->flags & PF_W || s->vaddr + bias + s->filesz < s->vaddr + bias)
@@ -101,6 +112,11 @@ struct cnr_error *cnr_memory_init(struct cnr_memory *mem, struct cnr_core *core,
 			continue;
 		const struct cnr_core_segment *cs = core_segment_at(core, a);
 		const struct cnr_exe_segment *es = exe_segment_at(exe, bias, a);
+		// Serve the executable only where the process mapped something:
+		// a core segment, or a file mapping NT_FILE records (gcore writes
+		// no segment at all for read-only file mappings).
+		if (es && !cs && core->nfiles && !file_mapped_at(core, a))
+			es = NULL;
 		if (cs && a - cs->vaddr < cs->filesz)
 			ok = add_range(&ranges, a, b, CNR_MEM_CORE, cs->offset + (a - cs->vaddr));
 		else if (es)

@@ -452,7 +452,15 @@ struct cnr_error *cnr_dwarf_open(const char *path, struct cnr_ctx *ctx, struct c
 	err = walk_cus(dw);
 	if (err)
 		goto fail;
-	qsort(dw->funcs.data, dw->funcs.size, sizeof(*dw->funcs.data), cmp_func);
+	// libdwarf also opens files whose only DWARF is .eh_frame.
+	if (dw->cus.size == 0) {
+		err = cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO,
+				       "executable '%s' has no DWARF debug info (built with -ldflags=-w or stripped?)",
+				       path);
+		goto fail;
+	}
+	if (dw->funcs.size)
+		qsort(dw->funcs.data, dw->funcs.size, sizeof(*dw->funcs.data), cmp_func);
 	type_vector_shrink(&dw->types);
 	field_vector_shrink(&dw->fields);
 	cnr_debug(ctx, "DWARF %u of '%s': %zu types, %zu globals, %zu constants, %zu functions, %zu CUs",
@@ -545,7 +553,15 @@ struct cnr_error *cnr_dwarf_offsetof(const struct cnr_dwarf *dw, const char *typ
 			return cnr_error_create(CNR_ERROR_INVALID, "field path '%s' too long", path);
 		memcpy(part, p, n);
 		part[n] = '\0';
-		const struct cnr_dwarf_field *f = cnr_dwarf_field(dw, t, part);
+		// "entryOff|entryoff": Go renamed some runtime fields across
+		// versions; the first name present wins.
+		const struct cnr_dwarf_field *f = NULL;
+		for (char *alt = part, *next; alt && !f; alt = next) {
+			next = strchr(alt, '|');
+			if (next)
+				*next++ = '\0';
+			f = cnr_dwarf_field(dw, t, alt);
+		}
 		if (!f)
 			return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO,
 						"field '%s' of '%s.%s' not found in the DWARF of '%s'", part,
@@ -705,7 +721,8 @@ static struct cnr_error *load_lines(struct cnr_dwarf *dw, struct cnr_dwarf_cu *c
 		str_vector_deinit(&files);
 		return err;
 	}
-	qsort(rows.data, rows.size, sizeof(*rows.data), cmp_row);
+	if (rows.size)
+		qsort(rows.data, rows.size, sizeof(*rows.data), cmp_row);
 	cu->rows = rows.data;
 	cu->nrows = rows.size;
 	cu->files = files.data;

@@ -60,7 +60,8 @@ const struct cnr_dwarf_field *cnr_dwarf_field(const struct cnr_dwarf *dw, const 
 					      const char *name);
 const struct cnr_dwarf_field *cnr_dwarf_fields(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t);
 // Offset of a dotted field path within the named struct type
-// ("runtime.g", "sched.sp"); NOT_FOUND names what is missing.
+// ("runtime.g", "sched.sp"); a part may list alternatives for fields Go
+// renamed ("entryOff|entryoff").  MISSING_DEBUG_INFO names what is missing.
 struct cnr_error *cnr_dwarf_offsetof(const struct cnr_dwarf *dw, const char *type_name, const char *path,
 				     uint64_t *ret);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "goruntime/pclntab.h"
 #include "util/cleanup.h"
 
 enum { MAX_VERSION_LEN = 256 };
@@ -107,7 +108,7 @@ static struct cnr_error *read_go_version(struct cnr_program *prog, bool force)
 	struct cnr_error *err = NULL;
 	const struct cnr_dwarf_var *v = prog->dwarf ? cnr_dwarf_global(prog->dwarf, "runtime.buildVersion") : NULL;
 	if (v) {
-		err = cnr_program_read_go_string(prog, v->addr, MAX_VERSION_LEN, &prog->go_version_text);
+		err = cnr_program_read_go_string(prog, v->addr + prog->bias, MAX_VERSION_LEN, &prog->go_version_text);
 		if (err)
 			return cnr_error_wrap(err, "cannot read 'runtime.buildVersion'");
 	} else {
@@ -143,7 +144,7 @@ static void check_pclntab_magic(struct cnr_program *prog)
 		return;
 	err = cnr_dwarf_offsetof(prog->dwarf, "runtime.moduledata", "pcHeader", &off);
 	if (!err)
-		err = cnr_memory_read_u64(&prog->mem, md->addr + off, &hdr);
+		err = cnr_memory_read_u64(&prog->mem, md->addr + prog->bias + off, &hdr);
 	if (!err)
 		err = cnr_memory_read(&prog->mem, hdr, &magic, sizeof(magic));
 	if (err) {
@@ -244,10 +245,49 @@ fail:
 	return err;
 }
 
+struct cnr_error *cnr_program_load_runtime(struct cnr_program *prog)
+{
+	if (prog->runtime_loaded)
+		return NULL;
+	if (!prog->dwarf)
+		return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO,
+					"executable '%s' has no DWARF: coroner needs it to read the Go runtime",
+					prog->exe->path);
+	struct cnr_error *err = cnr_rt_layout_init(&prog->layout, prog->dwarf);
+	if (!err)
+		err = cnr_pclntab_load(prog, &prog->layout, &prog->pclntab);
+	if (err)
+		return err;
+	prog->runtime_loaded = true;
+	return NULL;
+}
+
+struct cnr_error *cnr_program_global(struct cnr_program *prog, const char *name, uint64_t *addr_ret,
+				     const struct cnr_dwarf_var **var_ret)
+{
+	const struct cnr_dwarf_var *v = prog->dwarf ? cnr_dwarf_global(prog->dwarf, name) : NULL;
+	if (!v)
+		return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO, "no global '%s' in the DWARF of '%s'", name,
+					prog->exe->path);
+	*addr_ret = v->addr + prog->bias;
+	if (var_ret)
+		*var_ret = v;
+	return NULL;
+}
+
+struct cnr_error *cnr_program_constant(struct cnr_program *prog, const char *name, int64_t *ret)
+{
+	if (!prog->dwarf || !cnr_dwarf_constant(prog->dwarf, name, ret))
+		return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO, "no constant '%s' in the DWARF of '%s'", name,
+					prog->exe->path);
+	return NULL;
+}
+
 CNR_PUBLIC void cnr_program_destroy(struct cnr_program *prog)
 {
 	if (!prog)
 		return;
+	cnr_pclntab_destroy(prog->pclntab);
 	cnr_dwarf_destroy(prog->dwarf);
 	cnr_memory_deinit(&prog->mem);
 	cnr_exe_destroy(prog->exe);
@@ -283,9 +323,9 @@ CNR_PUBLIC void cnr_program_get_info(struct cnr_program *prog, struct cnr_progra
 	// gcore leaves it 0 (its NT_SIGINFO says SIGSTOP, from ptrace).
 	for (size_t i = 0; i < core->nthreads && !ret->signal; i++)
 		ret->signal = core->threads[i].cursig;
-	if (ret->signal && core->has_siginfo && core->si_signo == ret->signal) {
-		ret->signal_code = core->si_code;
-		ret->signal_addr = core->si_addr;
+	if (ret->signal && core->has_siginfo && core->siginfo_signo == ret->signal) {
+		ret->signal_code = core->siginfo_code;
+		ret->signal_addr = core->siginfo_addr;
 	}
 	ret->bytes_in_core = prog->mem.bytes[CNR_MEM_CORE];
 	ret->bytes_from_exe = prog->mem.bytes[CNR_MEM_EXE];

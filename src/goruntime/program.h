@@ -8,7 +8,10 @@
 #include "core/exe.h"
 #include "core/memory.h"
 #include "dwarf/dwarf_index.h"
+#include "goruntime/layout.h"
 #include "goruntime/versions.h"
+
+struct cnr_pclntab;
 
 struct cnr_program {
 	struct cnr_ctx *ctx;
@@ -23,7 +26,21 @@ struct cnr_program {
 	const struct cnr_go_ops *ops;
 	int build_id;            // enum in struct cnr_program_info
 	char *build_id_core;
+	// The runtime model, loaded on first use by cnr_program_load_runtime().
+	bool runtime_loaded;
+	struct cnr_rt_layout layout;
+	struct cnr_pclntab *pclntab;
 };
+
+// Resolve the runtime layouts from DWARF and load the pclntab, once.
+struct cnr_error *cnr_program_load_runtime(struct cnr_program *prog);
+
+// A DWARF global's runtime address (load bias applied); NOT_FOUND or
+// MISSING_DEBUG_INFO naming it.
+struct cnr_error *cnr_program_global(struct cnr_program *prog, const char *name, uint64_t *addr_ret,
+				     const struct cnr_dwarf_var **var_ret);
+// A DWARF constant (e.g. runtime._Gwaiting), required.
+struct cnr_error *cnr_program_constant(struct cnr_program *prog, const char *name, int64_t *ret);
 
 // Read a Go string header (ptr, len) at addr; *ret is malloc'ed and NUL
 // terminated.  Strings longer than max_len are CORRUPT.

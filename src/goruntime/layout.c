@@ -1,0 +1,115 @@
+#include "goruntime/layout.h"
+
+#include <stddef.h>
+
+struct field_spec {
+	const char *type;
+	const char *path; // dotted; "a|b" lists names Go used in different releases
+	size_t out;       // offsetof(struct cnr_rt_layout, ...)
+};
+
+#define F(type, path, member) { type, path, offsetof(struct cnr_rt_layout, member) }
+
+static const struct field_spec fields[] = {
+	F("runtime.moduledata", "pcHeader", md_pcheader),
+	F("runtime.moduledata", "funcnametab", md_funcnametab),
+	F("runtime.moduledata", "cutab", md_cutab),
+	F("runtime.moduledata", "filetab", md_filetab),
+	F("runtime.moduledata", "pctab", md_pctab),
+	F("runtime.moduledata", "pclntable", md_pclntable),
+	F("runtime.moduledata", "ftab", md_ftab),
+	F("runtime.moduledata", "minpc", md_minpc),
+	F("runtime.moduledata", "maxpc", md_maxpc),
+	F("runtime.moduledata", "text", md_text),
+	F("runtime.moduledata", "etext", md_etext),
+	F("runtime.moduledata", "gofunc", md_gofunc),
+	F("runtime.moduledata", "next", md_next),
+	// runtime/symtab.go (1.19) entryoff/nameoff; runtime2.go (1.21+) entryOff/nameOff
+	F("runtime._func", "entryOff|entryoff", func_entryoff),
+	F("runtime._func", "nameOff|nameoff", func_nameoff),
+	F("runtime._func", "args", func_args),
+	F("runtime._func", "pcsp", func_pcsp),
+	F("runtime._func", "pcfile", func_pcfile),
+	F("runtime._func", "pcln", func_pcln),
+	F("runtime._func", "npcdata", func_npcdata),
+	F("runtime._func", "cuOffset", func_cuoffset),
+	F("runtime._func", "funcID", func_funcid),
+	F("runtime._func", "flag", func_flag),
+	F("runtime._func", "nfuncdata", func_nfuncdata),
+	// runtime/symtab.go (1.19) func_; runtime/symtabinl.go (1.21+) nameOff
+	F("runtime.inlinedCall", "nameOff|func_", inl_nameoff),
+	F("runtime.inlinedCall", "parentPc", inl_parentpc),
+	F("runtime.pcHeader", "minLC", pch_minlc),
+	F("runtime.g", "stack.lo", g_stack_lo),
+	F("runtime.g", "stack.hi", g_stack_hi),
+	F("runtime.g", "m", g_m),
+	F("runtime.g", "sched.sp", g_sched_sp),
+	F("runtime.g", "sched.pc", g_sched_pc),
+	F("runtime.g", "sched.bp", g_sched_bp),
+	F("runtime.g", "syscallsp", g_syscallsp),
+	F("runtime.g", "syscallpc", g_syscallpc),
+	F("runtime.g", "atomicstatus", g_atomicstatus),
+	F("runtime.g", "goid", g_goid),
+	F("runtime.g", "waitsince", g_waitsince),
+	F("runtime.g", "waitreason", g_waitreason),
+	F("runtime.g", "gopc", g_gopc),
+	F("runtime.g", "startpc", g_startpc),
+	F("runtime.g", "waiting", g_waiting),
+	F("runtime.m", "g0", m_g0),
+	F("runtime.m", "curg", m_curg),
+	F("runtime.m", "procid", m_procid),
+	F("runtime.m", "alllink", m_alllink),
+	F("runtime.m", "gsignal", m_gsignal),
+	F("runtime.sudog", "g", sudog_g),
+	F("runtime.sudog", "next", sudog_next),
+	F("runtime.sudog", "elem", sudog_elem),
+	F("runtime.sudog", "c", sudog_c),
+	F("runtime.sudog", "waitlink", sudog_waitlink),
+	F("runtime.sudog", "isSelect", sudog_isselect),
+	F("runtime.hchan", "qcount", hchan_qcount),
+	F("runtime.hchan", "dataqsiz", hchan_dataqsiz),
+	F("runtime.hchan", "buf", hchan_buf),
+	F("runtime.hchan", "elemsize", hchan_elemsize),
+	F("runtime.hchan", "closed", hchan_closed),
+	F("runtime.hchan", "elemtype", hchan_elemtype),
+	F("runtime.hchan", "recvq", hchan_recvq),
+	F("runtime.hchan", "sendq", hchan_sendq),
+	F("runtime.waitq", "first", waitq_first),
+};
+
+static uint64_t type_size(const struct cnr_dwarf *dw, const char *type, const char *field)
+{
+	const struct cnr_dwarf_type *t = cnr_dwarf_type_by_name(dw, type);
+	const struct cnr_dwarf_field *f = t ? cnr_dwarf_field(dw, t, field) : NULL;
+	const struct cnr_dwarf_type *ft = f ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, f->type_offset)) : NULL;
+	return ft && ft->has_size ? ft->size : 8;
+}
+
+struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_dwarf *dw)
+{
+	for (size_t i = 0; i < CNR_ARRAY_SIZE(fields); i++) {
+		uint64_t off;
+		struct cnr_error *err = cnr_dwarf_offsetof(dw, fields[i].type, fields[i].path, &off);
+		if (err)
+			return err;
+		*(uint64_t *)((char *)l + fields[i].out) = off;
+	}
+	// runtime/runtime2.go: g.parentGoid exists from 1.21 (1.20?).
+	struct cnr_error *err = cnr_dwarf_offsetof(dw, "runtime.g", "parentGoid", &l->g_parentgoid);
+	l->has_parentgoid = !err;
+	cnr_error_destroy(err);
+	const struct cnr_dwarf_type *t = cnr_dwarf_type_by_name(dw, "runtime._func");
+	l->func_size = t && t->has_size ? t->size : 0;
+	t = cnr_dwarf_type_by_name(dw, "runtime.g");
+	l->g_size = t && t->has_size ? t->size : 0;
+	t = cnr_dwarf_type_by_name(dw, "runtime.inlinedCall");
+	l->inl_size = t && t->has_size ? t->size : 0;
+	if (!l->func_size || !l->g_size || !l->inl_size)
+		return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO,
+					"DWARF lacks the size of runtime._func, runtime.g or runtime.inlinedCall");
+	// 1.26 runtime/runtime2.go: sudog.elem and sudog.c became
+	// maybeTraceablePtr{vp, vu}; the address is vu, the second word.
+	l->sudog_elem_size = type_size(dw, "runtime.sudog", "elem");
+	l->sudog_c_size = type_size(dw, "runtime.sudog", "c");
+	return NULL;
+}

@@ -1,0 +1,44 @@
+// Offsets of the runtime fields coroner reads, resolved once from the
+// executable's DWARF (never hard-coded: STYLE.md §8).  Names that Go
+// changed between releases are listed as alternatives in layout.c.
+#ifndef CNR_GORUNTIME_LAYOUT_H
+#define CNR_GORUNTIME_LAYOUT_H
+
+#include "dwarf/dwarf_index.h"
+
+struct cnr_rt_layout {
+	// runtime.moduledata
+	uint64_t md_pcheader, md_funcnametab, md_cutab, md_filetab, md_pctab, md_pclntable, md_ftab;
+	uint64_t md_minpc, md_maxpc, md_text, md_etext, md_gofunc, md_next;
+	// runtime._func
+	uint64_t func_size;
+	uint64_t func_entryoff, func_nameoff, func_args, func_pcsp, func_pcfile, func_pcln, func_npcdata;
+	uint64_t func_cuoffset, func_funcid, func_flag, func_nfuncdata;
+	// runtime.inlinedCall (the inline tree records of FUNCDATA_InlTree)
+	uint64_t inl_size, inl_nameoff, inl_parentpc;
+	// runtime.pcHeader
+	uint64_t pch_minlc;
+	// runtime.g
+	uint64_t g_stack_lo, g_stack_hi, g_m, g_sched_sp, g_sched_pc, g_sched_bp, g_syscallsp, g_syscallpc;
+	uint64_t g_atomicstatus, g_goid, g_waitsince, g_waitreason, g_gopc, g_startpc, g_waiting;
+	uint64_t g_parentgoid; // 0 if absent (1.19)
+	bool has_parentgoid;
+	uint64_t g_size;
+	// runtime.m
+	uint64_t m_g0, m_curg, m_procid, m_alllink, m_gsignal;
+	// runtime.sudog
+	uint64_t sudog_elem, sudog_c, sudog_waitlink, sudog_isselect;
+	uint64_t sudog_elem_size; // 8, or 16 for maybeTraceablePtr (1.26+)
+	uint64_t sudog_c_size;
+	// runtime.hchan
+	uint64_t hchan_qcount, hchan_dataqsiz, hchan_buf, hchan_elemsize, hchan_closed, hchan_elemtype;
+	uint64_t hchan_recvq, hchan_sendq;
+	// runtime.waitq
+	uint64_t waitq_first;
+	// runtime.sudog.next (channel queue link)
+	uint64_t sudog_next, sudog_g;
+};
+
+struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_dwarf *dw);
+
+#endif

@@ -1,0 +1,290 @@
+#include "report/goroutines_report.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/program.h"
+#include "report/json_writer.h"
+
+enum { MAX_SOURCE_FRAMES = 64 };
+
+// The pc to look lines up at: a return address points after the call, so
+// use the call itself; only an interrupted pc (registers of a running
+// thread) is exact (runtime/traceback.go: unwinder.symPC).
+static uint64_t trace_pc(const struct cnr_frame *fr, bool exact)
+{
+	return !exact && fr->pc > fr->func.entry ? fr->pc - 1 : fr->pc;
+}
+
+typedef void frame_fn(void *arg, const struct cnr_source_frame *sf, const struct cnr_frame *fr, bool last);
+
+// Call fn for every source frame (inlined calls first) of g's stack.
+static void for_each_source_frame(struct cnr_program *prog, const struct cnr_goroutines *gs,
+				  const struct cnr_goroutine *g, frame_fn *fn, void *arg)
+{
+	for (size_t i = 0; i < g->nframes; i++) {
+		const struct cnr_frame *fr = &gs->frames[g->first_frame + i];
+		struct cnr_source_frame sfs[MAX_SOURCE_FRAMES];
+		size_t n = 0;
+		struct cnr_error *err =
+			cnr_pclntab_source_frames(prog->pclntab, &fr->func, trace_pc(fr, i == 0 && g->trap), sfs,
+						  MAX_SOURCE_FRAMES, &n);
+		if (err) {
+			cnr_warn_error(prog->ctx, err);
+			if (n == 0) {
+				sfs[0] = (struct cnr_source_frame){ .function = fr->func.name, .file = "?" };
+				n = 1;
+			}
+		}
+		for (size_t k = 0; k < n; k++)
+			fn(arg, &sfs[k], fr, k + 1 == n);
+	}
+}
+
+struct text_arg {
+	FILE *out;
+	const char *indent;
+};
+
+static void print_frame(void *arg, const struct cnr_source_frame *sf, const struct cnr_frame *fr, bool last)
+{
+	struct text_arg *a = arg;
+	fprintf(a->out, "%s%s(%s)\n%s\t%s:%d", a->indent, sf->function, sf->inlined ? "..." : "", a->indent, sf->file,
+		sf->line);
+	if (last && !sf->inlined)
+		fprintf(a->out, " +0x%" PRIx64, fr->pc - fr->func.entry);
+	fputc('\n', a->out);
+}
+
+static void print_created_by(struct cnr_program *prog, const struct cnr_goroutine *g, FILE *out, const char *indent)
+{
+	struct cnr_func f;
+	// runtime/traceback.go printcreatedby: not for goroutine 1.
+	if (!g->gopc || g->goid == 1 || !cnr_pclntab_find(prog->pclntab, g->gopc, &f))
+		return;
+	struct cnr_frame fr = { .pc = g->gopc, .func = f };
+	struct cnr_source_frame sf[MAX_SOURCE_FRAMES];
+	size_t n = 0;
+	struct cnr_error *err = cnr_pclntab_source_frames(prog->pclntab, &f, trace_pc(&fr, false), sf, MAX_SOURCE_FRAMES, &n);
+	if (err || n == 0) {
+		cnr_error_destroy(err);
+		return;
+	}
+	fprintf(out, "%screated by %s", indent, sf[0].function);
+	if (g->parent_goid)
+		fprintf(out, " in goroutine %" PRIu64, g->parent_goid);
+	fprintf(out, "\n%s\t%s:%d +0x%" PRIx64 "\n", indent, sf[0].file, sf[0].line, g->gopc - f.entry);
+}
+
+static void print_header(const struct cnr_goroutine *g, FILE *out)
+{
+	fprintf(out, "goroutine %" PRIu64 " [%s%s]:", g->goid, g->state, g->scan ? " (scan)" : "");
+	if (g->tid)
+		fprintf(out, " (on thread %d)", g->tid);
+	fputc('\n', out);
+}
+
+void cnr_goroutines_report_all(struct cnr_program *prog, const struct cnr_goroutines *gs, FILE *out)
+{
+	struct text_arg a = { out, "" };
+	for (size_t i = 0; i < gs->ngs; i++) {
+		const struct cnr_goroutine *g = &gs->gs[i];
+		if (i)
+			fputc('\n', out);
+		print_header(g, out);
+		for_each_source_frame(prog, gs, g, print_frame, &a);
+		if (g->stack_incomplete)
+			fputs("...stack incomplete (see warnings)\n", out);
+		print_created_by(prog, g, out, "");
+		for (size_t w = 0; w < g->nwaits; w++) {
+			const struct cnr_chan_wait *cw = &gs->waits[g->first_wait + w];
+			fprintf(out, "waiting on chan 0x%" PRIx64 " elem 0x%" PRIx64 "%s\n", cw->chan, cw->elem,
+				cw->is_select ? " (select)" : "");
+		}
+	}
+}
+
+// Goroutines with the same state, stack pcs and creation site form a group.
+static int cmp_stack(const struct cnr_goroutines *gs, const struct cnr_goroutine *a, const struct cnr_goroutine *b)
+{
+	int c = strcmp(a->state, b->state);
+	if (c)
+		return c;
+	if (a->nframes != b->nframes)
+		return a->nframes < b->nframes ? -1 : 1;
+	for (size_t i = 0; i < a->nframes; i++) {
+		uint64_t x = gs->frames[a->first_frame + i].pc, y = gs->frames[b->first_frame + i].pc;
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	if (a->gopc != b->gopc)
+		return a->gopc < b->gopc ? -1 : 1;
+	return 0;
+}
+
+static const struct cnr_goroutines *sort_gs;
+
+static int cmp_index(const void *x, const void *y)
+{
+	const struct cnr_goroutine *a = &sort_gs->gs[*(const size_t *)x], *b = &sort_gs->gs[*(const size_t *)y];
+	int c = cmp_stack(sort_gs, a, b);
+	if (c)
+		return c;
+	return a->goid < b->goid ? -1 : a->goid > b->goid;
+}
+
+struct group {
+	size_t first, count; // into the sorted index
+};
+
+static int cmp_group(const void *x, const void *y)
+{
+	const struct group *a = x, *b = y;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+void cnr_goroutines_report_grouped(struct cnr_program *prog, const struct cnr_goroutines *gs, FILE *out)
+{
+	size_t *idx = malloc((gs->ngs ? gs->ngs : 1) * sizeof(*idx));
+	struct group *groups = malloc((gs->ngs ? gs->ngs : 1) * sizeof(*groups));
+	if (!idx || !groups) {
+		free(idx);
+		free(groups);
+		cnr_warn(prog->ctx, "out of memory grouping goroutines");
+		return;
+	}
+	for (size_t i = 0; i < gs->ngs; i++)
+		idx[i] = i;
+	sort_gs = gs;
+	qsort(idx, gs->ngs, sizeof(*idx), cmp_index);
+	size_t ngroups = 0;
+	for (size_t i = 0; i < gs->ngs; i++) {
+		if (i == 0 || cmp_stack(gs, &gs->gs[idx[i - 1]], &gs->gs[idx[i]]) != 0)
+			groups[ngroups++] = (struct group){ i, 0 };
+		groups[ngroups - 1].count++;
+	}
+	qsort(groups, ngroups, sizeof(*groups), cmp_group);
+	fprintf(out, "%zu goroutines in %zu groups", gs->ngs, ngroups);
+	if (gs->ndead)
+		fprintf(out, " (%zu dead g structs not shown)", gs->ndead);
+	fputs("\n", out);
+	struct text_arg a = { out, "    " };
+	for (size_t k = 0; k < ngroups; k++) {
+		const struct cnr_goroutine *g = &gs->gs[idx[groups[k].first]];
+		fprintf(out, "\n%zu goroutine%s [%s]:", groups[k].count, groups[k].count == 1 ? "" : "s", g->state);
+		for (size_t i = 0; i < groups[k].count && i < 16; i++)
+			fprintf(out, " %" PRIu64, gs->gs[idx[groups[k].first + i]].goid);
+		if (groups[k].count > 16)
+			fputs(" ...", out);
+		fputc('\n', out);
+		for_each_source_frame(prog, gs, g, print_frame, &a);
+		print_created_by(prog, g, out, "    ");
+	}
+	free(idx);
+	free(groups);
+}
+
+struct json_arg {
+	struct cnr_json *j;
+};
+
+static void json_frame(void *arg, const struct cnr_source_frame *sf, const struct cnr_frame *fr, bool last)
+{
+	struct cnr_json *j = ((struct json_arg *)arg)->j;
+	cnr_json_begin_object(j);
+	cnr_json_key(j, "function");
+	cnr_json_string(j, sf->function);
+	cnr_json_key(j, "file");
+	cnr_json_string(j, sf->file);
+	cnr_json_key(j, "line");
+	cnr_json_int(j, sf->line);
+	cnr_json_key(j, "inlined");
+	cnr_json_bool(j, sf->inlined);
+	if (last) {
+		cnr_json_key(j, "pc");
+		cnr_json_hex(j, fr->pc);
+		cnr_json_key(j, "sp");
+		cnr_json_hex(j, fr->sp);
+		cnr_json_key(j, "fp");
+		cnr_json_hex(j, fr->fp);
+	}
+	cnr_json_end_object(j);
+}
+
+void cnr_goroutines_report_json(struct cnr_program *prog, const struct cnr_goroutines *gs, FILE *out)
+{
+	struct cnr_json j;
+	struct json_arg a = { &j };
+	cnr_json_init(&j, out);
+	cnr_json_begin_object(&j);
+	cnr_json_key(&j, "count");
+	cnr_json_uint(&j, gs->ngs);
+	cnr_json_key(&j, "dead");
+	cnr_json_uint(&j, gs->ndead);
+	cnr_json_key(&j, "goroutines");
+	cnr_json_begin_array(&j);
+	for (size_t i = 0; i < gs->ngs; i++) {
+		const struct cnr_goroutine *g = &gs->gs[i];
+		cnr_json_begin_object(&j);
+		cnr_json_key(&j, "id");
+		cnr_json_uint(&j, g->goid);
+		cnr_json_key(&j, "addr");
+		cnr_json_hex(&j, g->addr);
+		cnr_json_key(&j, "status");
+		cnr_json_uint(&j, g->status);
+		cnr_json_key(&j, "state");
+		cnr_json_string(&j, g->state);
+		cnr_json_key(&j, "waitsince");
+		cnr_json_int(&j, g->waitsince);
+		cnr_json_key(&j, "thread");
+		cnr_json_int(&j, g->tid);
+		cnr_json_key(&j, "parent_id");
+		cnr_json_uint(&j, g->parent_goid);
+		cnr_json_key(&j, "stack_lo");
+		cnr_json_hex(&j, g->stack_lo);
+		cnr_json_key(&j, "stack_hi");
+		cnr_json_hex(&j, g->stack_hi);
+		cnr_json_key(&j, "stack_complete");
+		cnr_json_bool(&j, !g->stack_incomplete);
+		struct cnr_func f;
+		cnr_json_key(&j, "created_by");
+		if (g->gopc && cnr_pclntab_find(prog->pclntab, g->gopc, &f)) {
+			struct cnr_frame fr = { .pc = g->gopc, .func = f };
+			struct cnr_source_frame sf[MAX_SOURCE_FRAMES];
+			size_t n = 0;
+			struct cnr_error *err = cnr_pclntab_source_frames(prog->pclntab, &f, trace_pc(&fr, false), sf,
+									  MAX_SOURCE_FRAMES, &n);
+			cnr_error_destroy(err);
+			if (n)
+				json_frame(&a, &sf[0], &fr, true);
+			else
+				cnr_json_null(&j);
+		} else {
+			cnr_json_null(&j);
+		}
+		cnr_json_key(&j, "frames");
+		cnr_json_begin_array(&j);
+		for_each_source_frame(prog, gs, g, json_frame, &a);
+		cnr_json_end_array(&j);
+		cnr_json_key(&j, "chan_waits");
+		cnr_json_begin_array(&j);
+		for (size_t w = 0; w < g->nwaits; w++) {
+			const struct cnr_chan_wait *cw = &gs->waits[g->first_wait + w];
+			cnr_json_begin_object(&j);
+			cnr_json_key(&j, "chan");
+			cnr_json_hex(&j, cw->chan);
+			cnr_json_key(&j, "elem");
+			cnr_json_hex(&j, cw->elem);
+			cnr_json_key(&j, "select");
+			cnr_json_bool(&j, cw->is_select);
+			cnr_json_end_object(&j);
+		}
+		cnr_json_end_array(&j);
+		cnr_json_end_object(&j);
+	}
+	cnr_json_end_array(&j);
+	cnr_json_end_object(&j);
+}

@@ -1,0 +1,107 @@
+"""Minimal TAP producer and helpers shared by the end-to-end tests.
+
+Expected values come from outside coroner: the ground truth the scenario
+programs wrote about themselves (truth.json), facts the generator took with
+independent tools (meta.json: readelf), or binutils run here (addr2line).
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+SKIP = 77  # meson: skipped
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, desc, detail=None):
+        self.n += 1
+        if cond:
+            print(f"ok {self.n} - {desc}")
+        else:
+            self.failed += 1
+            print(f"not ok {self.n} - {desc}")
+            if detail:
+                for line in str(detail).splitlines():
+                    print(f"# {line}")
+        sys.stdout.flush()
+        return cond
+
+    def eq(self, got, want, desc):
+        return self.ok(got == want, desc, f"got:  {got!r}\nwant: {want!r}")
+
+    def done(self):
+        print(f"1..{self.n}")
+        return 1 if self.failed else 0
+
+
+def skip(reason):
+    # TAP plan with a skip directive, and exit 77 so meson says SKIP.
+    print(f"1..0 # SKIP {reason}")
+    print(f"skipped: {reason}", file=sys.stderr)
+    sys.exit(SKIP)
+
+
+def coroner():
+    return os.environ.get("CORONER") or os.path.join(
+        os.environ.get("CORONER_BUILD_ROOT", "build"), "coroner")
+
+
+def source_root():
+    return os.environ.get("CORONER_SOURCE_ROOT", os.getcwd())
+
+
+def cache_root():
+    return os.environ.get("CORONER_CACHE") or os.path.expanduser("~/.cache/coroner")
+
+
+def run(args, timeout=600):
+    """Run coroner; returns (exit code, stdout, stderr)."""
+    p = subprocess.run([coroner()] + args, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def fixtures():
+    """Committed fixtures: directories holding core.gz, truth.json, meta.json."""
+    root = source_root()
+    out = []
+    for d in sorted(glob.glob(os.path.join(root, "cores", "fixtures", "*")) +
+                    [os.path.join(root, "cores", "sample")]):
+        if os.path.exists(os.path.join(d, "core.gz")):
+            out.append(d)
+    return out
+
+
+MATRIX_VERSIONS = ["1.19", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"]
+MATRIX_KINDS = ["kernel", "gcore"]
+
+
+def matrix_cores():
+    """Every (dir, kind) of the generated matrix that exists."""
+    root = os.path.join(cache_root(), "matrix")
+    out = []
+    for v in MATRIX_VERSIONS:
+        for d in sorted(glob.glob(os.path.join(root, f"go{v}", "*"))):
+            for k in MATRIX_KINDS:
+                if os.path.exists(os.path.join(d, f"{k}.core")):
+                    out.append((d, k))
+    return out
+
+
+def addr2line(exe, pcs):
+    """Function names for pcs, from binutils (an independent symbolizer)."""
+    if not pcs:
+        return []
+    p = subprocess.run(["addr2line", "-f", "-e", exe] + [hex(pc) for pc in pcs],
+                       capture_output=True, text=True, timeout=120)
+    lines = p.stdout.splitlines()
+    return [lines[2 * i] for i in range(len(pcs))]
