@@ -47,6 +47,8 @@ void cnr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cmd_info(int argc, char **argv);
 extern const char *const info_usage[];
 int cmd_goroutines(int argc, char **argv);
+extern const char *const memstats_usage[];
+int cmd_memstats(int argc, char **argv);
 extern const char *const goroutines_usage[];
 
 #endif

@@ -11,17 +11,17 @@
 #define PCLN_GO120 0xfffffff1u // Go120PCLnTabMagic
 
 static const struct cnr_go_ops go_versions[] = {
-	{ .minor = 19, .pclntab_magic = PCLN_GO118, .pcheader_has_text_start = true },
-	// Go 1.20: no Debian package to test with; its runtime source names
-	// the Go120 magic (runtime/symtab.go go1.20).
-	{ .minor = 20, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
-	{ .minor = 21, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
-	{ .minor = 22, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
-	{ .minor = 23, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
-	{ .minor = 24, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
-	{ .minor = 25, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true },
-	{ .minor = 26, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = false },
-	{ .minor = 27, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = false },
+	{ .minor = 19, .pclntab_magic = PCLN_GO118, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 0 },
+	// Go 1.20: no Debian package to test with; its runtime source names the
+	// Go120 magic (runtime/symtab.go go1.20).
+	{ .minor = 20, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
+	{ .minor = 21, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
+	{ .minor = 22, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
+	{ .minor = 23, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
+	{ .minor = 24, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
+	{ .minor = 25, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
+	{ .minor = 26, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = false, .mem_limit_headroom_percent = 3 },
+	{ .minor = 27, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = false, .mem_limit_headroom_percent = 3 },
 };
 
 const unsigned cnr_go_min_minor = 19, cnr_go_max_minor = 27;

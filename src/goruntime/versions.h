@@ -19,6 +19,10 @@ struct cnr_go_ops {
 	// pcHeader.textStart is written as 0 from 1.26 ("no longer stored as
 	// it requires a relocation"); use moduledata.text instead.
 	bool pcheader_has_text_start;
+	// runtime/mgcpacer.go memoryLimitHeapGoal: headroom below the memory
+	// limit.  1.19: a fixed memoryLimitHeapGoalHeadroom (1 MiB); 1.21+:
+	// 3% with at least memoryLimitMinHeapGoalHeadroom (1 MiB).
+	unsigned mem_limit_headroom_percent;
 };
 
 // Parse runtime.buildVersion ("go1.22.12", "go1.26.1-X:nogreenteagc",
