@@ -12,6 +12,7 @@ static const struct cnr_cmd commands[] = {
 	{ "info", cmd_info, "what the core is: Go version, executable, signal, threads, memory", info_usage },
 	{ "goroutines", cmd_goroutines, "every goroutine: state, wait reason, stack, creator, channel waits",
 	  goroutines_usage },
+	{ "heap", cmd_heap, "objects by type or size class, reconciled with the runtime's counters", heap_usage },
 	{ "memstats", cmd_memstats, "runtime.MemStats as ReadMemStats would have computed it", memstats_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 };

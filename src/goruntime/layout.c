@@ -24,6 +24,8 @@ static const struct field_spec fields[] = {
 	F("runtime.moduledata", "etext", md_etext),
 	F("runtime.moduledata", "gofunc", md_gofunc),
 	F("runtime.moduledata", "next", md_next),
+	F("runtime.moduledata", "types", md_types),
+	F("runtime.moduledata", "etypes", md_etypes),
 	// runtime/symtab.go (1.19) entryoff/nameoff; runtime2.go (1.21+) entryOff/nameOff
 	F("runtime._func", "entryOff|entryoff", func_entryoff),
 	F("runtime._func", "nameOff|nameoff", func_nameoff),
@@ -87,6 +89,27 @@ static uint64_t type_size(const struct cnr_dwarf *dw, const char *type, const ch
 
 struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_dwarf *dw)
 {
+	// runtime/type.go (1.19) names the type descriptor runtime._type with
+	// lower-case fields; internal/abi/type.go (1.21+) abi.Type.
+	static const struct {
+		const char *path;
+		size_t out;
+	} type_fields[] = {
+		{ "Size_|size", offsetof(struct cnr_rt_layout, type_size_) },
+		{ "PtrBytes|ptrdata", offsetof(struct cnr_rt_layout, type_ptrdata) },
+		{ "TFlag|tflag", offsetof(struct cnr_rt_layout, type_tflag) },
+		{ "Kind_|kind", offsetof(struct cnr_rt_layout, type_kind) },
+		{ "GCData|gcdata", offsetof(struct cnr_rt_layout, type_gcdata) },
+		{ "Str|str", offsetof(struct cnr_rt_layout, type_str) },
+	};
+	const char *type_name = cnr_dwarf_type_by_name(dw, "internal/abi.Type") ? "internal/abi.Type" : "runtime._type";
+	for (size_t i = 0; i < CNR_ARRAY_SIZE(type_fields); i++) {
+		uint64_t off;
+		struct cnr_error *err = cnr_dwarf_offsetof(dw, type_name, type_fields[i].path, &off);
+		if (err)
+			return err;
+		*(uint64_t *)((char *)l + type_fields[i].out) = off;
+	}
 	for (size_t i = 0; i < CNR_ARRAY_SIZE(fields); i++) {
 		uint64_t off;
 		struct cnr_error *err = cnr_dwarf_offsetof(dw, fields[i].type, fields[i].path, &off);

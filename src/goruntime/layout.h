@@ -9,7 +9,9 @@
 struct cnr_rt_layout {
 	// runtime.moduledata
 	uint64_t md_pcheader, md_funcnametab, md_cutab, md_filetab, md_pctab, md_pclntable, md_ftab;
-	uint64_t md_minpc, md_maxpc, md_text, md_etext, md_gofunc, md_next;
+	uint64_t md_minpc, md_maxpc, md_text, md_etext, md_gofunc, md_next, md_types, md_etypes;
+	// runtime._type (1.19) / internal/abi.Type (1.21+)
+	uint64_t type_size_, type_ptrdata, type_tflag, type_kind, type_gcdata, type_str;
 	// runtime._func
 	uint64_t func_size;
 	uint64_t func_entryoff, func_nameoff, func_args, func_pcsp, func_pcfile, func_pcln, func_npcdata;

@@ -10,19 +10,25 @@
 #define PCLN_GO118 0xfffffff0u // Go118PCLnTabMagic
 #define PCLN_GO120 0xfffffff1u // Go120PCLnTabMagic
 
+#define ROW(minor_, magic, text_start, headroom, headers)                                            \
+	{ .minor = minor_, .pclntab_magic = magic, .pcheader_has_text_start = text_start,              \
+	  .mem_limit_headroom_percent = headroom, .malloc_headers = headers }
+
 static const struct cnr_go_ops go_versions[] = {
-	{ .minor = 19, .pclntab_magic = PCLN_GO118, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 0 },
+	//  1.NN  pclntab magic  pcHeader.textStart  memory-limit headroom %  malloc headers
+	ROW(19, PCLN_GO118, true, 0, false),
 	// Go 1.20: no Debian package to test with; its runtime source names the
 	// Go120 magic (runtime/symtab.go go1.20).
-	{ .minor = 20, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
-	{ .minor = 21, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
-	{ .minor = 22, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
-	{ .minor = 23, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
-	{ .minor = 24, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
-	{ .minor = 25, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = true, .mem_limit_headroom_percent = 3 },
-	{ .minor = 26, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = false, .mem_limit_headroom_percent = 3 },
-	{ .minor = 27, .pclntab_magic = PCLN_GO120, .pcheader_has_text_start = false, .mem_limit_headroom_percent = 3 },
+	ROW(20, PCLN_GO120, true, 3, false),
+	ROW(21, PCLN_GO120, true, 3, false),
+	ROW(22, PCLN_GO120, true, 3, true),
+	ROW(23, PCLN_GO120, true, 3, true),
+	ROW(24, PCLN_GO120, true, 3, true),
+	ROW(25, PCLN_GO120, true, 3, true),
+	ROW(26, PCLN_GO120, false, 3, true),
+	ROW(27, PCLN_GO120, false, 3, true),
 };
+#undef ROW
 
 const unsigned cnr_go_min_minor = 19, cnr_go_max_minor = 27;
 
@@ -87,4 +93,12 @@ struct cnr_error *cnr_go_ops_for(const struct cnr_go_version *v, const char *tex
 	}
 	*ret = best;
 	return NULL;
+}
+
+bool cnr_go_malloc_headers(const struct cnr_go_ops *ops, const struct cnr_go_version *v)
+{
+	// 1.22 only: allocheaders could be turned off (the flag is gone in 1.23).
+	if (v->experiments && strstr(v->experiments, "noallocheaders"))
+		return false;
+	return ops->malloc_headers;
 }

@@ -23,7 +23,16 @@ struct cnr_go_ops {
 	// limit.  1.19: a fixed memoryLimitHeapGoalHeadroom (1 MiB); 1.21+:
 	// 3% with at least memoryLimitMinHeapGoalHeadroom (1 MiB).
 	unsigned mem_limit_headroom_percent;
+	// runtime/mbitmap_allocheaders.go (1.22, GOEXPERIMENT allocheaders on
+	// by default), runtime/mbitmap.go (1.23+): objects over
+	// minSizeForMallocHeader carry their *_type in a header word, large
+	// objects in mspan.largeType.
+	bool malloc_headers;
 };
+
+// Whether the binary's heap objects carry type headers: the release's
+// default, unless it was built with GOEXPERIMENT=noallocheaders.
+bool cnr_go_malloc_headers(const struct cnr_go_ops *ops, const struct cnr_go_version *v);
 
 // Parse runtime.buildVersion ("go1.22.12", "go1.26.1-X:nogreenteagc",
 // "devel go1.28-abcdef ..."); false if it is not a Go version string.
