@@ -251,6 +251,13 @@ static void read_waits(struct reader *r, struct cnr_goroutine *g, uint64_t sudog
 		w.is_select = is_select;
 		if (!w.chan)
 			break; // a sync primitive's sudog (semaphores), not a channel
+		if (w.elem) {
+			err = cnr_memory_read_u64(&prog->mem, w.elem, &w.elem_word);
+			if (err) {
+				cnr_error_destroy(err); // elem may be a zero-size element
+				w.elem_word = 0;
+			}
+		}
 		if (!wait_vector_push(&r->waits, w))
 			return;
 		g->nwaits++;

@@ -21,6 +21,7 @@ struct cnr_chan_wait {
 	uint64_t sudog;
 	uint64_t chan;     // *hchan
 	uint64_t elem;     // the element being sent / the receive slot
+	uint64_t elem_word; // the first word at elem (a pointer-shaped element's value), 0 if unreadable
 	bool is_select;
 };
 

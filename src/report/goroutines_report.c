@@ -278,6 +278,8 @@ void cnr_goroutines_report_json(struct cnr_program *prog, const struct cnr_gorou
 			cnr_json_hex(&j, cw->chan);
 			cnr_json_key(&j, "elem");
 			cnr_json_hex(&j, cw->elem);
+			cnr_json_key(&j, "elem_word");
+			cnr_json_hex(&j, cw->elem_word);
 			cnr_json_key(&j, "select");
 			cnr_json_bool(&j, cw->is_select);
 			cnr_json_end_object(&j);

@@ -1,0 +1,138 @@
+"""The runtime model on real cores: goroutines, heap and memstats, checked
+against what the scenario program recorded about itself (truth.json:
+runtime.Stack, runtime.ReadMemStats after a final GC, channel and payload
+addresses) and, for kernel cores, against the Go runtime's own crash
+traceback (kernel.stderr).
+
+  --fixtures   the committed fixtures
+  --matrix     the generated matrix (CORONER_REQUIRE_MATRIX=1: missing = fail)
+"""
+import json
+import os
+import re
+import sys
+
+from tap import Tap, load_json, run, skip, fixtures, matrix_cores, MATRIX_VERSIONS, MATRIX_KINDS
+
+MEMSTATS_EXACT = ["HeapAlloc", "HeapObjects", "NextGC", "NumGC", "HeapInuse", "HeapIdle", "HeapReleased",
+                  "HeapSys", "Mallocs", "Frees", "TotalAlloc", "StackInuse", "Sys"]
+
+
+def shown(fn):
+    """runtime/traceback.go showframe at the default GOTRACEBACK level:
+    runtime.Stack hides unexported runtime functions."""
+    if "." not in fn:
+        return False
+    if fn.startswith("runtime."):
+        rest = fn[len("runtime."):]
+        return rest[:1].isupper()
+    return True
+
+
+def parse_traceback(text):
+    """Goroutines of a Go traceback: {id: (state, [functions])}."""
+    out = {}
+    cur = None
+    for line in text.splitlines():
+        m = re.match(r"^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:", line)
+        if m:
+            cur = int(m.group(1))
+            out[cur] = (m.group(2).split(",")[0].strip(), [])
+            continue
+        if cur is None:
+            continue
+        if not line.strip():
+            cur = None
+            continue
+        if line.startswith("\t") or line.startswith("created by") or line.startswith("..."):
+            continue
+        fm = re.match(r"^(.*)\(.*\)$", line)
+        if fm:
+            out[cur][1].append(fm.group(1))
+    return out
+
+
+def coroner_json(t, label, args):
+    code, out, err = run(args)
+    if not t.ok(code == 0, f"{label}: {args[0]} exits 0", f"exit {code}\n{err[-2000:]}"):
+        return None
+    return json.loads(out)
+
+
+def check(t, core, exe, truth, label, kind, stderr_path):
+    want = truth.get("memstats", {})
+    ms = coroner_json(t, label, ["memstats", "--json", core, exe])
+    if ms is not None:
+        for k in MEMSTATS_EXACT:
+            if k in want:
+                t.eq(ms[k], want[k], f"{label}: memstats {k} equals runtime.ReadMemStats")
+    heap = coroner_json(t, label, ["heap", "--json", core, exe])
+    if heap is not None and want:
+        t.eq(heap["objects"], want["HeapObjects"], f"{label}: heap walk finds HeapObjects objects")
+        t.eq(heap["bytes"], want["HeapAlloc"], f"{label}: heap walk finds HeapAlloc bytes")
+        t.eq(heap["bad_spans"], 0, f"{label}: no span unreadable")
+    gs = coroner_json(t, label, ["goroutines", "--json", core, exe])
+    if gs is None:
+        return
+    by_id = {g["id"]: g for g in gs["goroutines"]}
+    # Against the program's own runtime.Stack record.
+    for tg in truth.get("goroutines", []):
+        g = by_id.get(tg["id"])
+        if not t.ok(g is not None, f"{label}: goroutine {tg['id']} ({tg['state']}) is found"):
+            continue
+        if tg["state"] in ("running", "runnable", "syscall"):
+            continue  # may have moved on between the record and the dump
+        t.eq(g["state"], tg["state"], f"{label}: goroutine {tg['id']} state")
+        funcs = [f["function"] for f in g["frames"] if shown(f["function"])]
+        t.eq(funcs, tg["funcs"], f"{label}: goroutine {tg['id']} stack equals runtime.Stack's")
+    # Blocked senders hold their channel and the payload map behind it.
+    for ch in truth.get("channels", []):
+        for s in ch.get("senders", []):
+            g = by_id.get(s["goroutine"])
+            waits = g["chan_waits"] if g else []
+            t.ok(any(int(w["chan"], 16) == int(ch["addr"], 16) for w in waits),
+                 f"{label}: sender {s['goroutine']} waits on chan {ch['name']}", waits)
+            t.ok(any(int(w["elem_word"], 16) == int(s["map_addr"], 16) for w in waits),
+                 f"{label}: sender {s['goroutine']} holds map {s['map_name']} as its element", waits)
+    # Against the runtime's own crash traceback.
+    if kind == "kernel" and stderr_path and os.path.exists(stderr_path):
+        with open(stderr_path, errors="replace") as f:
+            tb = parse_traceback(f.read())
+        for gid, (state, funcs) in sorted(tb.items()):
+            if gid == 0:
+                continue  # g0 of a thread, not in allgs
+            g = by_id.get(gid)
+            if not t.ok(g is not None, f"{label}: crash traceback goroutine {gid} is found"):
+                continue
+            t.eq(g["state"], state, f"{label}: goroutine {gid} state equals the crash traceback")
+            got = [f["function"] for f in g["frames"]]
+            t.eq(got[:len(funcs)], funcs, f"{label}: goroutine {gid} stack equals the crash traceback")
+
+
+def main():
+    mode = sys.argv[1] if len(sys.argv) > 1 else "--fixtures"
+    t = Tap()
+    if mode == "--fixtures":
+        dirs = fixtures()
+        if not dirs:
+            skip("no committed fixtures under cores/")
+        for d in dirs:
+            meta = load_json(os.path.join(d, "meta.json"))
+            exe = os.path.join(d, meta.get("exe_name", "exe"))
+            stderr = os.path.join(d, "kernel.stderr")
+            check(t, os.path.join(d, "core.gz"), exe, load_json(os.path.join(d, "truth.json")),
+                  os.path.basename(d), "kernel", stderr)
+    else:
+        cores = matrix_cores()
+        if not cores and os.environ.get("CORONER_REQUIRE_MATRIX") != "1":
+            skip("no matrix cores: run cores/gen-matrix first")
+        t.ok(bool(cores), "the matrix has cores")
+        for d, kind in cores:
+            label = f"{os.path.basename(os.path.dirname(d))}/{os.path.basename(d)}/{kind}"
+            check(t, os.path.join(d, f"{kind}.core"), os.path.join(d, "exe"),
+                  load_json(os.path.join(d, "truth.json")), label, kind, os.path.join(d, "kernel.stderr"))
+    sys.exit(t.done())
+
+
+if __name__ == "__main__":
+    main()
