@@ -130,6 +130,11 @@ struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_d
 	if (!l->func_size || !l->g_size || !l->inl_size)
 		return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO,
 					"DWARF lacks the size of runtime._func, runtime.g or runtime.inlinedCall");
+	// Goroutine wrappers (go f(x) closures) are hidden by Go's traceback
+	// (runtime/traceback.go showframe); the value differs by release.
+	if (!cnr_dwarf_constant(dw, "internal/abi.FuncIDWrapper", &l->funcid_wrapper) &&
+	    !cnr_dwarf_constant(dw, "runtime.funcID_wrapper", &l->funcid_wrapper))
+		l->funcid_wrapper = -1;
 	// 1.26 runtime/runtime2.go: sudog.elem and sudog.c became
 	// maybeTraceablePtr{vp, vu}; the address is vu, the second word.
 	l->sudog_elem_size = type_size(dw, "runtime.sudog", "elem");

@@ -18,6 +18,9 @@ struct cnr_rt_layout {
 	uint64_t func_cuoffset, func_funcid, func_flag, func_nfuncdata;
 	// runtime.inlinedCall (the inline tree records of FUNCDATA_InlTree)
 	uint64_t inl_size, inl_nameoff, inl_parentpc;
+	// FuncIDWrapper: runtime.funcID_wrapper (1.19) /
+	// internal/abi.FuncIDWrapper (1.21+); -1 if absent.
+	int64_t funcid_wrapper;
 	// runtime.pcHeader
 	uint64_t pch_minlc;
 	// runtime.g

@@ -189,6 +189,7 @@ void cnr_goroutines_report_grouped(struct cnr_program *prog, const struct cnr_go
 
 struct json_arg {
 	struct cnr_json *j;
+	int64_t wrapper_id;
 };
 
 static void json_frame(void *arg, const struct cnr_source_frame *sf, const struct cnr_frame *fr, bool last)
@@ -204,6 +205,9 @@ static void json_frame(void *arg, const struct cnr_source_frame *sf, const struc
 	cnr_json_key(j, "inlined");
 	cnr_json_bool(j, sf->inlined);
 	if (last) {
+		cnr_json_key(j, "wrapper");
+		cnr_json_bool(j, ((struct json_arg *)arg)->wrapper_id >= 0 &&
+					 fr->func.funcid == ((struct json_arg *)arg)->wrapper_id);
 		cnr_json_key(j, "pc");
 		cnr_json_hex(j, fr->pc);
 		cnr_json_key(j, "sp");
@@ -217,7 +221,7 @@ static void json_frame(void *arg, const struct cnr_source_frame *sf, const struc
 void cnr_goroutines_report_json(struct cnr_program *prog, const struct cnr_goroutines *gs, FILE *out)
 {
 	struct cnr_json j;
-	struct json_arg a = { &j };
+	struct json_arg a = { &j, prog->layout.funcid_wrapper };
 	cnr_json_init(&j, out);
 	cnr_json_begin_object(&j);
 	cnr_json_key(&j, "count");

@@ -18,9 +18,12 @@ from tap import Tap, skip, fixtures, load_json, coroner
 TIME_LIMIT = 20  # seconds per run; `info` takes well under one
 
 
-def run_info(core, exe):
+COMMANDS = ["info", "goroutines", "heap", "memstats"]
+
+
+def run_info(core, exe, command="info"):
     try:
-        p = subprocess.run([coroner(), "info", core, exe], capture_output=True, text=True,
+        p = subprocess.run([coroner(), command, core, exe], capture_output=True, text=True,
                            timeout=TIME_LIMIT, errors="replace")
     except subprocess.TimeoutExpired:
         return None, "", "timeout"
@@ -92,10 +95,11 @@ def main():
                 cases.append(("notes", [rng.randrange(note_lo, note_hi)]))
         for _ in range(60):
             cases.append(("anywhere x8", [rng.randrange(size) for _ in range(8)]))
-        for where, pos in cases:
+        for i, (where, pos) in enumerate(cases):
             mutate(core, mutated, pos, rng)
-            code, out, err = run_info(mutated, exe)
-            judge(t, code, err, f"flip in {where} at {pos[0]:#x}")
+            command = COMMANDS[i % len(COMMANDS)]
+            code, out, err = run_info(mutated, exe, command)
+            judge(t, code, err, f"{command}: flip in {where} at {pos[0]:#x}")
         for frac in (0, 1, 63, 64, 65, phoff + 56 * phnum - 1, note_lo + 7, note_hi - 3, size // 3, size - 1):
             shutil.copyfile(core, mutated)
             with open(mutated, "r+b") as f:
@@ -105,11 +109,12 @@ def main():
         # The executable is input too: flip bytes across it (ELF and DWARF).
         exe_size = os.path.getsize(exe)
         bad_exe = os.path.join(tmp, "exe")
-        for _ in range(60):
+        for i in range(80):
             pos = [rng.randrange(exe_size) for _ in range(4)]
             mutate(exe, bad_exe, pos, rng)
-            code, out, err = run_info(core, bad_exe)
-            judge(t, code, err, f"executable flipped at {pos[0]:#x}")
+            command = COMMANDS[i % len(COMMANDS)]
+            code, out, err = run_info(core, bad_exe, command)
+            judge(t, code, err, f"{command}: executable flipped at {pos[0]:#x}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     raise SystemExit(t.done())

@@ -70,6 +70,13 @@ def load_json(path):
         return json.load(f)
 
 
+def load_truth(d, kind):
+    """The truth of the process a core was taken from: each core kind comes
+    from its own run, so the generator keeps KIND.truth.json."""
+    path = os.path.join(d, f"{kind}.truth.json")
+    return load_json(path if os.path.exists(path) else os.path.join(d, "truth.json"))
+
+
 def fixtures():
     """Committed fixtures: directories holding core.gz, truth.json, meta.json."""
     root = source_root()

@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from tap import Tap, load_json, run, skip, fixtures, matrix_cores, addr2line, MATRIX_VERSIONS, MATRIX_KINDS
+from tap import Tap, load_json, load_truth, run, skip, fixtures, matrix_cores, addr2line, MATRIX_VERSIONS, MATRIX_KINDS
 
 
 def check_core(t, core, exe, truth, meta, label, kind):
@@ -67,7 +67,7 @@ def main():
         slowest = (0.0, "")
         for d, kind in cores:
             label = f"{os.path.basename(os.path.dirname(d))}/{os.path.basename(d)}/{kind}"
-            truth = load_json(os.path.join(d, "truth.json"))
+            truth = load_truth(d, kind)
             meta = load_json(os.path.join(d, f"{kind}.meta.json"))
             el = check_core(t, os.path.join(d, f"{kind}.core"), os.path.join(d, "exe"), truth, meta, label, kind)
             if el > slowest[0]:

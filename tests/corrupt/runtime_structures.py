@@ -1,0 +1,129 @@
+"""Corrupt Go runtime structures in a copy of a real core and check that
+coroner names the structure and its address in a warning, prints the rest,
+and exits 1 — never a crash, a hang or an unbounded loop.
+
+Addresses of what to corrupt come from coroner's own JSON (where things
+are), never the expected values; the expectations are about behaviour.
+"""
+import gzip
+import json
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+
+from tap import Tap, skip, fixtures, load_json, coroner
+
+TIME_LIMIT = 30
+
+
+def run(args):
+    try:
+        p = subprocess.run([coroner()] + args, capture_output=True, text=True, timeout=TIME_LIMIT,
+                           errors="replace")
+    except subprocess.TimeoutExpired:
+        return None, "", "timeout"
+    return p.returncode, p.stdout, p.stderr
+
+
+def segments(path):
+    """PT_LOAD (vaddr, memsz, offset, filesz) of an ELF64 core."""
+    with open(path, "rb") as f:
+        eh = f.read(64)
+        phoff, = struct.unpack_from("<Q", eh, 32)
+        phnum, = struct.unpack_from("<H", eh, 56)
+        f.seek(phoff)
+        ph = f.read(56 * phnum)
+    out = []
+    for i in range(phnum):
+        ptype, _, off, vaddr, _, filesz, memsz, _ = struct.unpack_from("<IIQQQQQQ", ph, 56 * i)
+        if ptype == 1:
+            out.append((vaddr, memsz, off, filesz))
+    return out
+
+
+def file_offset(segs, addr):
+    for vaddr, memsz, off, filesz in segs:
+        if vaddr <= addr < vaddr + filesz:
+            return off + (addr - vaddr)
+    return None
+
+
+def poke(path, off, data):
+    with open(path, "r+b") as f:
+        f.seek(off)
+        f.write(data)
+
+
+def main():
+    fx = fixtures()
+    if not fx:
+        skip("no committed fixture core under cores/")
+    d = fx[0]
+    meta = load_json(os.path.join(d, "meta.json"))
+    exe = os.path.join(d, meta.get("exe_name", "exe"))
+    t = Tap()
+    tmp = tempfile.mkdtemp(prefix="coroner-rt-corrupt-")
+    try:
+        core = os.path.join(tmp, "core")
+        with gzip.open(os.path.join(d, "core.gz"), "rb") as s, open(core, "wb") as o:
+            shutil.copyfileobj(s, o)
+        segs = segments(core)
+        code, out, err = run(["goroutines", "--json", core, exe])
+        if not t.ok(code == 0, "pristine core: goroutines exits 0", err):
+            raise SystemExit(t.done())
+        gs = json.loads(out)["goroutines"]
+        n = len(gs)
+        victim = next(g for g in gs if g["id"] != 1 and len(g["frames"]) > 2)
+
+        # 1. A goroutine whose saved stack pointer is garbage.
+        bad = os.path.join(tmp, "bad")
+        shutil.copyfile(core, bad)
+        sp = int(victim["frames"][0]["sp"], 16)
+        # Overwrite the innermost frame's return address with a wild pc.
+        ret_slot = int(victim["frames"][0]["fp"], 16) - 8
+        off = file_offset(segs, ret_slot)
+        t.ok(off is not None, "return address slot is in the core")
+        poke(bad, off, struct.pack("<Q", 0x1234567))
+        code, out, err = run(["goroutines", "--json", bad, exe])
+        t.eq(code, 1, "wild return address: exit 1 (partial)")
+        t.ok(f"goroutine {victim['id']}" in err and "0x1234567" in err,
+             "the warning names the goroutine and the bad pc", err)
+        if code == 1:
+            t.eq(len(json.loads(out)["goroutines"]), n, "every goroutine is still listed")
+
+        # 2. An allgs entry pointing at unmapped memory.
+        code, out, err = run(["info", "--json", core, exe])
+        addrs = [int(g["addr"], 16) for g in gs]
+        # Find the allgs array: the first 8-byte slot in the core holding
+        # the first two g addresses in a row.
+        needle = struct.pack("<QQ", addrs[0], addrs[1]) if len(addrs) > 1 else None
+        with open(core, "rb") as f:
+            blob = f.read()
+        pos = blob.find(needle) if needle else -1
+        t.ok(pos >= 0, "the allgs array is found in the core")
+        if pos >= 0:
+            shutil.copyfile(core, bad)
+            poke(bad, pos + 8, struct.pack("<Q", 0x00000dead0000000))
+            code, out, err = run(["goroutines", "--json", bad, exe])
+            t.eq(code, 1, "allgs entry pointing nowhere: exit 1 (partial)")
+            t.ok("0xdead0000000" in err and "runtime.g" in err, "the warning names the g and its address", err)
+            if code == 1:
+                t.eq(len(json.loads(out)["goroutines"]), n - 1, "the other goroutines are listed")
+            # A corrupt status word and goid in a g: no crash, output goes on.
+            shutil.copyfile(core, bad)
+            goff = file_offset(segs, addrs[1])
+            poke(bad, goff, b"\xff" * 512)
+            code, out, err = run(["goroutines", bad, exe])
+            t.ok(code in (0, 1) and "goroutines in" in out, "a g full of 0xff bytes: output, no crash",
+                 f"exit {code}\n{err}")
+            code, out, err = run(["heap", bad, exe])
+            t.ok(code in (0, 1) and "ledger:" in out, "heap still walks with a broken g", f"exit {code}\n{err}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    raise SystemExit(t.done())
+
+
+if __name__ == "__main__":
+    main()
