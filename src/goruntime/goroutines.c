@@ -102,35 +102,45 @@ static void free_strings(char **s, size_t n)
 // with [sp] = the sigreturn trampoline and the ucontext right above it
 // (arch/x86/include/asm/sigframe.h: rt_sigframe).  uc_mcontext is at 40;
 // gregs REG_RSP = 15, REG_RIP = 16 (sys/ucontext.h).
-static void signal_context(struct reader *r, struct thread_g *tg)
+static bool find_signal_frame(struct reader *r, uint64_t *pc_io, uint64_t *sp_io)
 {
 	enum { UC_RSP = 40 + 15 * 8, UC_RIP = 40 + 16 * 8, MAX_HANDLER_FRAMES = 32 };
-	uint64_t pc = tg->pc, sp = tg->sp;
+	uint64_t pc = *pc_io, sp = *sp_io;
 	for (int i = 0; i < MAX_HANDLER_FRAMES; i++) {
 		struct cnr_func f;
 		int32_t spdelta;
 		if (!cnr_pclntab_find(r->tab, pc, &f))
-			return;
+			return false;
 		struct cnr_error *err = cnr_pclntab_pcvalue(r->tab, &f, f.pcsp, pc, &spdelta);
 		if (err) {
 			cnr_error_destroy(err);
-			return;
+			return false;
 		}
 		uint64_t fp = sp + (int64_t)spdelta + 8;
 		if (strcmp(f.name, "runtime.sigtramp") == 0) {
 			uint64_t rip, rsp;
-			if (cnr_memory_read_u64(&r->prog->mem, fp + UC_RIP, &rip) == NULL &&
-			    cnr_memory_read_u64(&r->prog->mem, fp + UC_RSP, &rsp) == NULL) {
-				tg->pc = rip;
-				tg->sp = rsp;
-				tg->trap = true;
-			}
-			return;
+			if (cnr_memory_read_u64(&r->prog->mem, fp + UC_RIP, &rip) != NULL ||
+			    cnr_memory_read_u64(&r->prog->mem, fp + UC_RSP, &rsp) != NULL)
+				return false;
+			cnr_debug(r->prog->ctx, "signal frame at 0x%" PRIx64 ": pc 0x%" PRIx64 " sp 0x%" PRIx64, fp, rip, rsp);
+			*pc_io = rip;
+			*sp_io = rsp;
+			return true;
 		}
 		if (fp <= sp || cnr_memory_read_u64(&r->prog->mem, fp - 8, &pc) != NULL)
-			return;
+			return false;
 		sp = fp;
 	}
+	return false;
+}
+
+// Follow signal frames outward: the crash handler's own raise() nests a
+// second signal inside the first (runtime/signal_unix.go dieFromSignal).
+static void signal_context(struct reader *r, struct thread_g *tg)
+{
+	enum { MAX_NESTED_SIGNALS = 4 };
+	for (int i = 0; i < MAX_NESTED_SIGNALS && find_signal_frame(r, &tg->pc, &tg->sp); i++)
+		tg->trap = true;
 }
 
 // Which thread runs which goroutine: runtime.allm linked by m.alllink,

@@ -128,6 +128,56 @@ static struct cnr_error *add_unflushed(struct cnr_program *prog, uint64_t *small
 	return NULL;
 }
 
+static struct cnr_error *read_i32(struct cnr_program *prog, uint64_t addr, const char *type, const char *path,
+				  int32_t *ret)
+{
+	uint64_t off;
+	struct cnr_error *err = cnr_dwarf_offsetof(prog->dwarf, type, path, &off);
+	if (!err)
+		err = cnr_memory_read(&prog->mem, addr + off, ret, 4);
+	return err;
+}
+
+// runtime/proc.go gcount: allglen minus free gs (global and per P) minus
+// system goroutines.  1.27 counts free lists by gList.size instead of n.
+static struct cnr_error *count_goroutines(struct cnr_program *prog, int32_t *ret)
+{
+	uint64_t allglen_addr, sched, allp_addr, allglen, hdr[3];
+	int32_t free_g = 0, ngsys = 0, a, b;
+	struct cnr_error *err;
+	if ((err = cnr_program_global(prog, "runtime.allglen", &allglen_addr, NULL)) ||
+	    (err = cnr_program_global(prog, "runtime.sched", &sched, NULL)) ||
+	    (err = cnr_program_global(prog, "runtime.allp", &allp_addr, NULL)) ||
+	    (err = cnr_memory_read_u64(&prog->mem, allglen_addr, &allglen)) ||
+	    (err = cnr_memory_read(&prog->mem, allp_addr, hdr, sizeof(hdr))) ||
+	    (err = read_i32(prog, sched, "runtime.schedt", "ngsys", &ngsys)))
+		return err;
+	err = read_i32(prog, sched, "runtime.schedt", "gFree.n", &free_g);
+	if (err) {
+		cnr_error_destroy(err);
+		if ((err = read_i32(prog, sched, "runtime.schedt", "gFree.stack.size", &a)) ||
+		    (err = read_i32(prog, sched, "runtime.schedt", "gFree.noStack.size", &b)))
+			return err;
+		free_g = a + b;
+	}
+	if (hdr[1] > MAX_PROCS)
+		return cnr_error_corrupt("runtime.allp claims %" PRIu64 " Ps", hdr[1]);
+	for (uint64_t i = 0; i < hdr[1]; i++) {
+		uint64_t p;
+		if ((err = cnr_memory_read_u64(&prog->mem, hdr[0] + 8 * i, &p)))
+			return err;
+		if (!p)
+			continue;
+		err = read_i32(prog, p, "runtime.p", "gFree.n|size", &a);
+		if (err)
+			return err;
+		free_g += a;
+	}
+	int64_t n = (int64_t)allglen - free_g - ngsys;
+	*ret = n < 1 ? 1 : (int32_t)n;
+	return NULL;
+}
+
 struct cnr_error *cnr_memstats_read(struct cnr_program *prog, struct cnr_memstats *ms)
 {
 	struct cnr_error *err = cnr_program_load_runtime(prog);
@@ -311,5 +361,5 @@ struct cnr_error *cnr_memstats_read(struct cnr_program *prog, struct cnr_memstat
 			goal = triggered + (64 << 10);
 	}
 	ms->next_gc = goal;
-	return NULL;
+	return count_goroutines(prog, &ms->num_goroutine);
 }

@@ -17,6 +17,7 @@ struct cnr_memstats {
 	int32_t gogc;          // -1 = off
 	int64_t memory_limit;  // bytes; INT64_MAX = none
 	int32_t gomaxprocs;
+	int32_t num_goroutine;  // runtime.NumGoroutine(): gcount(), system goroutines excluded
 	uint64_t heap_live, heap_marked; // GC pacer state
 	// How HeapAlloc was obtained, for the ledger.
 	uint64_t unflushed_bytes, unflushed_objects; // from mcaches

@@ -36,7 +36,8 @@ void cnr_memstats_report_text(const struct cnr_memstats *ms, size_t goroutines, 
 	else
 		fprintf(out, "%-14s %" PRId64 "\n", "GOMEMLIMIT", ms->memory_limit);
 	fprintf(out, "%-14s %d\n", "GOMAXPROCS", ms->gomaxprocs);
-	fprintf(out, "%-14s %zu\n", "Goroutines", goroutines);
+	fprintf(out, "%-14s %d\n", "NumGoroutine", ms->num_goroutine);
+	fprintf(out, "%-14s %zu (system goroutines included)\n", "Goroutines", goroutines);
 	fprintf(out, "# HeapAlloc includes %" PRIu64 " bytes (%" PRIu64 " objects) not yet flushed from mcaches\n",
 		ms->unflushed_bytes, ms->unflushed_objects);
 }
@@ -61,6 +62,8 @@ void cnr_memstats_report_json(const struct cnr_memstats *ms, size_t goroutines, 
 	cnr_json_int(&j, ms->memory_limit);
 	cnr_json_key(&j, "GOMAXPROCS");
 	cnr_json_int(&j, ms->gomaxprocs);
+	cnr_json_key(&j, "NumGoroutine");
+	cnr_json_int(&j, ms->num_goroutine);
 	cnr_json_key(&j, "Goroutines");
 	cnr_json_uint(&j, goroutines);
 	cnr_json_key(&j, "UnflushedBytes");

@@ -111,4 +111,6 @@ def addr2line(exe, pcs):
     p = subprocess.run(["addr2line", "-f", "-e", exe] + [hex(pc) for pc in pcs],
                        capture_output=True, text=True, timeout=120)
     lines = p.stdout.splitlines()
-    return [lines[2 * i] for i in range(len(pcs))]
+    # The ELF symbol table names assembly (ABI0) functions "F.abi0"; Go's
+    # DWARF and tracebacks call them F.
+    return [lines[2 * i].removesuffix(".abi0") for i in range(len(pcs))]

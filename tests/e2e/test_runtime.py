@@ -72,6 +72,8 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         for k in MEMSTATS_EXACT:
             if k in want:
                 t.eq(ms[k], want[k], f"{label}: memstats {k} equals runtime.ReadMemStats")
+        t.eq(ms["NumGoroutine"], want.get("NumGoroutine"), f"{label}: NumGoroutine equals runtime.NumGoroutine()")
+        t.eq(ms["GOMAXPROCS"], want.get("GOMAXPROCS"), f"{label}: GOMAXPROCS")
         for k in MEMSTATS_CLOSE:
             if k in want:
                 t.ok(abs(ms[k] - want[k]) <= 1 << 20, f"{label}: memstats {k} within 1 MiB of ReadMemStats",
