@@ -30,6 +30,7 @@ struct thread_g {
 
 struct reader {
 	struct cnr_program *prog;
+	struct cnr_type_cache *types;
 	const struct cnr_rt_layout *l;
 	struct cnr_pclntab *tab;
 	char **status_names;
@@ -235,6 +236,47 @@ static bool unwind(struct reader *r, struct cnr_goroutine *g, uint64_t pc, uint6
 	return false;
 }
 
+// Whether sudog is queued on a channel's waitq at q (linked by next).
+static bool in_queue(struct reader *r, uint64_t q, uint64_t sudog)
+{
+	uint64_t s;
+	if (cnr_memory_read_u64(&r->prog->mem, q + r->l->waitq_first, &s) != NULL)
+		return false;
+	for (int i = 0; s && i < MAX_SUDOGS; i++) {
+		if (s == sudog)
+			return true;
+		if (cnr_memory_read_u64(&r->prog->mem, s + r->l->sudog_next, &s) != NULL)
+			return false;
+	}
+	return false;
+}
+
+// The channel's element type, buffer fill, and which queue holds w.
+static void describe_chan(struct reader *r, struct cnr_chan_wait *w)
+{
+	const struct cnr_rt_layout *l = r->l;
+	struct cnr_program *prog = r->prog;
+	uint64_t elemtype = 0;
+	w->dir = in_queue(r, w->chan + l->hchan_sendq, w->sudog)	  ? "send"
+		 : in_queue(r, w->chan + l->hchan_recvq, w->sudog) ? "recv"
+								    : "?";
+	struct cnr_error *err;
+	if ((err = cnr_memory_read_u64(&prog->mem, w->chan + l->hchan_qcount, &w->qcount)) ||
+	    (err = cnr_memory_read_u64(&prog->mem, w->chan + l->hchan_dataqsiz, &w->dataqsiz)) ||
+	    (err = cnr_memory_read_u64(&prog->mem, w->chan + l->hchan_elemtype, &elemtype))) {
+		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "cannot read channel at 0x%" PRIx64, w->chan));
+		return;
+	}
+	const struct cnr_rtype *t;
+	if (r->types && elemtype) {
+		err = cnr_type_get(r->types, elemtype, &t);
+		if (err)
+			cnr_warn_error(prog->ctx, err);
+		else
+			w->elem_type = t->name;
+	}
+}
+
 // The sudogs of a blocked goroutine: g.waiting, linked through waitlink;
 // one per channel for a select (runtime/select.go).
 static void read_waits(struct reader *r, struct cnr_goroutine *g, uint64_t sudog)
@@ -268,6 +310,7 @@ static void read_waits(struct reader *r, struct cnr_goroutine *g, uint64_t sudog
 				w.elem_word = 0;
 			}
 		}
+		describe_chan(r, &w);
 		if (!wait_vector_push(&r->waits, w))
 			return;
 		g->nwaits++;
@@ -395,6 +438,9 @@ struct cnr_error *cnr_goroutines_read(struct cnr_program *prog, struct cnr_gorou
 		err = cnr_error_wrap(err, "cannot read the runtime.allgs array");
 		goto out;
 	}
+	err = cnr_type_cache_create(prog, &r.types);
+	if (err)
+		goto out;
 	err = map_threads(&r);
 	if (err) {
 		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "cannot map threads to goroutines"));
@@ -416,6 +462,8 @@ struct cnr_error *cnr_goroutines_read(struct cnr_program *prog, struct cnr_gorou
 	ret->waits = r.waits.data;
 	ret->nwaits = r.waits.size;
 	ret->allglen = allglen;
+	ret->types = r.types;
+	r.types = NULL;
 	ret->names_[0] = r.status_names;
 	ret->names_[1] = r.wait_names;
 	ret->nnames_[0] = r.nstatus;
@@ -425,6 +473,7 @@ struct cnr_error *cnr_goroutines_read(struct cnr_program *prog, struct cnr_gorou
 	r.frames.data = NULL;
 	r.waits.data = NULL;
 out:
+	cnr_type_cache_destroy(r.types);
 	free(ptrs);
 	free(r.threads);
 	free_strings(r.status_names, r.nstatus);
@@ -437,6 +486,7 @@ out:
 
 void cnr_goroutines_deinit(struct cnr_goroutines *gs)
 {
+	cnr_type_cache_destroy(gs->types);
 	free(gs->gs);
 	free(gs->frames);
 	free(gs->waits);

@@ -6,6 +6,7 @@
 #define CNR_GORUNTIME_GOROUTINES_H
 
 #include "goruntime/pclntab.h"
+#include "goruntime/types.h"
 
 struct cnr_program;
 
@@ -23,6 +24,9 @@ struct cnr_chan_wait {
 	uint64_t elem;     // the element being sent / the receive slot
 	uint64_t elem_word; // the first word at elem (a pointer-shaped element's value), 0 if unreadable
 	bool is_select;
+	const char *dir;       // "send" or "recv": which queue of the channel holds the sudog, or "?"
+	const char *elem_type; // the channel's element type as Go spells it, or NULL
+	uint64_t qcount, dataqsiz; // buffered elements and capacity
 };
 
 struct cnr_goroutine {
@@ -52,6 +56,7 @@ struct cnr_goroutines {
 	struct cnr_chan_wait *waits;
 	size_t nwaits;
 	uint64_t allglen;
+	struct cnr_type_cache *types; // owns the element type names
 	// Owned storage behind the state strings.
 	char **names_[2];
 	size_t nnames_[2];

@@ -99,7 +99,8 @@ void cnr_goroutines_report_all(struct cnr_program *prog, const struct cnr_gorout
 		print_created_by(prog, g, out, "");
 		for (size_t w = 0; w < g->nwaits; w++) {
 			const struct cnr_chan_wait *cw = &gs->waits[g->first_wait + w];
-			fprintf(out, "waiting on chan 0x%" PRIx64 " elem 0x%" PRIx64 "%s\n", cw->chan, cw->elem,
+			fprintf(out, "%s chan %s 0x%" PRIx64 " (len %" PRIu64 ", cap %" PRIu64 "), elem at 0x%" PRIx64 "%s\n",
+				cw->dir, cw->elem_type ? cw->elem_type : "?", cw->chan, cw->qcount, cw->dataqsiz, cw->elem,
 				cw->is_select ? " (select)" : "");
 		}
 	}
@@ -286,6 +287,14 @@ void cnr_goroutines_report_json(struct cnr_program *prog, const struct cnr_gorou
 			cnr_json_hex(&j, cw->elem_word);
 			cnr_json_key(&j, "select");
 			cnr_json_bool(&j, cw->is_select);
+			cnr_json_key(&j, "dir");
+			cnr_json_string(&j, cw->dir);
+			cnr_json_key(&j, "elem_type");
+			cnr_json_string(&j, cw->elem_type);
+			cnr_json_key(&j, "len");
+			cnr_json_uint(&j, cw->qcount);
+			cnr_json_key(&j, "cap");
+			cnr_json_uint(&j, cw->dataqsiz);
 			cnr_json_end_object(&j);
 		}
 		cnr_json_end_array(&j);

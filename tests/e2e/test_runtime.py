@@ -97,13 +97,23 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         t.eq(g["state"], tg["state"], f"{label}: goroutine {tg['id']} state")
         funcs = [f["function"] for f in g["frames"] if shown(f["function"]) and not f.get("wrapper")]
         t.eq(funcs, tg["funcs"], f"{label}: goroutine {tg['id']} stack equals runtime.Stack's")
+    # Every waiter on a recorded channel names its element type as %T does.
+    chans = {int(c["addr"], 16): c for c in truth.get("channels", [])}
+    seen = set()
+    for g in gs["goroutines"]:
+        for w in g["chan_waits"]:
+            c = chans.get(int(w["chan"], 16))
+            if c and c["name"] not in seen:
+                seen.add(c["name"])
+                t.eq(w["elem_type"], c["elem_type"], f"{label}: element type of {c['name']}")
+                t.eq((w["len"], w["cap"]), (c["len"], c["cap"]), f"{label}: len and cap of {c['name']}")
     # Blocked senders hold their channel and the payload map behind it.
     for ch in truth.get("channels", []):
         for s in ch.get("senders", []):
             g = by_id.get(s["goroutine"])
             waits = g["chan_waits"] if g else []
-            t.ok(any(int(w["chan"], 16) == int(ch["addr"], 16) for w in waits),
-                 f"{label}: sender {s['goroutine']} waits on chan {ch['name']}", waits)
+            t.ok(any(int(w["chan"], 16) == int(ch["addr"], 16) and w["dir"] == "send" for w in waits),
+                 f"{label}: sender {s['goroutine']} waits to send on chan {ch['name']}", waits)
             t.ok(any(int(w["elem_word"], 16) == int(s["map_addr"], 16) for w in waits),
                  f"{label}: sender {s['goroutine']} holds map {s['map_name']} as its element", waits)
     # Against the runtime's own crash traceback.
