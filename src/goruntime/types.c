@@ -21,13 +21,18 @@ struct module_range {
 };
 
 DEFINE_HASH_MAP(type_map, uint64_t, struct cnr_rtype *, cnr_hash_u64, cnr_eq_u64)
+DEFINE_HASH_MAP(mask_map, uint64_t, uint8_t *, cnr_hash_u64, cnr_eq_u64)
 
 struct cnr_type_cache {
 	struct cnr_program *prog;
 	struct module_range modules[MAX_MODULES];
 	size_t nmodules;
 	struct type_map map;
+	struct mask_map masks; // type address -> pointer mask
 	struct cnr_string_pool names;
+	// internal/abi ArrayType/StructType/StructField (1.24+, for on-demand masks)
+	bool have_composite;
+	uint64_t array_elem, array_len, struct_fields, field_typ, field_offset, field_size;
 };
 
 struct cnr_error *cnr_type_cache_create(struct cnr_program *prog, struct cnr_type_cache **ret)
@@ -55,6 +60,21 @@ struct cnr_error *cnr_type_cache_create(struct cnr_program *prog, struct cnr_typ
 		cnr_type_cache_destroy(tc);
 		return cnr_error_wrap(err, "cannot read the module list");
 	}
+	const struct cnr_dwarf *dw = prog->dwarf;
+	const struct cnr_dwarf_type *st = cnr_dwarf_type_by_name(dw, "internal/abi.StructField");
+	struct cnr_error *e1 = cnr_dwarf_offsetof(dw, "internal/abi.ArrayType", "Elem", &tc->array_elem);
+	struct cnr_error *e2 = e1 ? NULL : cnr_dwarf_offsetof(dw, "internal/abi.ArrayType", "Len", &tc->array_len);
+	struct cnr_error *e3 = e1 || e2 ? NULL : cnr_dwarf_offsetof(dw, "internal/abi.StructType", "Fields", &tc->struct_fields);
+	struct cnr_error *e4 = e1 || e2 || e3 ? NULL : cnr_dwarf_offsetof(dw, "internal/abi.StructField", "Typ", &tc->field_typ);
+	struct cnr_error *e5 = e1 || e2 || e3 || e4 ? NULL
+						  : cnr_dwarf_offsetof(dw, "internal/abi.StructField", "Offset", &tc->field_offset);
+	tc->have_composite = !e1 && !e2 && !e3 && !e4 && !e5 && st && st->has_size;
+	tc->field_size = st && st->has_size ? st->size : 0;
+	cnr_error_destroy(e1);
+	cnr_error_destroy(e2);
+	cnr_error_destroy(e3);
+	cnr_error_destroy(e4);
+	cnr_error_destroy(e5);
 	*ret = tc;
 	return NULL;
 }
@@ -70,6 +90,13 @@ void cnr_type_cache_destroy(struct cnr_type_cache *tc)
 		}
 	}
 	type_map_deinit(&tc->map);
+	if (tc->masks.slots) {
+		for (size_t i = 0; i <= tc->masks.mask; i++) {
+			if (tc->masks.slots[i].used)
+				free(tc->masks.slots[i].value);
+		}
+	}
+	mask_map_deinit(&tc->masks);
 	cnr_string_pool_deinit(&tc->names);
 	free(tc);
 }
@@ -140,6 +167,7 @@ struct cnr_error *cnr_type_get(struct cnr_type_cache *tc, uint64_t addr, const s
 	memcpy(&t->gcdata, buf + l->type_gcdata, 8);
 	memcpy(&str, buf + l->type_str, 4);
 	t->tflag = buf[l->type_tflag];
+	t->kind_raw = buf[l->type_kind];
 	t->kind = buf[l->type_kind] & KIND_MASK;
 	if (t->ptrdata > t->size) {
 		err = cnr_error_corrupt("type descriptor at 0x%" PRIx64 " has ptrdata %" PRIu64 " > size %" PRIu64,
@@ -160,5 +188,205 @@ struct cnr_error *cnr_type_get(struct cnr_type_cache *tc, uint64_t addr, const s
 	}
 	*slot = t;
 	*ret = t;
+	return NULL;
+}
+
+enum {
+	MAX_MASK_WORDS = 1u << 30, // an 8 GiB pointer prefix: past that, corrupt
+	MAX_GCPROG = 1u << 24,
+	MAX_MASK_DEPTH = 64,       // runtime.buildGCMask halves the size per level
+};
+
+static bool bit_get(const uint8_t *m, uint64_t i)
+{
+	return m[i / 8] >> (i % 8) & 1;
+}
+
+static void bit_set(uint8_t *m, uint64_t i)
+{
+	m[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+static uint64_t uvarint(const uint8_t *p, uint64_t len, uint64_t *pos, bool *ok)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		if (*pos >= len) {
+			*ok = false;
+			return 0;
+		}
+		uint8_t b = p[(*pos)++];
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	*ok = false;
+	return 0;
+}
+
+// runtime/mbitmap.go runGCProg: 0nnnnnnn = n literal bits follow;
+// 1nnnnnnn c = repeat the previous n bits c times (n = 0: n is a uvarint
+// too); 0 = stop.  Writes at most nbits bits into dst.
+static struct cnr_error *run_gcprog(const uint8_t *prog, uint64_t len, uint8_t *dst, uint64_t nbits, uint64_t addr)
+{
+	uint64_t pos = 0, out = 0;
+	bool ok = true;
+	while (pos < len) {
+		uint8_t inst = prog[pos++];
+		uint64_t n = inst & 0x7f;
+		if (!(inst & 0x80)) {
+			if (n == 0)
+				return NULL;
+			if ((n + 7) / 8 > len - pos || out + n > nbits)
+				break;
+			for (uint64_t i = 0; i < n; i++, out++) {
+				if (bit_get(prog + pos, i))
+					bit_set(dst, out);
+			}
+			pos += (n + 7) / 8;
+			continue;
+		}
+		if (n == 0)
+			n = uvarint(prog, len, &pos, &ok);
+		uint64_t c = uvarint(prog, len, &pos, &ok);
+		if (!ok || n == 0 || n > out || (c && n > (nbits - out) / c))
+			break;
+		for (uint64_t k = 0; k < c; k++) {
+			for (uint64_t i = 0; i < n; i++, out++) {
+				if (bit_get(dst, out - n))
+					bit_set(dst, out);
+			}
+		}
+	}
+	return cnr_error_corrupt("GC program at 0x%" PRIx64 " is malformed or overruns its type", addr);
+}
+
+// runtime/type.go buildGCMask: copy plain masks, recurse into arrays and
+// structs whose masks are built on demand.
+static struct cnr_error *build_mask(struct cnr_type_cache *tc, const struct cnr_rtype *t, uint8_t *dst,
+				    uint64_t word, uint64_t nwords, int depth)
+{
+	struct cnr_program *prog = tc->prog;
+	if (depth > MAX_MASK_DEPTH)
+		return cnr_error_corrupt("type 0x%" PRIx64 " nests deeper than %d levels", t->addr, MAX_MASK_DEPTH);
+	if (t->ptrdata == 0)
+		return NULL;
+	uint64_t tw = t->ptrdata / 8;
+	if (word > nwords || tw > nwords - word)
+		return cnr_error_corrupt("type 0x%" PRIx64 " does not fit its parent's pointer mask", t->addr);
+	if (!(t->tflag & prog->ops->tflag_gcmask_on_demand) || !prog->ops->tflag_gcmask_on_demand) {
+		uint8_t *src = malloc((tw + 7) / 8);
+		if (!src)
+			return &cnr_enomem;
+		struct cnr_error *err = cnr_memory_read(&prog->mem, t->gcdata, src, (tw + 7) / 8);
+		for (uint64_t i = 0; !err && i < tw; i++) {
+			if (bit_get(src, i))
+				bit_set(dst, word + i);
+		}
+		free(src);
+		return err;
+	}
+	if (!tc->have_composite)
+		return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO, "no internal/abi.ArrayType/StructType in the DWARF");
+	struct cnr_error *err = NULL;
+	if (t->kind == CNR_KIND_ARRAY) {
+		uint64_t elem_addr, len;
+		const struct cnr_rtype *elem;
+		if ((err = cnr_memory_read_u64(&prog->mem, t->addr + tc->array_elem, &elem_addr)) ||
+		    (err = cnr_memory_read_u64(&prog->mem, t->addr + tc->array_len, &len)) ||
+		    (err = cnr_type_get(tc, elem_addr, &elem)))
+			return err;
+		if (elem->size % 8 || (elem->size && len > t->size / elem->size))
+			return cnr_error_corrupt("array type 0x%" PRIx64 " has %" PRIu64 " elements of %" PRIu64 " bytes",
+						 t->addr, len, elem->size);
+		for (uint64_t i = 0; i < len && !err; i++)
+			err = build_mask(tc, elem, dst, word + i * (elem->size / 8), nwords, depth + 1);
+		return err;
+	}
+	if (t->kind == CNR_KIND_STRUCT) {
+		uint64_t hdr[2];
+		if ((err = cnr_memory_read(&prog->mem, t->addr + tc->struct_fields, hdr, sizeof(hdr))))
+			return err;
+		if (hdr[1] > t->size + 1)
+			return cnr_error_corrupt("struct type 0x%" PRIx64 " claims %" PRIu64 " fields", t->addr, hdr[1]);
+		for (uint64_t i = 0; i < hdr[1] && !err; i++) {
+			uint64_t ft_addr, off;
+			const struct cnr_rtype *ft;
+			uint64_t f = hdr[0] + i * tc->field_size;
+			if ((err = cnr_memory_read_u64(&prog->mem, f + tc->field_typ, &ft_addr)) ||
+			    (err = cnr_memory_read_u64(&prog->mem, f + tc->field_offset, &off)) ||
+			    (err = cnr_type_get(tc, ft_addr, &ft)))
+				return err;
+			if (off % 8 || off > t->size)
+				return cnr_error_corrupt("field %" PRIu64 " of struct type 0x%" PRIx64 " at offset %" PRIu64, i,
+							 t->addr, off);
+			err = build_mask(tc, ft, dst, word + off / 8, nwords, depth + 1);
+		}
+		return err;
+	}
+	return cnr_error_corrupt("type 0x%" PRIx64 " of kind %u has an on-demand pointer mask", t->addr, t->kind);
+}
+
+struct cnr_error *cnr_type_ptrmask(struct cnr_type_cache *tc, const struct cnr_rtype *t, const uint8_t **mask_ret,
+				   uint64_t *nwords_ret)
+{
+	uint64_t nwords = t->ptrdata / 8;
+	*nwords_ret = nwords;
+	uint8_t **cached = mask_map_get(&tc->masks, t->addr);
+	if (cached) {
+		*mask_ret = *cached;
+		return NULL;
+	}
+	if (nwords > MAX_MASK_WORDS)
+		return cnr_error_corrupt("type 0x%" PRIx64 " claims %" PRIu64 " pointer bytes", t->addr, t->ptrdata);
+	struct cnr_program *prog = tc->prog;
+	uint8_t *mask = calloc(1, (nwords + 7) / 8 + 1);
+	if (!mask)
+		return &cnr_enomem;
+	struct cnr_error *err = NULL;
+	if (nwords == 0) {
+		// nothing to do
+	} else if (prog->ops->kind_gcprog && (t->kind_raw & prog->ops->kind_gcprog)) {
+		// GCData: a 4-byte length, then the program (runtime/mbitmap.go).
+		uint32_t len;
+		uint8_t *p = NULL;
+		if (!(err = cnr_memory_read(&prog->mem, t->gcdata, &len, 4))) {
+			if (len > MAX_GCPROG)
+				err = cnr_error_corrupt("GC program of type 0x%" PRIx64 " claims %u bytes", t->addr, len);
+			else if (!(p = malloc(len ? len : 1)))
+				err = &cnr_enomem;
+			else if (!(err = cnr_memory_read(&prog->mem, t->gcdata + 4, p, len)))
+				err = run_gcprog(p, len, mask, nwords, t->gcdata);
+		}
+		free(p);
+	} else if (prog->ops->tflag_gcmask_on_demand && (t->tflag & prog->ops->tflag_gcmask_on_demand)) {
+		// runtime/type.go getGCMaskOnDemand: GCData is a slot; nil until
+		// built, &runtime.inProgress while being built.
+		uint64_t slot = 0, in_progress = 0;
+		err = cnr_memory_read_u64(&prog->mem, t->gcdata, &slot);
+		struct cnr_error *e = cnr_program_global(prog, "runtime.inProgress", &in_progress, NULL);
+		cnr_error_destroy(e);
+		if (!err && slot && slot != in_progress) {
+			err = cnr_memory_read(&prog->mem, slot, mask, (nwords + 7) / 8);
+		} else if (!err) {
+			// Walk the type's structure, but copy each leaf's plain mask.
+			struct cnr_rtype plain = *t;
+			err = build_mask(tc, &plain, mask, 0, nwords, 0);
+		}
+	} else {
+		err = cnr_memory_read(&prog->mem, t->gcdata, mask, (nwords + 7) / 8);
+	}
+	if (err) {
+		free(mask);
+		return cnr_error_wrap(err, "cannot get the pointer mask of type 0x%" PRIx64, t->addr);
+	}
+	bool inserted;
+	uint8_t **slot = mask_map_insert(&tc->masks, t->addr, &inserted);
+	if (!slot) {
+		free(mask);
+		return &cnr_enomem;
+	}
+	*slot = mask;
+	*mask_ret = mask;
 	return NULL;
 }

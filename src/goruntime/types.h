@@ -19,6 +19,7 @@ struct cnr_rtype {
 	uint64_t addr;
 	uint64_t size, ptrdata;
 	uint8_t kind; // reflect.Kind, flag bits removed
+	uint8_t kind_raw; // Kind_ as stored (KindGCProg and KindDirectIface up to 1.25)
 	uint8_t tflag;
 	uint64_t gcdata;
 	const char *name;
@@ -30,5 +31,13 @@ struct cnr_error *cnr_type_cache_create(struct cnr_program *prog, struct cnr_typ
 void cnr_type_cache_destroy(struct cnr_type_cache *tc);
 // The type at addr; *ret lives as long as the cache.
 struct cnr_error *cnr_type_get(struct cnr_type_cache *tc, uint64_t addr, const struct cnr_rtype **ret);
+
+// The pointer mask of t: bit i (byte i/8, LSB first) says whether word i of
+// a value of t holds a pointer, for i < ptrdata/8.  From GCData, a GC
+// program (up to 1.23), the mask the runtime built on demand, or built here
+// from the type's structure the way runtime.buildGCMask does (1.24+).
+// *mask_ret lives as long as the cache; *nwords_ret = ptrdata/8.
+struct cnr_error *cnr_type_ptrmask(struct cnr_type_cache *tc, const struct cnr_rtype *t, const uint8_t **mask_ret,
+				   uint64_t *nwords_ret);
 
 #endif

@@ -10,23 +10,25 @@
 #define PCLN_GO118 0xfffffff0u // Go118PCLnTabMagic
 #define PCLN_GO120 0xfffffff1u // Go120PCLnTabMagic
 
-#define ROW(minor_, magic, text_start, headroom, headers)                                            \
+#define ROW(minor_, magic, text_start, headroom, headers, gcprog, ondemand)                           \
 	{ .minor = minor_, .pclntab_magic = magic, .pcheader_has_text_start = text_start,              \
-	  .mem_limit_headroom_percent = headroom, .malloc_headers = headers }
+	  .mem_limit_headroom_percent = headroom, .malloc_headers = headers, .kind_gcprog = gcprog,     \
+	  .tflag_gcmask_on_demand = ondemand }
 
 static const struct cnr_go_ops go_versions[] = {
 	//  1.NN  pclntab magic  pcHeader.textStart  memory-limit headroom %  malloc headers
-	ROW(19, PCLN_GO118, true, 0, false),
+	//       KindGCProg  TFlagGCMaskOnDemand
+	ROW(19, PCLN_GO118, true, 0, false, 0x40, 0),
 	// Go 1.20: no Debian package to test with; its runtime source names the
 	// Go120 magic (runtime/symtab.go go1.20).
-	ROW(20, PCLN_GO120, true, 3, false),
-	ROW(21, PCLN_GO120, true, 3, false),
-	ROW(22, PCLN_GO120, true, 3, true),
-	ROW(23, PCLN_GO120, true, 3, true),
-	ROW(24, PCLN_GO120, true, 3, true),
-	ROW(25, PCLN_GO120, true, 3, true),
-	ROW(26, PCLN_GO120, false, 3, true),
-	ROW(27, PCLN_GO120, false, 3, true),
+	ROW(20, PCLN_GO120, true, 3, false, 0x40, 0),
+	ROW(21, PCLN_GO120, true, 3, false, 0x40, 0),
+	ROW(22, PCLN_GO120, true, 3, true, 0x40, 0),
+	ROW(23, PCLN_GO120, true, 3, true, 0x40, 0),
+	ROW(24, PCLN_GO120, true, 3, true, 0, 0x10),
+	ROW(25, PCLN_GO120, true, 3, true, 0, 0x10),
+	ROW(26, PCLN_GO120, false, 3, true, 0, 0x10),
+	ROW(27, PCLN_GO120, false, 3, true, 0, 0x10),
 };
 #undef ROW
 

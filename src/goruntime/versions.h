@@ -28,6 +28,13 @@ struct cnr_go_ops {
 	// minSizeForMallocHeader carry their *_type in a header word, large
 	// objects in mspan.largeType.
 	bool malloc_headers;
+	// runtime/typekind.go (1.19), internal/abi/type.go (1.21-1.23):
+	// KindGCProg = 1<<6 in Kind_, GCData is a GC program; gone in 1.24.
+	uint8_t kind_gcprog;
+	// internal/abi/type.go (1.24+): TFlagGCMaskOnDemand = 1<<4, GCData
+	// points at a slot holding the mask once the runtime built it.
+	// (1<<4 meant TFlagUnrolledBitmap in 1.22-1.23: a plain bitmap.)
+	uint8_t tflag_gcmask_on_demand;
 };
 
 // Whether the binary's heap objects carry type headers: the release's

@@ -167,20 +167,33 @@ Test(dwarf, functions_and_lines)
 			cr_assert_eq(f->hi, s.value + s.size, "%s: %s ends at %#lx, symbol at %#lx", exe, names[i],
 				     (unsigned long)f->hi, (unsigned long)(s.value + s.size));
 
-			// The line of a pc inside the function, as addr2line says.
+			// The line of a pc inside the function, as binutils' readelf
+			// decodes the line program (addr2line mis-reads Go's DWARF 5
+			// inside inlined code): the last row at or below pc.
 			uint64_t pc = s.value + s.size / 2;
-			char cmd[8192], want[4096] = "";
-			snprintf(cmd, sizeof(cmd), "addr2line -e '%s' 0x%lx", exe, (unsigned long)pc);
+			char cmd[8192], want[4096] = "", line_buf[4096];
+			snprintf(cmd, sizeof(cmd), "readelf --debug-dump=decodedline '%s'", exe);
 			FILE *p = popen(cmd, "r");
 			cr_assert_not_null(p);
-			cr_assert_not_null(fgets(want, sizeof(want), p));
+			uint64_t best = 0;
+			while (fgets(line_buf, sizeof(line_buf), p)) {
+				char file[1024];
+				unsigned long lno, addr;
+				if (sscanf(line_buf, "%1023s %lu %lx", file, &lno, &addr) != 3)
+					continue;
+				if (addr <= pc && addr >= best && addr >= s.value) {
+					best = addr;
+					snprintf(want, sizeof(want), "%s:%lu", file, lno);
+				}
+			}
 			pclose(p);
-			want[strcspn(want, " \n")] = '\0';
+			cr_assert(want[0], "%s: readelf has no line for %#lx", exe, (unsigned long)pc);
 			const char *file;
 			int line;
 			cnr_cr_assert_ok(cnr_dwarf_line_at(dw, pc, &file, &line));
+			const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 			char got[4096];
-			snprintf(got, sizeof(got), "%s:%d", file, line);
+			snprintf(got, sizeof(got), "%s:%d", base, line);
 			cr_assert_str_eq(got, want, "%s: line of %s+%#lx", exe, names[i], (unsigned long)(s.size / 2));
 		}
 		cr_assert_null(cnr_dwarf_func_at(dw, 0x10));

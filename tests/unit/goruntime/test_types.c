@@ -1,0 +1,135 @@
+// Type descriptors and pointer masks on the committed fixture cores.
+// The expected masks are computed independently from the executable's
+// DWARF: Go describes each type's layout there (fields, offsets, and its
+// reflect kind in DW_AT_go_kind), so the pointer words follow from it.
+#include <criterion/criterion.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libdwarf/dwarf.h>
+
+#include "goruntime/heap.h"
+#include "goruntime/program.h"
+#include "test_util.h"
+
+// reflect.Kind values (internal/abi/type.go).
+enum { K_ARRAY = 17, K_CHAN = 18, K_FUNC = 19, K_IFACE = 20, K_MAP = 21, K_PTR = 22, K_SLICE = 23,
+       K_STRING = 24, K_STRUCT = 25, K_UNSAFE = 26 };
+
+// Pointers to not-in-heap types (a sys.NotInHeap field, Go 1.20+) are not
+// pointers to the GC (cmd/compile: types.Type.HasPointers).
+static bool points_into_heap(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *ptr)
+{
+	const struct cnr_dwarf_type *to = cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, ptr->type_offset));
+	if (!to || to->tag != DW_TAG_structure_type)
+		return true;
+	const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, to);
+	for (uint32_t i = 0; i < to->nfields; i++) {
+		const struct cnr_dwarf_type *ft = cnr_dwarf_type_at(dw, f[i].type_offset);
+		const char *n = ft ? ft->name : NULL;
+		if (n && strlen(n) >= 13 && strcmp(n + strlen(n) - 13, "sys.NotInHeap") == 0)
+			return false;
+	}
+	return true;
+}
+
+static void dwarf_pointers(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t, uint64_t word, uint8_t *bits,
+			   uint64_t nwords, int depth)
+{
+	cr_assert_lt(depth, 64);
+	t = cnr_dwarf_type_strip(dw, t);
+	if (!t)
+		return;
+#define SET(w)                                              \
+	do {                                                \
+		if ((w) < nwords)                           \
+			bits[(w) / 8] |= 1u << ((w) % 8);   \
+	} while (0)
+	switch (t->go_kind) {
+	case K_PTR:
+		if (points_into_heap(dw, t))
+			SET(word);
+		return;
+	case K_MAP: case K_CHAN: case K_FUNC: case K_UNSAFE:
+		SET(word);
+		return;
+	case K_STRING: case K_SLICE:
+		SET(word);
+		return;
+	case K_IFACE:
+		SET(word);
+		SET(word + 1);
+		return;
+	default:
+		break;
+	}
+	if (t->tag == DW_TAG_pointer_type) {
+		if (!points_into_heap(dw, t))
+			return;
+		SET(word);
+		return;
+	}
+	if (t->tag == DW_TAG_structure_type) {
+		const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, t);
+		for (uint32_t i = 0; i < t->nfields; i++)
+			dwarf_pointers(dw, cnr_dwarf_type_at(dw, f[i].type_offset), word + f[i].offset / 8, bits, nwords,
+				       depth + 1);
+	} else if (t->tag == DW_TAG_array_type) {
+		const struct cnr_dwarf_type *e = cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, t->type_offset));
+		// Go's DWARF gives pointer types no byte size.
+		uint64_t esize = e && e->has_size ? e->size : e && e->tag == DW_TAG_pointer_type ? 8 : 0;
+		if (!esize || esize % 8)
+			return;
+		for (uint64_t i = 0; i < t->count && word + i * (esize / 8) < nwords; i++)
+			dwarf_pointers(dw, e, word + i * (esize / 8), bits, nwords, depth + 1);
+	}
+#undef SET
+}
+
+Test(goruntime, pointer_masks_match_dwarf_layouts)
+{
+	const char *root = getenv("CORONER_SOURCE_ROOT");
+	char pattern[4096];
+	snprintf(pattern, sizeof(pattern), "%s/cores/fixtures/*/core.gz", root ? root : ".");
+	glob_t g;
+	if (glob(pattern, 0, NULL, &g) != 0)
+		cr_skip_test("no fixture cores under cores/fixtures (CORONER_SOURCE_ROOT)");
+	size_t compared = 0;
+	for (size_t k = 0; k < g.gl_pathc; k++) {
+		char exe[4200];
+		snprintf(exe, sizeof(exe), "%.*s/exe", (int)(strrchr(g.gl_pathv[k], '/') - g.gl_pathv[k]), g.gl_pathv[k]);
+		struct cnr_ctx *ctx;
+		struct cnr_program *prog;
+		cnr_cr_assert_ok(cnr_ctx_create(&ctx));
+		cnr_cr_assert_ok(cnr_program_open(ctx, g.gl_pathv[k], exe, 0, &prog));
+		struct cnr_heap heap;
+		cnr_cr_assert_ok(cnr_heap_read(prog, &heap));
+		for (size_t i = 0; i < heap.ngroups; i++) {
+			const struct cnr_rtype *t = heap.groups[i].type;
+			if (!t || !t->name)
+				continue;
+			const struct cnr_dwarf_type *dt = cnr_dwarf_type_by_name(prog->dwarf, t->name);
+			if (!dt || !dt->has_size || dt->size != t->size)
+				continue; // runtime-internal names (map.bucket[...]) have no DWARF twin
+			const uint8_t *mask;
+			uint64_t nwords;
+			cnr_cr_assert_ok(cnr_type_ptrmask(heap.types, t, &mask, &nwords));
+			cr_assert_eq(nwords, t->ptrdata / 8);
+			uint8_t *want = calloc(1, nwords / 8 + 1);
+			dwarf_pointers(prog->dwarf, dt, 0, want, nwords, 0);
+			for (uint64_t w = 0; w < nwords; w++)
+				cr_assert_eq(mask[w / 8] >> (w % 8) & 1, want[w / 8] >> (w % 8) & 1,
+					     "%s: type %s word %lu: runtime mask %d, DWARF %d", g.gl_pathv[k], t->name,
+					     (unsigned long)w, mask[w / 8] >> (w % 8) & 1, want[w / 8] >> (w % 8) & 1);
+			free(want);
+			compared++;
+		}
+		cnr_heap_deinit(&heap);
+		cnr_program_destroy(prog);
+		cnr_ctx_destroy(ctx);
+	}
+	globfree(&g);
+	cr_assert_gt(compared, 0, "no runtime-typed object had a DWARF twin to compare with");
+}
