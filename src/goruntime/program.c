@@ -225,17 +225,22 @@ CNR_PUBLIC struct cnr_error *cnr_program_open(struct cnr_ctx *ctx, const char *c
 			 exe_path, core_path);
 	}
 
+	struct cnr_error *no_dwarf = NULL;
 	err = cnr_dwarf_open(exe_path, ctx, &prog->dwarf);
 	if (err) {
 		if (cnr_error_code(err) != CNR_ERROR_MISSING_DEBUG_INFO)
 			goto fail;
-		// Without DWARF coroner can still say what the core is.
-		cnr_warn_error(ctx, err);
+		no_dwarf = err;
 		err = NULL;
 	}
 	err = read_go_version(prog, force);
-	if (err)
+	if (err) {
+		cnr_error_destroy(no_dwarf);
 		goto fail;
+	}
+	// Without DWARF coroner can still say what the core is; said once we
+	// know it is a Go program at all.
+	cnr_warn_error(ctx, no_dwarf);
 	if (prog->dwarf)
 		check_pclntab_magic(prog);
 	*ret = prog;

@@ -59,7 +59,7 @@ def main():
         skip("no committed fixture core under cores/")
     d = fx[0]
     meta = load_json(os.path.join(d, "meta.json"))
-    exe = os.path.join(d, meta.get("exe_name", "exe"))
+    exe = os.path.join(d, meta.get("fixture_exe", "exe"))
     rng = random.Random(int(os.environ.get("CORONER_FUZZ_SEED", "20261126")))
     t = Tap()
     tmp = tempfile.mkdtemp(prefix="coroner-corrupt-")

@@ -62,7 +62,7 @@ def main():
         skip("no committed fixture core under cores/")
     d = fx[0]
     meta = load_json(os.path.join(d, "meta.json"))
-    exe = os.path.join(d, meta.get("exe_name", "exe"))
+    exe = os.path.join(d, meta.get("fixture_exe", "exe"))
     t = Tap()
     tmp = tempfile.mkdtemp(prefix="coroner-rt-corrupt-")
     try:
@@ -94,14 +94,17 @@ def main():
             t.eq(len(json.loads(out)["goroutines"]), n, "every goroutine is still listed")
 
         # 2. An allgs entry pointing at unmapped memory.
-        code, out, err = run(["info", "--json", core, exe])
         addrs = [int(g["addr"], 16) for g in gs]
-        # Find the allgs array: the first 8-byte slot in the core holding
-        # the first two g addresses in a row.
-        needle = struct.pack("<QQ", addrs[0], addrs[1]) if len(addrs) > 1 else None
-        with open(core, "rb") as f:
-            blob = f.read()
-        pos = blob.find(needle) if needle else -1
+        # The allgs array: runtime.allgs (from the symbol table) holds its
+        # slice header; the array is what it points at.
+        nm = subprocess.run(["nm", exe], capture_output=True, text=True).stdout
+        sym = next((int(l.split()[0], 16) for l in nm.splitlines() if l.endswith(" runtime.allgs")), None)
+        pos = -1
+        if sym is not None and file_offset(segs, sym) is not None:
+            with open(core, "rb") as f:
+                f.seek(file_offset(segs, sym))
+                array, = struct.unpack("<Q", f.read(8))
+            pos = file_offset(segs, array) or -1
         t.ok(pos >= 0, "the allgs array is found in the core")
         if pos >= 0:
             shutil.copyfile(core, bad)

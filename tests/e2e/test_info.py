@@ -52,7 +52,7 @@ def main():
         for d in dirs:
             truth = load_json(os.path.join(d, "truth.json"))
             meta = load_json(os.path.join(d, "meta.json"))
-            exe = os.path.join(d, meta.get("exe_name", "exe"))
+            exe = os.path.join(d, meta.get("fixture_exe", "exe"))
             check_core(t, os.path.join(d, "core.gz"), exe, truth, meta,
                        os.path.relpath(d, os.environ.get("CORONER_SOURCE_ROOT", ".")), "kernel")
     else:

@@ -7,6 +7,7 @@ traceback (kernel.stderr).
   --fixtures   the committed fixtures
   --matrix     the generated matrix (CORONER_REQUIRE_MATRIX=1: missing = fail)
 """
+import gzip
 import json
 import os
 import re
@@ -117,9 +118,13 @@ def check(t, core, exe, truth, label, kind, stderr_path):
             t.ok(any(int(w["elem_word"], 16) == int(s["map_addr"], 16) for w in waits),
                  f"{label}: sender {s['goroutine']} holds map {s['map_name']} as its element", waits)
     # Against the runtime's own crash traceback.
-    if kind == "kernel" and stderr_path and os.path.exists(stderr_path):
-        with open(stderr_path, errors="replace") as f:
-            tb = parse_traceback(f.read())
+    if kind == "kernel" and stderr_path and (os.path.exists(stderr_path) or os.path.exists(stderr_path + ".gz")):
+        if os.path.exists(stderr_path):
+            with open(stderr_path, errors="replace") as f:
+                tb = parse_traceback(f.read())
+        else:
+            with gzip.open(stderr_path + ".gz", "rt", errors="replace") as f:
+                tb = parse_traceback(f.read())
         for gid, (state, funcs) in sorted(tb.items()):
             if gid == 0:
                 continue  # g0 of a thread, not in allgs
@@ -140,7 +145,7 @@ def main():
             skip("no committed fixtures under cores/")
         for d in dirs:
             meta = load_json(os.path.join(d, "meta.json"))
-            exe = os.path.join(d, meta.get("exe_name", "exe"))
+            exe = os.path.join(d, meta.get("fixture_exe", "exe"))
             stderr = os.path.join(d, "kernel.stderr")
             check(t, os.path.join(d, "core.gz"), exe, load_json(os.path.join(d, "truth.json")),
                   os.path.basename(d), "kernel", stderr)
