@@ -41,6 +41,25 @@ int cnr_cli_open(const struct cnr_common_opts *opts, struct cnr_ctx **ctx_ret, s
 // Exit code once a command produced its output: PARTIAL if warnings were logged.
 int cnr_cli_finish(struct cnr_ctx *ctx, struct cnr_program *prog);
 
+// The body of a command that opens a core: write the output, return
+// CNR_EXIT_OK, CNR_EXIT_PARTIAL (something unreadable was said on stderr)
+// or CNR_EXIT_FATAL (after cnr_cli_fail()).
+typedef int cnr_cmd_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg);
+
+// Parse the common options, open the program, run body, and close it:
+// the shared skeleton of every command that reads a core.
+int cnr_cli_run(int argc, char **argv, const char *const *usage, cnr_cmd_body *body, void *arg);
+
+// Print err as the one-line fatal error, free it, return CNR_EXIT_FATAL.
+int cnr_cli_fail(struct cnr_error *err);
+
+// Remove a command's own flag from argv (before the common options are
+// parsed); returns whether it was there.
+bool cnr_cli_take_flag(int *argc, char **argv, const char *flag);
+// Remove "--name VALUE" from argv; *ret is VALUE or stays untouched.
+// Returns false if the flag lacks its value.
+bool cnr_cli_take_value(int *argc, char **argv, const char *flag, const char **ret);
+
 void cnr_cli_print_usage(const char *const *usage, bool to_stderr);
 void cnr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,11 +1,9 @@
 // coroner goroutines: every goroutine, grouped by stack, or each one.
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "goruntime/program.h"
+#include "goruntime/goroutines.h"
 #include "report/goroutines_report.h"
 
 const char *const goroutines_usage[] = {
@@ -13,41 +11,25 @@ const char *const goroutines_usage[] = {
 	NULL,
 };
 
-int cmd_goroutines(int argc, char **argv)
+static int goroutines_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
-	// --all is ours; the rest are the common options.
-	bool all = false;
-	int n = 0;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--all") == 0)
-			all = true;
-		else
-			argv[n++] = argv[i];
-	}
-	argc = n;
-	struct cnr_common_opts opts;
-	int r = cnr_cli_parse_common(argc, argv, goroutines_usage, &opts);
-	if (r >= 0)
-		return r;
-	struct cnr_ctx *ctx;
-	struct cnr_program *prog;
-	r = cnr_cli_open(&opts, &ctx, &prog);
-	if (r >= 0)
-		return r;
+	bool all = *(bool *)arg;
 	struct cnr_goroutines gs;
 	struct cnr_error *err = cnr_goroutines_read(prog, &gs);
-	if (err) {
-		cnr_cli_error("%s", cnr_error_message(err));
-		cnr_error_destroy(err);
-		cnr_cli_finish(ctx, prog);
-		return CNR_EXIT_FATAL;
-	}
-	if (opts.json)
+	if (err)
+		return cnr_cli_fail(err);
+	if (opts->json)
 		cnr_goroutines_report_json(prog, &gs, stdout);
 	else if (all)
 		cnr_goroutines_report_all(prog, &gs, stdout);
 	else
 		cnr_goroutines_report_grouped(prog, &gs, stdout);
 	cnr_goroutines_deinit(&gs);
-	return cnr_cli_finish(ctx, prog);
+	return CNR_EXIT_OK;
+}
+
+int cmd_goroutines(int argc, char **argv)
+{
+	bool all = cnr_cli_take_flag(&argc, argv, "--all");
+	return cnr_cli_run(argc, argv, goroutines_usage, goroutines_body, &all);
 }

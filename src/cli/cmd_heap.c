@@ -4,7 +4,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "goruntime/heap.h"
 #include "goruntime/memstats.h"
@@ -15,39 +14,13 @@ const char *const heap_usage[] = {
 	NULL,
 };
 
-int cmd_heap(int argc, char **argv)
+static int heap_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
-	size_t top = 0;
-	int n = 0;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--top") == 0 && i + 1 < argc) {
-			char *end;
-			top = strtoul(argv[++i], &end, 10);
-			if (*end || !top) {
-				cnr_cli_error("--top wants a positive number, not '%s'", argv[i]);
-				return CNR_EXIT_USAGE;
-			}
-		} else {
-			argv[n++] = argv[i];
-		}
-	}
-	struct cnr_common_opts opts;
-	int r = cnr_cli_parse_common(n, argv, heap_usage, &opts);
-	if (r >= 0)
-		return r;
-	struct cnr_ctx *ctx;
-	struct cnr_program *prog;
-	r = cnr_cli_open(&opts, &ctx, &prog);
-	if (r >= 0)
-		return r;
+	size_t top = *(size_t *)arg;
 	struct cnr_heap heap;
 	struct cnr_error *err = cnr_heap_read(prog, &heap);
-	if (err) {
-		cnr_cli_error("%s", cnr_error_message(err));
-		cnr_error_destroy(err);
-		cnr_cli_finish(ctx, prog);
-		return CNR_EXIT_FATAL;
-	}
+	if (err)
+		return cnr_cli_fail(err);
 	struct cnr_memstats ms;
 	bool have_ms = true;
 	err = cnr_memstats_read(prog, &ms);
@@ -56,12 +29,30 @@ int cmd_heap(int argc, char **argv)
 		cnr_error_destroy(err);
 		have_ms = false;
 	}
-	if (opts.json)
+	if (opts->json)
 		cnr_heap_report_json(&heap, have_ms ? &ms : NULL, top, stdout);
 	else
 		cnr_heap_report_text(&heap, have_ms ? &ms : NULL, top, stdout);
-	bool partial = !have_ms || heap.spans_bad;
+	int code = !have_ms || heap.spans_bad ? CNR_EXIT_PARTIAL : CNR_EXIT_OK;
 	cnr_heap_deinit(&heap);
-	r = cnr_cli_finish(ctx, prog);
-	return r == CNR_EXIT_OK && partial ? CNR_EXIT_PARTIAL : r;
+	return code;
+}
+
+int cmd_heap(int argc, char **argv)
+{
+	const char *top_arg = NULL;
+	size_t top = 0;
+	if (!cnr_cli_take_value(&argc, argv, "--top", &top_arg)) {
+		cnr_cli_error("--top wants a number");
+		return CNR_EXIT_USAGE;
+	}
+	if (top_arg) {
+		char *end;
+		top = strtoul(top_arg, &end, 10);
+		if (*end || !top) {
+			cnr_cli_error("--top wants a positive number, not '%s'", top_arg);
+			return CNR_EXIT_USAGE;
+		}
+	}
+	return cnr_cli_run(argc, argv, heap_usage, heap_body, &top);
 }

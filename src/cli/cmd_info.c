@@ -11,20 +11,18 @@ const char *const info_usage[] = {
 	NULL,
 };
 
+static int info_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
+{
+	(void)arg;
+	unsigned unresolved = opts->json ? cnr_info_report_json(prog, stdout) : cnr_info_report_text(prog, stdout);
+	if (unresolved) {
+		fprintf(stderr, "coroner: warning: %u thread pc(s) could not be symbolized\n", unresolved);
+		return CNR_EXIT_PARTIAL;
+	}
+	return CNR_EXIT_OK;
+}
+
 int cmd_info(int argc, char **argv)
 {
-	struct cnr_common_opts opts;
-	int r = cnr_cli_parse_common(argc, argv, info_usage, &opts);
-	if (r >= 0)
-		return r;
-	struct cnr_ctx *ctx;
-	struct cnr_program *prog;
-	r = cnr_cli_open(&opts, &ctx, &prog);
-	if (r >= 0)
-		return r;
-	unsigned unresolved = opts.json ? cnr_info_report_json(prog, stdout) : cnr_info_report_text(prog, stdout);
-	if (unresolved)
-		fprintf(stderr, "coroner: warning: %u thread pc(s) could not be symbolized\n", unresolved);
-	r = cnr_cli_finish(ctx, prog);
-	return r == 0 && unresolved ? CNR_EXIT_PARTIAL : r;
+	return cnr_cli_run(argc, argv, info_usage, info_body, NULL);
 }

@@ -13,39 +13,33 @@ const char *const memstats_usage[] = {
 	NULL,
 };
 
-int cmd_memstats(int argc, char **argv)
+static int memstats_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
-	struct cnr_common_opts opts;
-	int r = cnr_cli_parse_common(argc, argv, memstats_usage, &opts);
-	if (r >= 0)
-		return r;
-	struct cnr_ctx *ctx;
-	struct cnr_program *prog;
-	r = cnr_cli_open(&opts, &ctx, &prog);
-	if (r >= 0)
-		return r;
+	(void)arg;
 	struct cnr_memstats ms;
 	struct cnr_error *err = cnr_memstats_read(prog, &ms);
-	if (err) {
-		cnr_cli_error("%s", cnr_error_message(err));
-		cnr_error_destroy(err);
-		cnr_cli_finish(ctx, prog);
-		return CNR_EXIT_FATAL;
-	}
+	if (err)
+		return cnr_cli_fail(err);
 	struct cnr_goroutines gs;
 	size_t ngs = 0;
+	int code = CNR_EXIT_OK;
 	err = cnr_goroutines_read(prog, &gs);
 	if (err) {
-		cnr_cli_error("warning: %s", cnr_error_message(err));
+		cnr_cli_error("warning: cannot count goroutines: %s", cnr_error_message(err));
 		cnr_error_destroy(err);
+		code = CNR_EXIT_PARTIAL;
 	} else {
 		ngs = gs.ngs;
 		cnr_goroutines_deinit(&gs);
 	}
-	if (opts.json)
+	if (opts->json)
 		cnr_memstats_report_json(&ms, ngs, stdout);
 	else
 		cnr_memstats_report_text(&ms, ngs, stdout);
-	r = cnr_cli_finish(ctx, prog);
-	return r == CNR_EXIT_OK && err ? CNR_EXIT_PARTIAL : r;
+	return code;
+}
+
+int cmd_memstats(int argc, char **argv)
+{
+	return cnr_cli_run(argc, argv, memstats_usage, memstats_body, NULL);
 }

@@ -116,3 +116,59 @@ int cnr_cli_finish(struct cnr_ctx *ctx, struct cnr_program *prog)
 	cnr_ctx_destroy(ctx);
 	return code;
 }
+
+int cnr_cli_fail(struct cnr_error *err)
+{
+	cnr_cli_error("%s", cnr_error_message(err));
+	cnr_error_destroy(err);
+	return CNR_EXIT_FATAL;
+}
+
+int cnr_cli_run(int argc, char **argv, const char *const *usage, cnr_cmd_body *body, void *arg)
+{
+	struct cnr_common_opts opts;
+	int r = cnr_cli_parse_common(argc, argv, usage, &opts);
+	if (r >= 0)
+		return r;
+	struct cnr_ctx *ctx;
+	struct cnr_program *prog;
+	r = cnr_cli_open(&opts, &ctx, &prog);
+	if (r >= 0)
+		return r;
+	r = body(prog, &opts, arg);
+	int finish = cnr_cli_finish(ctx, prog);
+	return r > finish ? r : finish;
+}
+
+bool cnr_cli_take_flag(int *argc, char **argv, const char *flag)
+{
+	bool found = false;
+	int n = 0;
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], flag) == 0)
+			found = true;
+		else
+			argv[n++] = argv[i];
+	}
+	*argc = n;
+	return found;
+}
+
+bool cnr_cli_take_value(int *argc, char **argv, const char *flag, const char **ret)
+{
+	int n = 0;
+	bool ok = true;
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], flag) != 0) {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= *argc) {
+			ok = false;
+			continue;
+		}
+		*ret = argv[++i];
+	}
+	*argc = n;
+	return ok;
+}

@@ -30,6 +30,10 @@ def main():
     t.eq(code, 64, "info without CORE is a usage error")
     code, out, err = run(["info", "--bogus", "x"])
     t.eq(code, 64, "unknown option is a usage error")
+    code, out, err = run(["heap", "--top", "0", "x"])
+    t.eq(code, 64, "heap --top 0 is a usage error")
+    code, out, err = run(["heap", "x", "--top"])
+    t.eq(code, 64, "heap --top without a number is a usage error")
     code, out, err = run(["info", "/nonexistent/core"])
     t.ok(code == 2 and one_line_error(err) and "/nonexistent/core" in err,
          "missing core: exit 2, one line naming the file", err)
@@ -72,6 +76,9 @@ def main():
                  "executable recorded in the core absent here: exit 2 suggesting --exe", err)
         code, out, err = run(["info", "--exe", exe_a, core_a])
         t.eq(code, 0, "--exe PATH works like the positional EXE")
+        code, out, err = run(["heap", "--top", "3", core_a, exe_a])
+        rows = out.split("\nledger:")[0].splitlines()
+        t.ok(code == 0 and len(rows) == 1 + 3 + 2, "heap --top 3: header, 3 groups, the rest, the total", out)
 
         # An unsupported Go version: the same executable with its version
         # string rewritten to go1.18 (same length) is refused, naming the
