@@ -1,0 +1,3 @@
+module coroner/scenarios/leakysvc
+
+go 1.19

@@ -1,0 +1,3 @@
+module coroner/scenarios/shapes
+
+go 1.19
