@@ -103,6 +103,13 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         t.eq(heap["bytes"], ms["HeapAlloc"], f"{label}: heap walk finds HeapAlloc bytes")
         t.eq(heap["span_bytes_in_use"], ms["HeapInuse"], f"{label}: in-use spans hold HeapInuse bytes")
         t.eq(heap["bad_spans"], 0, f"{label}: no span unreadable")
+        # A type the program allocated exactly N of, each with a malloc
+        # header (Go >= 1.22 records the type of objects over 512 bytes).
+        hd = truth.get("extra", {}).get("headered")
+        minor = int(truth["go_version"].split(".")[1])
+        if hd and minor >= 22:
+            got = sum(g["objects"] for g in heap["groups"] if g["typed"] and g["type"] == hd["type"])
+            t.eq(got, hd["count"], f"{label}: exactly {hd['count']} objects of type {hd['type']}")
     gs = coroner_json(t, label, ["goroutines", "--json", core, exe])
     if gs is None:
         return

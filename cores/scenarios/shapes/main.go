@@ -35,6 +35,18 @@ type Blob struct {
 
 type payloadMsg = map[string]interface{}
 
+// Headered is larger than minSizeForMallocHeader (512 B) and holds a
+// pointer, so from Go 1.22 every one carries a malloc header naming its
+// type: a heap walk must find exactly headeredN of them.
+type Headered struct {
+	Next *Headered
+	Pad  [600]byte
+}
+
+const headeredN = 777
+
+var headered []*Headered
+
 var (
 	cache       map[string]interface{}
 	growing     map[string]interface{}
@@ -144,6 +156,15 @@ func main() {
 
 	// (a) the big global cache
 	fillCache(*n, rng)
+
+	// Exactly headeredN objects of one type with a malloc header (Go >= 1.22).
+	headered = make([]*Headered, headeredN)
+	for i := range headered {
+		headered[i] = &Headered{}
+		if i > 0 {
+			headered[i].Next = headered[i-1]
+		}
+	}
 
 	// (d) a map caught mid-growth, a map with overflow buckets, tombstones
 	growing = make(map[string]interface{})
@@ -339,6 +360,7 @@ func main() {
 		{Name: "main.selC", Addr: hexAddr(reflect.ValueOf(selC).Pointer()), ElemType: "struct {}", Notes: "select case (send)"},
 	}
 	t.Extra["cache_n"] = *n
+	t.Extra["headered"] = map[string]interface{}{"type": reflect.TypeOf(Headered{}).String(), "count": len(headered)}
 	t.Extra["expected_states"] = map[string][]string{
 		"chan_sender": {"chan send"}, "local_map_holder": {"chan receive"}, "chan_receive": {"chan receive"},
 		"select": {"select"}, "sleep": {"sleep"}, "mutex_wait": {"sync.Mutex.Lock", "semacquire"},
