@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "goruntime/program.h"
+#include "goruntime/stackmaps.h"
 #include "report/json_writer.h"
 
 enum { MAX_SOURCE_FRAMES = 64 };
@@ -191,7 +192,24 @@ void cnr_goroutines_report_grouped(struct cnr_program *prog, const struct cnr_go
 struct json_arg {
 	struct cnr_json *j;
 	int64_t wrapper_id;
+	struct cnr_program *prog;
+	const struct cnr_goroutines *gs;
+	const struct cnr_goroutine *g; // NULL for the created-by frame
 };
+
+static void json_slot(void *arg, uint64_t slot, uint64_t value, enum cnr_slot_kind kind)
+{
+	struct cnr_json *j = arg;
+	static const char *const kinds[] = { "local", "arg", "conservative" };
+	cnr_json_begin_object(j);
+	cnr_json_key(j, "slot");
+	cnr_json_hex(j, slot);
+	cnr_json_key(j, "value");
+	cnr_json_hex(j, value);
+	cnr_json_key(j, "kind");
+	cnr_json_string(j, kinds[kind]);
+	cnr_json_end_object(j);
+}
 
 static void json_frame(void *arg, const struct cnr_source_frame *sf, const struct cnr_frame *fr, bool last)
 {
@@ -215,6 +233,19 @@ static void json_frame(void *arg, const struct cnr_source_frame *sf, const struc
 		cnr_json_hex(j, fr->sp);
 		cnr_json_key(j, "fp");
 		cnr_json_hex(j, fr->fp);
+		const struct json_arg *a = arg;
+		if (a->g) {
+			// The live pointer slots of this frame: the stack roots.
+			cnr_json_key(j, "live_slots");
+			cnr_json_begin_array(j);
+			struct cnr_error *err = cnr_frame_live_slots(a->prog, a->g, fr,
+								     (size_t)(fr - &a->gs->frames[a->g->first_frame]),
+								     json_slot, j);
+			cnr_json_end_array(j);
+			if (err)
+				cnr_warn_error(a->prog->ctx, cnr_error_wrap(err, "goroutine %" PRIu64 ": frame of %s",
+									    a->g->goid, fr->func.name));
+		}
 	}
 	cnr_json_end_object(j);
 }
@@ -222,7 +253,7 @@ static void json_frame(void *arg, const struct cnr_source_frame *sf, const struc
 void cnr_goroutines_report_json(struct cnr_program *prog, const struct cnr_goroutines *gs, FILE *out)
 {
 	struct cnr_json j;
-	struct json_arg a = { &j, prog->layout.funcid_wrapper };
+	struct json_arg a = { &j, prog->layout.funcid_wrapper, prog, gs, NULL };
 	cnr_json_init(&j, out);
 	cnr_json_begin_object(&j);
 	cnr_json_key(&j, "count");
@@ -272,7 +303,9 @@ void cnr_goroutines_report_json(struct cnr_program *prog, const struct cnr_gorou
 		}
 		cnr_json_key(&j, "frames");
 		cnr_json_begin_array(&j);
+		a.g = g;
 		for_each_source_frame(prog, gs, g, json_frame, &a);
+		a.g = NULL;
 		cnr_json_end_array(&j);
 		cnr_json_key(&j, "chan_waits");
 		cnr_json_begin_array(&j);

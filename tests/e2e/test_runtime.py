@@ -143,6 +143,17 @@ def check(t, core, exe, truth, label, kind, stderr_path):
                  f"{label}: sender {s['goroutine']} waits to send on chan {ch['name']}", waits)
             t.ok(any(int(w["elem_word"], 16) == int(s["map_addr"], 16) for w in waits),
                  f"{label}: sender {s['goroutine']} holds map {s['map_name']} as its element", waits)
+    # A map reachable only from a goroutine's frame is held in a live
+    # pointer slot of that goroutine's stack maps.
+    for m in truth.get("maps", []):
+        holder = truth.get("roles", {}).get("local_map_holder", [])
+        if m["name"] != "goroutine-local" or not holder:
+            continue
+        g = by_id.get(holder[0])
+        slots = [s for f in (g["frames"] if g else []) for s in f.get("live_slots", [])
+                 if s["kind"] != "conservative"]
+        t.ok(any(int(s["value"], 16) == int(m["addr"], 16) for s in slots),
+             f"{label}: goroutine {holder[0]} holds {m['name']} in a live stack slot", slots)
     # Against the runtime's own crash traceback.
     if kind == "kernel" and stderr_path and (os.path.exists(stderr_path) or os.path.exists(stderr_path + ".gz")):
         if os.path.exists(stderr_path):
