@@ -184,7 +184,7 @@ static uint64_t die_type_offset(struct cnr_dwarf *dw, Dwarf_Die die)
 {
 	Dwarf_Off off = 0;
 	Dwarf_Error e = NULL;
-	int r = dwarf_dietype_offset(die, &off, &e);
+	int r = cnr_dw_dietype_offset(die, &off, &e);
 	if (r != DW_DLV_OK) {
 		dw_drop(dw, r, e);
 		return 0;

@@ -24,6 +24,16 @@ void cnr_dw_finish(Dwarf_Debug dbg)
 #endif
 }
 
+int cnr_dw_dietype_offset(Dwarf_Die die, Dwarf_Off *ret, Dwarf_Error *err)
+{
+#ifdef DW_LIBDWARF_VERSION_MAJOR
+	Dwarf_Bool is_info;
+	return dwarf_dietype_offset(die, ret, &is_info, err);
+#else
+	return dwarf_dietype_offset(die, ret, err);
+#endif
+}
+
 const char *cnr_dw_errmsg(Dwarf_Debug dbg, Dwarf_Error err, char *buf, size_t len)
 {
 	if (!err) {
