@@ -39,7 +39,20 @@ struct cnr_dwarf_func {
 	uint64_t lo, hi; // [lo, hi)
 	const char *name;
 	uint32_t cu;     // compile unit index, for the line table
+	uint64_t die;    // DW_TAG_subprogram offset, for its variables
 };
+
+// A variable or parameter that lives in the frame at a fixed offset from
+// the canonical frame address (on amd64 the CFA is the caller's sp, which
+// is the frame's fp as coroner unwinds it).
+struct cnr_dwarf_frame_var {
+	const char *name;
+	uint64_t type_offset;
+	int64_t cfa_offset;
+	bool is_param;
+};
+
+typedef void cnr_frame_var_fn(void *arg, const struct cnr_dwarf_frame_var *var);
 
 // Open and index path's DWARF.  A binary without DWARF is
 // CNR_ERROR_MISSING_DEBUG_INFO.  Free with cnr_dwarf_destroy().
@@ -71,6 +84,10 @@ bool cnr_dwarf_constant(const struct cnr_dwarf *dw, const char *name, int64_t *r
 
 // The function containing pc, or NULL.
 const struct cnr_dwarf_func *cnr_dwarf_func_at(const struct cnr_dwarf *dw, uint64_t pc);
+// The variables of f that are in memory at pc (location expressions and
+// location lists evaluated at pc; register-only ones are skipped).
+struct cnr_error *cnr_dwarf_frame_vars(struct cnr_dwarf *dw, const struct cnr_dwarf_func *f, uint64_t pc,
+				       cnr_frame_var_fn *fn, void *arg);
 // File and line of pc from the line table of its compile unit.
 struct cnr_error *cnr_dwarf_line_at(struct cnr_dwarf *dw, uint64_t pc, const char **file_ret, int *line_ret);
 

@@ -24,6 +24,15 @@ void cnr_dw_finish(Dwarf_Debug dbg)
 #endif
 }
 
+void cnr_dw_loc_head_dealloc(Dwarf_Loc_Head_c head)
+{
+#ifdef DW_LIBDWARF_VERSION_MAJOR
+	dwarf_dealloc_loc_head_c(head);
+#else
+	dwarf_loc_head_c_dealloc(head);
+#endif
+}
+
 int cnr_dw_dietype_offset(Dwarf_Die die, Dwarf_Off *ret, Dwarf_Error *err)
 {
 #ifdef DW_LIBDWARF_VERSION_MAJOR

@@ -1,6 +1,7 @@
 #include "goruntime/stackmaps.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "goruntime/program.h"
@@ -8,7 +9,44 @@
 enum {
 	MAX_FRAME_WORDS = 1 << 20,  // an 8 MiB frame: past that, corrupt
 	MAX_STACKMAPS = 1 << 20,
+	MAX_FRAME_VARS = 256,
 };
+
+// The frame's DWARF variables that are in memory at its pc.
+struct frame_vars {
+	const struct cnr_dwarf *dw;
+	uint64_t fp;
+	size_t n;
+	struct {
+		const char *name;
+		uint64_t addr, size;
+	} v[MAX_FRAME_VARS];
+};
+
+static void add_var(void *arg, const struct cnr_dwarf_frame_var *var)
+{
+	struct frame_vars *fv = arg;
+	if (fv->n == MAX_FRAME_VARS)
+		return;
+	const struct cnr_dwarf_type *t = cnr_dwarf_type_strip(fv->dw, cnr_dwarf_type_at(fv->dw, var->type_offset));
+	// Go's DWARF gives pointer types no byte size.
+	uint64_t size = t && t->has_size ? t->size : 8;
+	fv->v[fv->n].name = var->name;
+	fv->v[fv->n].addr = fv->fp + (uint64_t)var->cfa_offset;
+	fv->v[fv->n].size = size ? size : 8;
+	fv->n++;
+}
+
+static void name_slot(const struct frame_vars *fv, struct cnr_live_slot *s)
+{
+	for (size_t i = 0; i < fv->n; i++) {
+		if (s->slot >= fv->v[i].addr && s->slot - fv->v[i].addr < fv->v[i].size) {
+			s->var = fv->v[i].name;
+			s->var_offset = s->slot - fv->v[i].addr;
+			return;
+		}
+	}
+}
 
 // Offsets of runtime.stackmap {n, nbit int32; bytedata [1]uint8}.
 struct stackmap_layout {
@@ -33,7 +71,7 @@ static struct cnr_error *stackmap_layout(struct cnr_program *prog, struct stackm
 // Walk bitmap idx of the stackmap at addr: bit k set = word base+8k live.
 static struct cnr_error *walk_map(struct cnr_program *prog, const struct stackmap_layout *sl, uint64_t addr,
 				  int32_t idx, uint64_t base, uint64_t max_words, enum cnr_slot_kind kind,
-				  cnr_slot_fn *fn, void *arg)
+				  const struct frame_vars *fv, cnr_slot_fn *fn, void *arg)
 {
 	int32_t n, nbit;
 	struct cnr_error *err;
@@ -53,13 +91,18 @@ static struct cnr_error *walk_map(struct cnr_program *prog, const struct stackma
 	for (int32_t k = 0; k < nbit; k++) {
 		if (!(bits[k / 8] >> (k % 8) & 1))
 			continue;
-		uint64_t slot = base + 8 * (uint64_t)k, value = 0;
-		if ((err = cnr_memory_read_u64(&prog->mem, slot, &value)))
+		struct cnr_live_slot s = { .slot = base + 8 * (uint64_t)k, .kind = kind };
+		if ((err = cnr_memory_read_u64(&prog->mem, s.slot, &s.value)))
 			return err;
-		fn(arg, slot, value, kind);
+		name_slot(fv, &s);
+		fn(arg, &s);
 	}
 	return NULL;
 }
+
+static struct cnr_error *live_slots(struct cnr_program *prog, const struct stackmap_layout *sl,
+				    const struct cnr_frame *fr, bool exact, uint64_t targetpc, const struct frame_vars *fv,
+				    cnr_slot_fn *fn, void *arg);
 
 struct cnr_error *cnr_frame_live_slots(struct cnr_program *prog, const struct cnr_goroutine *g,
 				       const struct cnr_frame *fr, size_t i, cnr_slot_fn *fn, void *arg)
@@ -71,18 +114,45 @@ struct cnr_error *cnr_frame_live_slots(struct cnr_program *prog, const struct cn
 	if (fr->fp <= fr->sp || (fr->fp - fr->sp) / 8 > MAX_FRAME_WORDS)
 		return cnr_error_corrupt("frame of %s at sp 0x%" PRIx64 " has bounds [0x%" PRIx64 ", 0x%" PRIx64 ")",
 					 fr->func.name, fr->sp, fr->sp, fr->fp);
-	if (i == 0 && g->trap) {
+	// runtime/stkframe.go getStackMap: the map index at the call (pc-1
+	// unless at the entry or interrupted); -1 means index 0.
+	bool exact = i == 0 && g->trap;
+	uint64_t targetpc = fr->pc != fr->func.entry && !exact ? fr->pc - 1 : fr->pc;
+	// Name slots by the DWARF variables live there at that pc; the CFA is
+	// the frame's fp.
+	struct frame_vars *fv = calloc(1, sizeof(*fv));
+	if (!fv)
+		return &cnr_enomem;
+	fv->dw = prog->dwarf;
+	fv->fp = fr->fp;
+	const struct cnr_dwarf_func *df = cnr_dwarf_func_at(prog->dwarf, fr->func.entry - prog->bias);
+	if (df) {
+		err = cnr_dwarf_frame_vars(prog->dwarf, df, targetpc - prog->bias, add_var, fv);
+		if (err) {
+			cnr_debug(prog->ctx, "%s", cnr_error_message(err));
+			cnr_error_destroy(err);
+		}
+	}
+	err = live_slots(prog, &sl, fr, exact, targetpc, fv, fn, arg);
+	free(fv);
+	return err;
+}
+
+static struct cnr_error *live_slots(struct cnr_program *prog, const struct stackmap_layout *sl,
+				    const struct cnr_frame *fr, bool exact, uint64_t targetpc, const struct frame_vars *fv,
+				    cnr_slot_fn *fn, void *arg)
+{
+	struct cnr_error *err;
+	if (exact) {
 		for (uint64_t slot = fr->sp; slot < fr->fp - 8; slot += 8) {
-			uint64_t value;
-			if ((err = cnr_memory_read_u64(&prog->mem, slot, &value)))
+			struct cnr_live_slot s = { .slot = slot, .kind = CNR_SLOT_CONSERVATIVE };
+			if ((err = cnr_memory_read_u64(&prog->mem, slot, &s.value)))
 				return err;
-			fn(arg, slot, value, CNR_SLOT_CONSERVATIVE);
+			name_slot(fv, &s);
+			fn(arg, &s);
 		}
 		return NULL;
 	}
-	// runtime/stkframe.go getStackMap: the map index at the call (pc-1
-	// unless at the entry); -1 means index 0.
-	uint64_t targetpc = fr->pc != fr->func.entry ? fr->pc - 1 : fr->pc;
 	int32_t idx;
 	if ((err = cnr_pclntab_pcdata(prog->pclntab, &fr->func, CNR_PCDATA_STACK_MAP_INDEX, targetpc, &idx)))
 		return err;
@@ -100,19 +170,20 @@ struct cnr_error *cnr_frame_live_slots(struct cnr_program *prog, const struct cn
 			return err;
 		if (map) {
 			int32_t nbit;
-			if ((err = cnr_memory_read(&prog->mem, map + sl.nbit, &nbit, 4)))
+			if ((err = cnr_memory_read(&prog->mem, map + sl->nbit, &nbit, 4)))
 				return err;
 			// Locals sit just below varp: the bitmap covers [varp - nbit*8, varp).
 			if (nbit > 0 && (uint64_t)nbit * 8 <= size &&
-			    (err = walk_map(prog, &sl, map, idx, varp - (uint64_t)nbit * 8, size / 8, CNR_SLOT_LOCAL, fn, arg)))
+			    (err = walk_map(prog, sl, map, idx, varp - (uint64_t)nbit * 8, size / 8, CNR_SLOT_LOCAL, fv,
+					     fn, arg)))
 				return err;
 		}
 	}
-	if (fr->func.args > 0 && fr->func.args != sl.args_size_unknown) {
+	if (fr->func.args > 0 && fr->func.args != sl->args_size_unknown) {
 		if ((err = cnr_pclntab_funcdata(prog->pclntab, &fr->func, CNR_FUNCDATA_ARGS_POINTER_MAPS, &map)))
 			return err;
-		if (map && (err = walk_map(prog, &sl, map, idx, fr->fp, (uint64_t)fr->func.args / 8 + 1, CNR_SLOT_ARG, fn,
-					    arg)))
+		if (map && (err = walk_map(prog, sl, map, idx, fr->fp, (uint64_t)fr->func.args / 8 + 1, CNR_SLOT_ARG,
+					    fv, fn, arg)))
 			return err;
 	}
 	return NULL;

@@ -13,8 +13,17 @@ enum cnr_slot_kind {
 	CNR_SLOT_CONSERVATIVE, // a word of an interrupted frame: maybe a pointer
 };
 
-// Called once per live slot with its address and the pointer it holds.
-typedef void cnr_slot_fn(void *arg, uint64_t slot, uint64_t value, enum cnr_slot_kind kind);
+// One live slot: its address, the pointer it holds, and the DWARF
+// variable covering it at the frame's pc (NULL if DWARF cannot name it;
+// var_offset is the slot's offset inside that variable).
+struct cnr_live_slot {
+	uint64_t slot, value;
+	enum cnr_slot_kind kind;
+	const char *var;
+	uint64_t var_offset;
+};
+
+typedef void cnr_slot_fn(void *arg, const struct cnr_live_slot *s);
 
 // Report the live pointer slots of frame fr (index i of its goroutine; the
 // innermost is 0).  An interrupted innermost frame (g->trap: a running

@@ -197,17 +197,21 @@ struct json_arg {
 	const struct cnr_goroutine *g; // NULL for the created-by frame
 };
 
-static void json_slot(void *arg, uint64_t slot, uint64_t value, enum cnr_slot_kind kind)
+static void json_slot(void *arg, const struct cnr_live_slot *s)
 {
 	struct cnr_json *j = arg;
 	static const char *const kinds[] = { "local", "arg", "conservative" };
 	cnr_json_begin_object(j);
 	cnr_json_key(j, "slot");
-	cnr_json_hex(j, slot);
+	cnr_json_hex(j, s->slot);
 	cnr_json_key(j, "value");
-	cnr_json_hex(j, value);
+	cnr_json_hex(j, s->value);
 	cnr_json_key(j, "kind");
-	cnr_json_string(j, kinds[kind]);
+	cnr_json_string(j, kinds[s->kind]);
+	cnr_json_key(j, "var");
+	cnr_json_string(j, s->var);
+	cnr_json_key(j, "var_offset");
+	cnr_json_uint(j, s->var_offset);
 	cnr_json_end_object(j);
 }
 

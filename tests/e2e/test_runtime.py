@@ -152,8 +152,11 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         g = by_id.get(holder[0])
         slots = [s for f in (g["frames"] if g else []) for s in f.get("live_slots", [])
                  if s["kind"] != "conservative"]
-        t.ok(any(int(s["value"], 16) == int(m["addr"], 16) for s in slots),
-             f"{label}: goroutine {holder[0]} holds {m['name']} in a live stack slot", slots)
+        held = [s for s in slots if int(s["value"], 16) == int(m["addr"], 16)]
+        t.ok(bool(held), f"{label}: goroutine {holder[0]} holds {m['name']} in a live stack slot", slots)
+        var = truth.get("extra", {}).get("local_map_var")
+        if var and held:
+            t.eq(held[0]["var"], var, f"{label}: DWARF names that slot after the program's variable")
     # Against the runtime's own crash traceback.
     if kind == "kernel" and stderr_path and (os.path.exists(stderr_path) or os.path.exists(stderr_path + ".gz")):
         if os.path.exists(stderr_path):

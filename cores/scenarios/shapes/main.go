@@ -360,6 +360,9 @@ func main() {
 		{Name: "main.selC", Addr: hexAddr(reflect.ValueOf(selC).Pointer()), ElemType: "struct {}", Notes: "select case (send)"},
 	}
 	t.Extra["cache_n"] = *n
+	// The name, in the source below, of the local variable that alone holds
+	// the goroutine-local map (part c): what DWARF should call its slot.
+	t.Extra["local_map_var"] = "local"
 	t.Extra["headered"] = map[string]interface{}{"type": reflect.TypeOf(Headered{}).String(), "count": len(headered)}
 	t.Extra["expected_states"] = map[string][]string{
 		"chan_sender": {"chan send"}, "local_map_holder": {"chan receive"}, "chan_receive": {"chan receive"},
