@@ -1,0 +1,76 @@
+// The pclntab decoder on the committed fixture cores, checked against the
+// ELF symbol table (the linker's other record of every function: its
+// address, size and name) for every function the executable has.
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <glob.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "goruntime/pclntab.h"
+#include "goruntime/program.h"
+#include "test_util.h"
+
+Test(goruntime, pclntab_agrees_with_the_symbol_table)
+{
+	const char *root = getenv("CORONER_SOURCE_ROOT");
+	char pattern[4096];
+	snprintf(pattern, sizeof(pattern), "%s/cores/fixtures/*/core.gz", root ? root : ".");
+	glob_t g;
+	if (glob(pattern, 0, NULL, &g) != 0)
+		cr_skip_test("no fixture cores under cores/fixtures (CORONER_SOURCE_ROOT)");
+	for (size_t k = 0; k < g.gl_pathc; k++) {
+		char exe[4200];
+		snprintf(exe, sizeof(exe), "%.*s/exe", (int)(strrchr(g.gl_pathv[k], '/') - g.gl_pathv[k]), g.gl_pathv[k]);
+		struct cnr_ctx *ctx;
+		struct cnr_program *prog;
+		cnr_cr_assert_ok(cnr_ctx_create(&ctx));
+		cnr_cr_assert_ok(cnr_program_open(ctx, g.gl_pathv[k], exe, 0, &prog));
+		cnr_cr_assert_ok(cnr_program_load_runtime(prog));
+
+		int fd = open(exe, O_RDONLY);
+		Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+		size_t checked = 0;
+		for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+			GElf_Shdr sh;
+			gelf_getshdr(scn, &sh);
+			if (sh.sh_type != SHT_SYMTAB)
+				continue;
+			Elf_Data *data = elf_getdata(scn, NULL);
+			for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+				GElf_Sym sym;
+				gelf_getsym(data, (int)i, &sym);
+				const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
+				// go:* symbols are the linker's section markers, not functions.
+				if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || !name || sym.st_size == 0 ||
+				    strncmp(name, "go:", 3) == 0)
+					continue;
+				struct cnr_func f;
+				uint64_t mid = sym.st_value + sym.st_size / 2;
+				cr_assert(cnr_pclntab_find(prog->pclntab, mid, &f), "%s: no function at %s", exe, name);
+				cr_assert_eq(f.entry, sym.st_value, "%s: %s entry", exe, name);
+				// The symbol table names assembly functions F.abi0.
+				size_t n = strlen(name);
+				if (n > 5 && strcmp(name + n - 5, ".abi0") == 0)
+					n -= 5;
+				cr_assert(strncmp(f.name, name, n) == 0 && f.name[n] == '\0', "%s: %s named %s", exe, name,
+					  f.name);
+				// pcsp at the entry is 0: nothing pushed yet.
+				int32_t spdelta;
+				cnr_cr_assert_ok(cnr_pclntab_pcvalue(prog->pclntab, &f, f.pcsp, f.entry, &spdelta));
+				cr_assert_eq(spdelta, 0, "%s: %s sp delta at entry", exe, name);
+				checked++;
+			}
+		}
+		elf_end(elf);
+		close(fd);
+		cr_assert_gt(checked, 1000, "%s: only %zu functions checked", exe, checked);
+		cnr_program_destroy(prog);
+		cnr_ctx_destroy(ctx);
+	}
+	globfree(&g);
+}
