@@ -70,6 +70,8 @@ extern const char *const memstats_usage[];
 int cmd_memstats(int argc, char **argv);
 extern const char *const heap_usage[];
 int cmd_heap(int argc, char **argv);
+extern const char *const map_usage[];
+int cmd_map(int argc, char **argv);
 extern const char *const goroutines_usage[];
 
 #endif

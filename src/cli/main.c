@@ -13,6 +13,7 @@ static const struct cnr_cmd commands[] = {
 	{ "goroutines", cmd_goroutines, "every goroutine: state, wait reason, stack, creator, channel waits",
 	  goroutines_usage },
 	{ "heap", cmd_heap, "objects by type or size class, reconciled with the runtime's counters", heap_usage },
+	{ "map", cmd_map, "one map in depth: its entries, value types and key prefixes", map_usage },
 	{ "memstats", cmd_memstats, "runtime.MemStats as ReadMemStats would have computed it", memstats_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 };

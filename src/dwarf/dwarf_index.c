@@ -15,6 +15,9 @@
 #ifndef DW_AT_go_kind
 #define DW_AT_go_kind 0x2900
 #endif
+#ifndef DW_AT_go_runtime_type
+#define DW_AT_go_runtime_type 0x2904
+#endif
 // DWARF nesting in Go binaries is shallow (CU > subprogram > lexical
 // blocks); a deeper tree is corrupt, not a reason to exhaust the stack.
 enum { MAX_DIE_DEPTH = 64 };
@@ -103,6 +106,27 @@ static bool attr_udata(struct cnr_dwarf *dw, Dwarf_Die die, Dwarf_Half at, uint6
 	}
 	dwarf_dealloc_attribute(attr);
 	*ret = u;
+	return true;
+}
+
+// Go writes DW_AT_go_runtime_type with an address form (the offset of the
+// type descriptor from runtime.types).
+static bool attr_addr(struct cnr_dwarf *dw, Dwarf_Die die, Dwarf_Half at, uint64_t *ret)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Error e = NULL;
+	int r = dwarf_attr(die, at, &attr, &e);
+	if (r != DW_DLV_OK) {
+		dw_drop(dw, r, e);
+		return false;
+	}
+	Dwarf_Addr a;
+	r = dwarf_formaddr(attr, &a, &e);
+	dw_drop(dw, r, e);
+	dwarf_dealloc_attribute(attr);
+	if (r != DW_DLV_OK)
+		return false;
+	*ret = a;
 	return true;
 }
 
@@ -244,6 +268,8 @@ static struct cnr_error *index_type(struct cnr_dwarf *dw, Dwarf_Die die, Dwarf_H
 	uint64_t kind;
 	if (attr_udata(dw, die, DW_AT_go_kind, &kind))
 		t.go_kind = (uint8_t)kind;
+	if (!attr_udata(dw, die, DW_AT_go_runtime_type, &t.go_runtime_type))
+		attr_addr(dw, die, DW_AT_go_runtime_type, &t.go_runtime_type);
 	t.first_field = (uint32_t)dw->fields.size;
 	uint32_t idx = (uint32_t)dw->types.size;
 	if (!type_vector_push(&dw->types, t))

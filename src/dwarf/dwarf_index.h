@@ -21,6 +21,9 @@ struct cnr_dwarf_type {
 	uint64_t type_offset; // referenced type: pointee, element, typedef target; 0 if none
 	uint64_t count;       // array element count
 	uint32_t first_field, nfields;
+	// DW_AT_go_runtime_type: the runtime type descriptor, as an offset
+	// from the module's types base (runtime.types); 0 if absent.
+	uint64_t go_runtime_type;
 };
 
 struct cnr_dwarf_field {

@@ -10,25 +10,25 @@
 #define PCLN_GO118 0xfffffff0u // Go118PCLnTabMagic
 #define PCLN_GO120 0xfffffff1u // Go120PCLnTabMagic
 
-#define ROW(minor_, magic, text_start, headroom, headers, gcprog, ondemand)                           \
+#define ROW(minor_, magic, text_start, headroom, headers, gcprog, ondemand, swiss)                    \
 	{ .minor = minor_, .pclntab_magic = magic, .pcheader_has_text_start = text_start,              \
 	  .mem_limit_headroom_percent = headroom, .malloc_headers = headers, .kind_gcprog = gcprog,     \
-	  .tflag_gcmask_on_demand = ondemand }
+	  .tflag_gcmask_on_demand = ondemand, .swiss_maps = swiss }
 
 static const struct cnr_go_ops go_versions[] = {
 	//  1.NN  pclntab magic  pcHeader.textStart  memory-limit headroom %  malloc headers
-	//       KindGCProg  TFlagGCMaskOnDemand
-	ROW(19, PCLN_GO118, true, 0, false, 0x40, 0),
+	//       KindGCProg  TFlagGCMaskOnDemand  Swiss maps
+	ROW(19, PCLN_GO118, true, 0, false, 0x40, 0, false),
 	// Go 1.20: no Debian package to test with; its runtime source names the
 	// Go120 magic (runtime/symtab.go go1.20).
-	ROW(20, PCLN_GO120, true, 3, false, 0x40, 0),
-	ROW(21, PCLN_GO120, true, 3, false, 0x40, 0),
-	ROW(22, PCLN_GO120, true, 3, true, 0x40, 0),
-	ROW(23, PCLN_GO120, true, 3, true, 0x40, 0),
-	ROW(24, PCLN_GO120, true, 3, true, 0, 0x10),
-	ROW(25, PCLN_GO120, true, 3, true, 0, 0x10),
-	ROW(26, PCLN_GO120, false, 3, true, 0, 0x10),
-	ROW(27, PCLN_GO120, false, 3, true, 0, 0x10),
+	ROW(20, PCLN_GO120, true, 3, false, 0x40, 0, false),
+	ROW(21, PCLN_GO120, true, 3, false, 0x40, 0, false),
+	ROW(22, PCLN_GO120, true, 3, true, 0x40, 0, false),
+	ROW(23, PCLN_GO120, true, 3, true, 0x40, 0, false),
+	ROW(24, PCLN_GO120, true, 3, true, 0, 0x10, true),
+	ROW(25, PCLN_GO120, true, 3, true, 0, 0x10, true),
+	ROW(26, PCLN_GO120, false, 3, true, 0, 0x10, true),
+	ROW(27, PCLN_GO120, false, 3, true, 0, 0x10, true),
 };
 #undef ROW
 
@@ -103,4 +103,12 @@ bool cnr_go_malloc_headers(const struct cnr_go_ops *ops, const struct cnr_go_ver
 	if (v->experiments && strstr(v->experiments, "noallocheaders"))
 		return false;
 	return ops->malloc_headers;
+}
+
+bool cnr_go_swiss_maps(const struct cnr_go_ops *ops, const struct cnr_go_version *v)
+{
+	// 1.24-1.25 only: noswissmap brings back the old maps (gone in 1.26).
+	if (ops->minor < 26 && v->experiments && strstr(v->experiments, "noswissmap"))
+		return false;
+	return ops->swiss_maps;
 }

@@ -35,7 +35,14 @@ struct cnr_go_ops {
 	// points at a slot holding the mask once the runtime built it.
 	// (1<<4 meant TFlagUnrolledBitmap in 1.22-1.23: a plain bitmap.)
 	uint8_t tflag_gcmask_on_demand;
+	// internal/runtime/maps (1.24+): Swiss-table maps, the default from
+	// 1.24 (GOEXPERIMENT=noswissmap possible in 1.24-1.25), the only
+	// maps from 1.26.  Older releases: runtime/map.go hmap and buckets.
+	bool swiss_maps;
 };
+
+// Whether the binary's maps are Swiss tables.
+bool cnr_go_swiss_maps(const struct cnr_go_ops *ops, const struct cnr_go_version *v);
 
 // Whether the binary's heap objects carry type headers: the release's
 // default, unless it was built with GOEXPERIMENT=noallocheaders.

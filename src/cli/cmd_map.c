@@ -1,0 +1,75 @@
+// coroner map ADDR: one map in depth (entries, value types, key prefixes).
+#include "cli/cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "goruntime/maps.h"
+#include "goruntime/program.h"
+#include "report/map_report.h"
+
+const char *const map_usage[] = {
+	"coroner map ADDR [--type 'map[K]V'] [--limit N] [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
+	NULL,
+};
+
+struct map_args {
+	uint64_t addr;
+	const char *type;
+	size_t limit;
+};
+
+// The map's type: --type, else a global of map type holding addr.
+static struct cnr_error *map_type(struct cnr_program *prog, const struct map_args *a, uint64_t *ret)
+{
+	if (a->type)
+		return cnr_runtime_type_by_name(prog, a->type, ret);
+	struct cnr_error *err = cnr_program_load_runtime(prog);
+	if (err)
+		return err;
+	return cnr_error_create(CNR_ERROR_INVALID,
+				"cannot tell the type of the map at 0x%" PRIx64 "; pass it with --type 'map[K]V'", a->addr);
+}
+
+static int map_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
+{
+	const struct map_args *a = arg;
+	uint64_t type;
+	struct cnr_error *err = map_type(prog, a, &type);
+	if (!err)
+		err = cnr_map_report(prog, a->addr, type, a->limit, opts->json, stdout);
+	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
+}
+
+int cmd_map(int argc, char **argv)
+{
+	struct map_args a = { .limit = 20 };
+	const char *limit = NULL;
+	if (!cnr_cli_take_value(&argc, argv, "--type", &a.type) || !cnr_cli_take_value(&argc, argv, "--limit", &limit)) {
+		cnr_cli_error("--type and --limit want a value");
+		return CNR_EXIT_USAGE;
+	}
+	if (limit) {
+		char *end;
+		a.limit = strtoul(limit, &end, 10);
+		if (*end) {
+			cnr_cli_error("--limit wants a number, not '%s'", limit);
+			return CNR_EXIT_USAGE;
+		}
+	}
+	// ADDR comes first after the command name.
+	if (argc < 2) {
+		cnr_cli_error("missing ADDR");
+		cnr_cli_print_usage(map_usage, true);
+		return CNR_EXIT_USAGE;
+	}
+	char *end;
+	a.addr = strtoull(argv[1], &end, 0);
+	if (*end || !a.addr) {
+		cnr_cli_error("'%s' is not a map address", argv[1]);
+		return CNR_EXIT_USAGE;
+	}
+	argv[1] = argv[0];
+	return cnr_cli_run(argc - 1, argv + 1, map_usage, map_body, &a);
+}

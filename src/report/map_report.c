@@ -1,0 +1,262 @@
+#include "report/map_report.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/program.h"
+#include "report/json_writer.h"
+#include "util/hash_map.h"
+#include "util/string_pool.h"
+#include "util/vector.h"
+
+enum { MAX_KEY_SHOWN = 256, MAX_PREFIX = 64, REFLECT_STRING = 24, REFLECT_INTERFACE = 20 };
+
+DEFINE_HASH_MAP(count_map, const char *, uint64_t, cnr_hash_string, cnr_eq_string)
+
+struct entry {
+	const char *key;        // shown key (pool)
+	const char *value_type; // dynamic type for interfaces (pool or type name)
+};
+
+DEFINE_VECTOR(entry_vector, struct entry)
+
+struct collect {
+	struct cnr_program *prog;
+	struct cnr_type_cache *tc;
+	const struct cnr_map_info *info;
+	struct count_map types, prefixes;
+	struct entry_vector entries;
+	size_t limit;
+	struct cnr_string_pool pool;
+	bool iface_empty; // elem is interface{} (eface) rather than an iface
+	uint64_t itab_type_off;
+	unsigned errors;
+};
+
+static void count(struct count_map *m, const char *key)
+{
+	bool inserted;
+	uint64_t *c = count_map_insert(m, key, &inserted);
+	if (!c)
+		return;
+	if (inserted)
+		*c = 0;
+	(*c)++;
+}
+
+// The dynamic type of the interface value at addr, as %T prints it.
+static const char *dynamic_type(struct collect *c, uint64_t addr)
+{
+	uint64_t word;
+	if (cnr_memory_read_u64(&c->prog->mem, addr, &word) != NULL) {
+		c->errors++;
+		return "(unreadable)";
+	}
+	if (!word)
+		return "<nil>";
+	uint64_t type = word;
+	// A non-empty interface holds an itab; its type is itab._type.
+	if (!c->iface_empty && cnr_memory_read_u64(&c->prog->mem, word + c->itab_type_off, &type) != NULL) {
+		c->errors++;
+		return "(unreadable)";
+	}
+	const struct cnr_rtype *t;
+	struct cnr_error *err = cnr_type_get(c->tc, type, &t);
+	if (err) {
+		cnr_warn_error(c->prog->ctx, err);
+		c->errors++;
+		return "(unreadable)";
+	}
+	return t->name ? t->name : "(type built at run time)";
+}
+
+static void on_entry(void *arg, uint64_t key, uint64_t elem)
+{
+	struct collect *c = arg;
+	const char *shown = NULL;
+	if (c->info->key->kind == REFLECT_STRING) {
+		char *s = NULL;
+		struct cnr_error *err = cnr_program_read_go_string(c->prog, key, 1 << 20, &s);
+		if (err) {
+			cnr_warn_error(c->prog->ctx, err);
+			c->errors++;
+		} else {
+			size_t n = strcspn(s, ":");
+			// Key prefix up to the first ':' (the whole key if none).
+			const char *prefix = cnr_string_pool_add(&c->pool, s, n < MAX_PREFIX ? n : MAX_PREFIX);
+			if (prefix)
+				count(&c->prefixes, prefix);
+			size_t len = strlen(s);
+			shown = cnr_string_pool_add(&c->pool, s, len < MAX_KEY_SHOWN ? len : MAX_KEY_SHOWN);
+			free(s);
+		}
+	} else {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "@0x%" PRIx64, key);
+		shown = cnr_string_pool_add(&c->pool, buf, strlen(buf));
+	}
+	const char *vt = c->info->elem->kind == REFLECT_INTERFACE ? dynamic_type(c, elem)
+								   : (c->info->elem->name ? c->info->elem->name : "?");
+	count(&c->types, vt);
+	if (c->entries.size < c->limit)
+		entry_vector_push(&c->entries, (struct entry){ shown, vt });
+}
+
+struct sorted {
+	const char *name;
+	uint64_t n;
+};
+
+static int cmp_sorted(const void *a, const void *b)
+{
+	const struct sorted *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+// The counts of m, most first (ties by name): deterministic output.
+static struct sorted *sorted_counts(const struct count_map *m, size_t *n_ret)
+{
+	struct sorted *v = malloc((m->size ? m->size : 1) * sizeof(*v));
+	size_t n = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; m->slots && i <= m->mask; i++) {
+		if (m->slots[i].used)
+			v[n++] = (struct sorted){ m->slots[i].key, m->slots[i].value };
+	}
+	qsort(v, n, sizeof(*v), cmp_sorted);
+	*n_ret = n;
+	return v;
+}
+
+static void json_counts(struct cnr_json *j, const char *key, const struct count_map *m)
+{
+	size_t n;
+	struct sorted *v = sorted_counts(m, &n);
+	cnr_json_key(j, key);
+	cnr_json_begin_object(j);
+	for (size_t i = 0; v && i < n; i++) {
+		cnr_json_key(j, v[i].name);
+		cnr_json_uint(j, v[i].n);
+	}
+	cnr_json_end_object(j);
+	free(v);
+}
+
+static void text_counts(FILE *out, const char *title, const struct count_map *m)
+{
+	size_t n;
+	struct sorted *v = sorted_counts(m, &n);
+	fprintf(out, "%s:\n", title);
+	for (size_t i = 0; v && i < n; i++)
+		fprintf(out, "  %10" PRIu64 "  %s\n", v[i].n, v[i].name);
+	free(v);
+}
+
+struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64_t type_addr, size_t limit, bool json,
+				 FILE *out)
+{
+	struct collect c = { .prog = prog, .limit = limit };
+	struct cnr_map_info info;
+	struct cnr_error *err = cnr_type_cache_create(prog, &c.tc);
+	if (err)
+		return err;
+	c.info = &info;
+	// internal/abi.ITab / runtime.itab: the concrete type is the second word.
+	const char *itab = cnr_dwarf_type_by_name(prog->dwarf, "internal/abi.ITab") ? "internal/abi.ITab" : "runtime.itab";
+	err = cnr_dwarf_offsetof(prog->dwarf, itab, "Type|_type", &c.itab_type_off);
+	if (err)
+		goto out;
+	// Pre-read the types so on_entry knows what the elements are.
+	err = cnr_map_walk(prog, c.tc, addr, type_addr, NULL, NULL, &info);
+	if (err)
+		goto out;
+	// An interface type with no methods is interface{} (eface).
+	c.iface_empty = info.elem->kind == REFLECT_INTERFACE && info.elem->name &&
+			(strcmp(info.elem->name, "interface {}") == 0 || strcmp(info.elem->name, "any") == 0);
+	err = cnr_map_walk(prog, c.tc, addr, type_addr, on_entry, &c, &info);
+	if (err)
+		goto out;
+	if (info.entries != info.len)
+		cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": the header says %" PRIu64 " entries, the walk found %" PRIu64,
+			 addr, info.len, info.entries);
+	if (json) {
+		struct cnr_json j;
+		cnr_json_init(&j, out);
+		cnr_json_begin_object(&j);
+		cnr_json_key(&j, "addr");
+		cnr_json_hex(&j, addr);
+		cnr_json_key(&j, "type");
+		cnr_json_string(&j, info.type->name);
+		cnr_json_key(&j, "len");
+		cnr_json_uint(&j, info.len);
+		cnr_json_key(&j, "entries");
+		cnr_json_uint(&j, info.entries);
+		cnr_json_key(&j, "impl");
+		cnr_json_string(&j, info.swiss ? "swiss" : "hmap");
+		if (info.swiss) {
+			cnr_json_key(&j, "dir_len");
+			cnr_json_uint(&j, info.dir_len);
+			cnr_json_key(&j, "tables");
+			cnr_json_uint(&j, info.tables);
+			cnr_json_key(&j, "groups");
+			cnr_json_uint(&j, info.groups);
+			cnr_json_key(&j, "tombstones");
+			cnr_json_uint(&j, info.tombstones);
+		} else {
+			cnr_json_key(&j, "B");
+			cnr_json_uint(&j, info.B);
+			cnr_json_key(&j, "noverflow");
+			cnr_json_uint(&j, info.noverflow);
+			cnr_json_key(&j, "overflow_buckets");
+			cnr_json_uint(&j, info.overflow_buckets);
+			cnr_json_key(&j, "growing");
+			cnr_json_bool(&j, info.growing);
+		}
+		json_counts(&j, "value_types", &c.types);
+		if (info.key->kind == REFLECT_STRING)
+			json_counts(&j, "key_prefixes", &c.prefixes);
+		cnr_json_key(&j, "sample");
+		cnr_json_begin_array(&j);
+		for (size_t i = 0; i < c.entries.size; i++) {
+			cnr_json_begin_object(&j);
+			cnr_json_key(&j, "key");
+			cnr_json_string(&j, c.entries.data[i].key);
+			cnr_json_key(&j, "value_type");
+			cnr_json_string(&j, c.entries.data[i].value_type);
+			cnr_json_end_object(&j);
+		}
+		cnr_json_end_array(&j);
+		cnr_json_end_object(&j);
+	} else {
+		fprintf(out, "map 0x%" PRIx64 " %s: len %" PRIu64 " (%" PRIu64 " entries walked)\n", addr, info.type->name,
+			info.len, info.entries);
+		if (info.swiss)
+			fprintf(out, "swiss: directory %" PRIu64 ", %" PRIu64 " tables, %" PRIu64 " groups, %" PRIu64
+				     " tombstones\n",
+				info.dir_len, info.tables, info.groups, info.tombstones);
+		else
+			fprintf(out, "buckets: 2^%u, %" PRIu64 " overflow buckets%s\n", info.B, info.overflow_buckets,
+				info.growing ? ", growing (oldbuckets not yet evacuated)" : "");
+		text_counts(out, "value types", &c.types);
+		if (info.key->kind == REFLECT_STRING)
+			text_counts(out, "key prefixes", &c.prefixes);
+		if (c.entries.size)
+			fputs("entries:\n", out);
+		for (size_t i = 0; i < c.entries.size; i++)
+			fprintf(out, "  %-40s %s\n", c.entries.data[i].key ? c.entries.data[i].key : "?",
+				c.entries.data[i].value_type);
+	}
+	if (c.errors)
+		cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", addr, c.errors);
+out:
+	count_map_deinit(&c.types);
+	count_map_deinit(&c.prefixes);
+	entry_vector_deinit(&c.entries);
+	cnr_string_pool_deinit(&c.pool);
+	cnr_type_cache_destroy(c.tc);
+	return err;
+}

@@ -1,0 +1,63 @@
+"""Maps on real cores: every map the scenario named, walked by
+`coroner map`, against what the program recorded about it (truth.json):
+length, the %T of every value, key prefixes, and the map's internals
+(buckets, overflow, growth for old maps; directory, tables, groups and
+tombstones for Swiss maps).
+
+  --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
+"""
+import json
+import os
+import sys
+
+from tap import Tap, load_json, load_truth, run, skip, fixtures, matrix_cores
+
+OLD = {"B": "B", "noverflow": "noverflow", "overflow_buckets": "overflow_buckets_walked", "growing": "growing"}
+SWISS = {"dir_len": "dir_len", "tables": "tables", "groups": "groups", "tombstones": "tombstones"}
+
+
+def check(t, core, exe, truth, label):
+    for m in truth.get("maps", []):
+        mtype = f"map[{m['key_type']}]{m['value_type']}"
+        code, out, err = run(["map", m["addr"], "--type", mtype, "--limit", "0", "--json", core, exe])
+        name = f"{label}: {m['name']} ({mtype})"
+        if not t.ok(code == 0, f"{name}: map exits 0", f"exit {code}\n{err}"):
+            continue
+        got = json.loads(out)
+        t.eq(got["len"], m["len"], f"{name}: len")
+        t.eq(got["entries"], m["len"], f"{name}: the walk finds every entry once")
+        t.eq(got["value_types"], m["value_types"], f"{name}: %T of the values")
+        if m.get("key_prefixes") is not None:
+            t.eq(got.get("key_prefixes"), m["key_prefixes"], f"{name}: key prefixes")
+        internals = m.get("internals") or {}
+        fields = SWISS if got["impl"] == "swiss" else OLD
+        t.eq(got["impl"], internals.get("impl", got["impl"]), f"{name}: map implementation")
+        for ours, theirs in fields.items():
+            if theirs in internals:
+                t.eq(got[ours], internals[theirs], f"{name}: {ours}")
+
+
+def main():
+    mode = sys.argv[1] if len(sys.argv) > 1 else "--fixtures"
+    t = Tap()
+    if mode == "--fixtures":
+        dirs = fixtures()
+        if not dirs:
+            skip("no committed fixtures under cores/")
+        for d in dirs:
+            meta = load_json(os.path.join(d, "meta.json"))
+            check(t, os.path.join(d, "core.gz"), os.path.join(d, meta.get("fixture_exe", "exe")),
+                  load_json(os.path.join(d, "truth.json")), os.path.basename(d))
+    else:
+        cores = matrix_cores()
+        if not cores and os.environ.get("CORONER_REQUIRE_MATRIX") != "1":
+            skip("no matrix cores: run cores/gen-matrix first")
+        t.ok(bool(cores), "the matrix has cores")
+        for d, kind in cores:
+            label = f"{os.path.basename(os.path.dirname(d))}/{os.path.basename(d)}/{kind}"
+            check(t, os.path.join(d, f"{kind}.core"), os.path.join(d, "exe"), load_truth(d, kind), label)
+    sys.exit(t.done())
+
+
+if __name__ == "__main__":
+    main()
