@@ -23,6 +23,28 @@ struct module_range {
 DEFINE_HASH_MAP(type_map, uint64_t, struct cnr_rtype *, cnr_hash_u64, cnr_eq_u64)
 DEFINE_HASH_MAP(mask_map, uint64_t, uint8_t *, cnr_hash_u64, cnr_eq_u64)
 
+struct field_list {
+	struct cnr_rfield *v;
+	size_t n;
+};
+DEFINE_HASH_MAP(field_map, uint64_t, struct field_list, cnr_hash_u64, cnr_eq_u64)
+
+struct uncommon_entry {
+	struct cnr_uncommon u;
+	const char **names;
+};
+DEFINE_HASH_MAP(uncommon_map, uint64_t, struct uncommon_entry, cnr_hash_u64, cnr_eq_u64)
+
+// Offsets in the kind-specific type descriptors, from DWARF: runtime.*type
+// with lower-case fields in 1.19, internal/abi.*Type from 1.21.
+struct composite_layout {
+	uint64_t ptr_elem, slice_elem, array_elem, array_len, chan_elem, map_key, map_elem;
+	uint64_t struct_fields, sf_name, sf_typ, sf_offset, sf_size;
+	uint64_t unc_pkgpath, unc_mcount, unc_xcount, unc_moff;
+	uint64_t itab_inter, itab_type;
+	uint64_t size_by_kind[32]; // where the uncommon type starts
+};
+
 struct cnr_type_cache {
 	struct cnr_program *prog;
 	struct module_range modules[MAX_MODULES];
@@ -33,6 +55,11 @@ struct cnr_type_cache {
 	// internal/abi ArrayType/StructType/StructField (1.24+, for on-demand masks)
 	bool have_composite;
 	uint64_t array_elem, array_len, struct_fields, field_typ, field_offset, field_size;
+	// Composite type layouts for any version (resolved on first use).
+	bool composite_loaded;
+	struct composite_layout *cl;
+	struct field_map fields;     // struct type -> decoded fields
+	struct uncommon_map uncommons;
 };
 
 struct cnr_error *cnr_type_cache_create(struct cnr_program *prog, struct cnr_type_cache **ret)
@@ -97,6 +124,21 @@ void cnr_type_cache_destroy(struct cnr_type_cache *tc)
 		}
 	}
 	mask_map_deinit(&tc->masks);
+	if (tc->fields.slots) {
+		for (size_t i = 0; i <= tc->fields.mask; i++) {
+			if (tc->fields.slots[i].used)
+				free(tc->fields.slots[i].value.v);
+		}
+	}
+	field_map_deinit(&tc->fields);
+	if (tc->uncommons.slots) {
+		for (size_t i = 0; i <= tc->uncommons.mask; i++) {
+			if (tc->uncommons.slots[i].used)
+				free(tc->uncommons.slots[i].value.names);
+		}
+	}
+	uncommon_map_deinit(&tc->uncommons);
+	free(tc->cl);
 	cnr_string_pool_deinit(&tc->names);
 	free(tc);
 }
@@ -389,4 +431,264 @@ struct cnr_error *cnr_type_ptrmask(struct cnr_type_cache *tc, const struct cnr_r
 	*slot = mask;
 	*mask_ret = mask;
 	return NULL;
+}
+
+enum {
+	MAX_FIELDS = 1 << 16,
+	MAX_METHODS = 1 << 16,
+	TFLAG_UNCOMMON = 1 << 0, // internal/abi/type.go TFlagUncommon
+};
+
+static struct cnr_error *composite_init(struct cnr_type_cache *tc)
+{
+	if (tc->composite_loaded)
+		return tc->cl ? NULL : cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO, "type descriptor layouts unknown");
+	tc->composite_loaded = true;
+	const struct cnr_dwarf *dw = tc->prog->dwarf;
+	bool abi = cnr_dwarf_type_by_name(dw, "internal/abi.Type") != NULL;
+	struct composite_layout *cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return &cnr_enomem;
+	// {abi name, 1.19 name, field path}
+	const struct {
+		const char *abi, *old, *path;
+		uint64_t *out;
+	} f[] = {
+		{ "internal/abi.PtrType", "runtime.ptrtype", "Elem|elem", &cl->ptr_elem },
+		{ "internal/abi.SliceType", "runtime.slicetype", "Elem|elem", &cl->slice_elem },
+		{ "internal/abi.ArrayType", "runtime.arraytype", "Elem|elem", &cl->array_elem },
+		{ "internal/abi.ArrayType", "runtime.arraytype", "Len|len", &cl->array_len },
+		{ "internal/abi.ChanType", "runtime.chantype", "Elem|elem", &cl->chan_elem },
+		{ "internal/abi.StructType", "runtime.structtype", "Fields|fields", &cl->struct_fields },
+		{ "internal/abi.StructField", "runtime.structfield", "Name|name", &cl->sf_name },
+		{ "internal/abi.StructField", "runtime.structfield", "Typ|typ", &cl->sf_typ },
+		{ "internal/abi.StructField", "runtime.structfield", "Offset|offset", &cl->sf_offset },
+		{ "internal/abi.UncommonType", "runtime.uncommontype", "PkgPath|pkgpath", &cl->unc_pkgpath },
+		{ "internal/abi.UncommonType", "runtime.uncommontype", "Mcount|mcount", &cl->unc_mcount },
+		{ "internal/abi.UncommonType", "runtime.uncommontype", "Xcount|xcount", &cl->unc_xcount },
+		{ "internal/abi.UncommonType", "runtime.uncommontype", "Moff|moff", &cl->unc_moff },
+		// internal/abi.ITab (1.23+), runtime.itab before.
+		{ "internal/abi.ITab", "runtime.itab", "Inter|inter", &cl->itab_inter },
+		{ "internal/abi.ITab", "runtime.itab", "Type|_type", &cl->itab_type },
+	};
+	for (size_t i = 0; i < CNR_ARRAY_SIZE(f); i++) {
+		const char *type = abi && cnr_dwarf_type_by_name(dw, f[i].abi) ? f[i].abi : f[i].old;
+		struct cnr_error *err = cnr_dwarf_offsetof(dw, type, f[i].path, f[i].out);
+		if (err) {
+			free(cl);
+			return err;
+		}
+	}
+	const struct cnr_dwarf_type *sf = cnr_dwarf_type_by_name(dw, abi ? "internal/abi.StructField" : "runtime.structfield");
+	cl->sf_size = sf && sf->has_size ? sf->size : 24;
+	// The uncommon type follows the kind-specific descriptor
+	// (internal/abi/type.go Uncommon()); its size per kind from DWARF.
+	const struct {
+		uint8_t kind;
+		const char *abi, *old;
+	} k[] = {
+		{ CNR_KIND_ARRAY, "internal/abi.ArrayType", "runtime.arraytype" },
+		{ CNR_KIND_CHAN, "internal/abi.ChanType", "runtime.chantype" },
+		{ CNR_KIND_FUNC, "internal/abi.FuncType", "runtime.functype" },
+		{ CNR_KIND_INTERFACE, "internal/abi.InterfaceType", "runtime.interfacetype" },
+		{ CNR_KIND_MAP, cnr_go_swiss_maps(tc->prog->ops, &tc->prog->go_version) && cnr_dwarf_type_by_name(dw, "internal/abi.SwissMapType")
+				? "internal/abi.SwissMapType" : cnr_dwarf_type_by_name(dw, "internal/abi.OldMapType") ? "internal/abi.OldMapType" : "internal/abi.MapType",
+		  "runtime.maptype" },
+		{ CNR_KIND_POINTER, "internal/abi.PtrType", "runtime.ptrtype" },
+		{ CNR_KIND_SLICE, "internal/abi.SliceType", "runtime.slicetype" },
+		{ CNR_KIND_STRUCT, "internal/abi.StructType", "runtime.structtype" },
+	};
+	for (size_t i = 0; i < 32; i++)
+		cl->size_by_kind[i] = 48; // abi.Type alone (all other kinds)
+	for (size_t i = 0; i < CNR_ARRAY_SIZE(k); i++) {
+		const struct cnr_dwarf_type *t = cnr_dwarf_type_by_name(dw, abi ? k[i].abi : k[i].old);
+		// FuncType may be missing from DWARF: 0 = unknown, no uncommon read.
+		cl->size_by_kind[k[i].kind] = t && t->has_size ? t->size : 0;
+	}
+	cl->map_key = 48; // Key @48, Elem @56 in every map type layout (§4.4)
+	cl->map_elem = 56;
+	tc->cl = cl;
+	return NULL;
+}
+
+static struct cnr_error *type_at(struct cnr_type_cache *tc, uint64_t addr, const struct cnr_rtype **ret)
+{
+	uint64_t p;
+	struct cnr_error *err = cnr_memory_read_u64(&tc->prog->mem, addr, &p);
+	if (!err)
+		err = cnr_type_get(tc, p, ret);
+	return err;
+}
+
+struct cnr_error *cnr_type_elem(struct cnr_type_cache *tc, const struct cnr_rtype *t, const struct cnr_rtype **ret)
+{
+	struct cnr_error *err = composite_init(tc);
+	if (err)
+		return err;
+	const struct composite_layout *cl = tc->cl;
+	switch (t->kind) {
+	case CNR_KIND_POINTER: return type_at(tc, t->addr + cl->ptr_elem, ret);
+	case CNR_KIND_SLICE: return type_at(tc, t->addr + cl->slice_elem, ret);
+	case CNR_KIND_ARRAY: return type_at(tc, t->addr + cl->array_elem, ret);
+	case CNR_KIND_CHAN: return type_at(tc, t->addr + cl->chan_elem, ret);
+	case CNR_KIND_MAP: return type_at(tc, t->addr + cl->map_elem, ret);
+	default:
+		return cnr_error_create(CNR_ERROR_INVALID, "type '%s' (kind %u) has no element type",
+					t->name ? t->name : "?", t->kind);
+	}
+}
+
+struct cnr_error *cnr_type_key(struct cnr_type_cache *tc, const struct cnr_rtype *t, const struct cnr_rtype **ret)
+{
+	struct cnr_error *err = composite_init(tc);
+	if (err)
+		return err;
+	if (t->kind != CNR_KIND_MAP)
+		return cnr_error_create(CNR_ERROR_INVALID, "type '%s' is not a map", t->name ? t->name : "?");
+	return type_at(tc, t->addr + tc->cl->map_key, ret);
+}
+
+struct cnr_error *cnr_type_array_len(struct cnr_type_cache *tc, const struct cnr_rtype *t, uint64_t *ret)
+{
+	struct cnr_error *err = composite_init(tc);
+	if (err)
+		return err;
+	if (t->kind != CNR_KIND_ARRAY)
+		return cnr_error_create(CNR_ERROR_INVALID, "type '%s' is not an array", t->name ? t->name : "?");
+	return cnr_memory_read_u64(&tc->prog->mem, t->addr + tc->cl->array_len, ret);
+}
+
+// A name record at addr: flag byte, uvarint length, bytes
+// (internal/abi/type.go Name; runtime/type.go name in 1.19).
+static struct cnr_error *name_at(struct cnr_type_cache *tc, uint64_t addr, const char **ret)
+{
+	uint8_t b[11];
+	uint64_t len = 0;
+	size_t pos = 1;
+	struct cnr_error *err;
+	for (int shift = 0; shift < 35; shift += 7) {
+		if ((err = cnr_memory_read(&tc->prog->mem, addr + pos, &b[pos], 1)))
+			return err;
+		len |= (uint64_t)(b[pos] & 0x7f) << shift;
+		if (!(b[pos++] & 0x80))
+			break;
+	}
+	if (len > MAX_NAME)
+		return cnr_error_corrupt("name at 0x%" PRIx64 " claims %" PRIu64 " bytes", addr, len);
+	char buf[MAX_NAME + 1];
+	if ((err = cnr_memory_read(&tc->prog->mem, addr + pos, buf, len)))
+		return err;
+	*ret = cnr_string_pool_add(&tc->names, buf, len);
+	return *ret ? NULL : &cnr_enomem;
+}
+
+struct cnr_error *cnr_type_fields(struct cnr_type_cache *tc, const struct cnr_rtype *t, const struct cnr_rfield **ret,
+				  size_t *n_ret)
+{
+	struct cnr_error *err = composite_init(tc);
+	if (err)
+		return err;
+	if (t->kind != CNR_KIND_STRUCT)
+		return cnr_error_create(CNR_ERROR_INVALID, "type '%s' is not a struct", t->name ? t->name : "?");
+	struct field_list *cached = field_map_get(&tc->fields, t->addr);
+	if (cached) {
+		*ret = cached->v;
+		*n_ret = cached->n;
+		return NULL;
+	}
+	const struct composite_layout *cl = tc->cl;
+	uint64_t hdr[2];
+	if ((err = cnr_memory_read(&tc->prog->mem, t->addr + cl->struct_fields, hdr, sizeof(hdr))))
+		return err;
+	if (hdr[1] > MAX_FIELDS)
+		return cnr_error_corrupt("struct type 0x%" PRIx64 " claims %" PRIu64 " fields", t->addr, hdr[1]);
+	struct cnr_rfield *v = calloc(hdr[1] ? hdr[1] : 1, sizeof(*v));
+	if (!v)
+		return &cnr_enomem;
+	for (uint64_t i = 0; i < hdr[1] && !err; i++) {
+		uint64_t f = hdr[0] + i * cl->sf_size, name;
+		if (!(err = cnr_memory_read_u64(&tc->prog->mem, f + cl->sf_name, &name)) &&
+		    !(err = name_at(tc, name, &v[i].name)) && !(err = type_at(tc, f + cl->sf_typ, &v[i].type)))
+			err = cnr_memory_read_u64(&tc->prog->mem, f + cl->sf_offset, &v[i].offset);
+		if (!err && v[i].offset > t->size)
+			err = cnr_error_corrupt("field %s of struct type 0x%" PRIx64 " at offset %" PRIu64, v[i].name,
+						t->addr, v[i].offset);
+	}
+	bool inserted;
+	struct field_list *slot = err ? NULL : field_map_insert(&tc->fields, t->addr, &inserted);
+	if (err || !slot) {
+		free(v);
+		return err ? err : &cnr_enomem;
+	}
+	*slot = (struct field_list){ v, hdr[1] };
+	*ret = v;
+	*n_ret = hdr[1];
+	return NULL;
+}
+
+static struct cnr_error *name_off(struct cnr_type_cache *tc, uint64_t type_addr, int32_t off, const char **ret)
+{
+	for (size_t i = 0; i < tc->nmodules; i++) {
+		if (type_addr >= tc->modules[i].types && type_addr < tc->modules[i].etypes)
+			return name_at(tc, tc->modules[i].types + (int64_t)off, ret);
+	}
+	*ret = NULL;
+	return NULL;
+}
+
+struct cnr_error *cnr_type_uncommon(struct cnr_type_cache *tc, const struct cnr_rtype *t, struct cnr_uncommon *ret)
+{
+	struct cnr_error *err = composite_init(tc);
+	if (err)
+		return err;
+	if (!(t->tflag & TFLAG_UNCOMMON) || !tc->cl->size_by_kind[t->kind])
+		return cnr_error_create(CNR_ERROR_NOT_FOUND, "type '%s' has no uncommon type", t->name ? t->name : "?");
+	struct uncommon_entry *cached = uncommon_map_get(&tc->uncommons, t->addr);
+	if (cached) {
+		*ret = cached->u;
+		return NULL;
+	}
+	const struct composite_layout *cl = tc->cl;
+	uint64_t u = t->addr + cl->size_by_kind[t->kind];
+	int32_t pkg;
+	uint32_t moff;
+	struct uncommon_entry e = { 0 };
+	if ((err = cnr_memory_read(&tc->prog->mem, u + cl->unc_pkgpath, &pkg, 4)) ||
+	    (err = cnr_memory_read(&tc->prog->mem, u + cl->unc_mcount, &e.u.mcount, 2)) ||
+	    (err = cnr_memory_read(&tc->prog->mem, u + cl->unc_xcount, &e.u.xcount, 2)) ||
+	    (err = cnr_memory_read(&tc->prog->mem, u + cl->unc_moff, &moff, 4)) ||
+	    (err = name_off(tc, t->addr, pkg, &e.u.pkgpath)))
+		return err;
+	if (e.u.xcount > e.u.mcount)
+		return cnr_error_corrupt("type 0x%" PRIx64 " has %u exported of %u methods", t->addr, e.u.xcount, e.u.mcount);
+	e.names = calloc(e.u.mcount ? e.u.mcount : 1, sizeof(*e.names));
+	if (!e.names)
+		return &cnr_enomem;
+	// internal/abi/type.go Method: {Name NameOff, Mtyp TypeOff, Ifn, Tfn TextOff}.
+	for (uint16_t i = 0; i < e.u.mcount && !err; i++) {
+		int32_t nameoff;
+		if (!(err = cnr_memory_read(&tc->prog->mem, u + moff + 16ULL * i, &nameoff, 4)))
+			err = name_off(tc, t->addr, nameoff, &e.names[i]);
+	}
+	bool inserted;
+	struct uncommon_entry *slot = err ? NULL : uncommon_map_insert(&tc->uncommons, t->addr, &inserted);
+	if (err || !slot) {
+		free(e.names);
+		return err ? err : &cnr_enomem;
+	}
+	e.u.methods = e.names;
+	*slot = e;
+	*ret = e.u;
+	return NULL;
+}
+
+struct cnr_error *cnr_itab_types(struct cnr_type_cache *tc, uint64_t itab, const struct cnr_rtype **iface_ret,
+				 const struct cnr_rtype **concrete_ret)
+{
+	struct cnr_error *err = composite_init(tc);
+	if (!err)
+		err = type_at(tc, itab + tc->cl->itab_inter, iface_ret);
+	if (!err)
+		err = type_at(tc, itab + tc->cl->itab_type, concrete_ret);
+	return err ? cnr_error_wrap(err, "cannot read itab at 0x%" PRIx64, itab) : NULL;
 }

@@ -25,6 +25,20 @@ struct cnr_rtype {
 	const char *name;
 };
 
+// A field of a struct type (internal/abi.StructField).
+struct cnr_rfield {
+	const char *name;
+	const struct cnr_rtype *type;
+	uint64_t offset;
+};
+
+// The uncommon part of a named type or one with methods.
+struct cnr_uncommon {
+	const char *pkgpath;
+	uint16_t mcount, xcount; // methods, exported methods
+	const char *const *methods; // mcount names, valid as long as the cache
+};
+
 struct cnr_type_cache;
 
 struct cnr_error *cnr_type_cache_create(struct cnr_program *prog, struct cnr_type_cache **ret);
@@ -39,5 +53,21 @@ struct cnr_error *cnr_type_get(struct cnr_type_cache *tc, uint64_t addr, const s
 // *mask_ret lives as long as the cache; *nwords_ret = ptrdata/8.
 struct cnr_error *cnr_type_ptrmask(struct cnr_type_cache *tc, const struct cnr_rtype *t, const uint8_t **mask_ret,
 				   uint64_t *nwords_ret);
+
+// The element type of a pointer, slice, array, channel or map (the map's
+// value type); the key type of a map.
+struct cnr_error *cnr_type_elem(struct cnr_type_cache *tc, const struct cnr_rtype *t, const struct cnr_rtype **ret);
+struct cnr_error *cnr_type_key(struct cnr_type_cache *tc, const struct cnr_rtype *t, const struct cnr_rtype **ret);
+// An array type's length.
+struct cnr_error *cnr_type_array_len(struct cnr_type_cache *tc, const struct cnr_rtype *t, uint64_t *ret);
+// The fields of a struct type; *ret lives as long as the cache.
+struct cnr_error *cnr_type_fields(struct cnr_type_cache *tc, const struct cnr_rtype *t, const struct cnr_rfield **ret,
+				  size_t *n_ret);
+// The uncommon type (package path, method set), if t has one (TFlagUncommon);
+// NOT_FOUND otherwise.
+struct cnr_error *cnr_type_uncommon(struct cnr_type_cache *tc, const struct cnr_rtype *t, struct cnr_uncommon *ret);
+// An itab: its interface type and the concrete type it holds.
+struct cnr_error *cnr_itab_types(struct cnr_type_cache *tc, uint64_t itab, const struct cnr_rtype **iface_ret,
+				 const struct cnr_rtype **concrete_ret);
 
 #endif

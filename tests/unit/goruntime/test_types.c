@@ -11,6 +11,7 @@
 #include <libdwarf/dwarf.h>
 
 #include "goruntime/heap.h"
+#include "goruntime/maps.h"
 #include "goruntime/program.h"
 #include "test_util.h"
 
@@ -132,4 +133,96 @@ Test(goruntime, pointer_masks_match_dwarf_layouts)
 	}
 	globfree(&g);
 	cr_assert_gt(compared, 0, "no runtime-typed object had a DWARF twin to compare with");
+}
+
+// Go's type strings name packages by their last path element
+// ("atomic.Int64"); DWARF by the whole import path
+// ("runtime/internal/atomic.Int64").  Drop the directories.
+static void go_type_string(const char *dwarf, char *out, size_t len)
+{
+	size_t n = 0, word = 0;
+	for (const char *p = dwarf; *p && n + 1 < len; p++) {
+		if (*p == '/') {
+			n = word; // forget the directory just copied
+			continue;
+		}
+		out[n++] = *p;
+		if (strchr(" *[](){},;", *p))
+			word = n;
+	}
+	out[n] = '\0';
+}
+
+// Struct fields, element types and the uncommon type, against DWARF.
+Test(goruntime, composite_types_match_dwarf)
+{
+	const char *root = getenv("CORONER_SOURCE_ROOT");
+	char pattern[4096];
+	snprintf(pattern, sizeof(pattern), "%s/cores/fixtures/*/core.gz", root ? root : ".");
+	glob_t g;
+	if (glob(pattern, 0, NULL, &g) != 0)
+		cr_skip_test("no fixture cores under cores/fixtures (CORONER_SOURCE_ROOT)");
+	size_t structs = 0, named = 0;
+	for (size_t k = 0; k < g.gl_pathc; k++) {
+		char exe[4200];
+		snprintf(exe, sizeof(exe), "%.*s/exe", (int)(strrchr(g.gl_pathv[k], '/') - g.gl_pathv[k]), g.gl_pathv[k]);
+		struct cnr_ctx *ctx;
+		struct cnr_program *prog;
+		cnr_cr_assert_ok(cnr_ctx_create(&ctx));
+		cnr_cr_assert_ok(cnr_program_open(ctx, g.gl_pathv[k], exe, 0, &prog));
+		struct cnr_heap heap;
+		cnr_cr_assert_ok(cnr_heap_read(prog, &heap));
+		for (size_t i = 0; i < heap.ngroups; i++) {
+			const struct cnr_rtype *t = heap.groups[i].type;
+			if (!t || !t->name)
+				continue;
+			const struct cnr_dwarf_type *dt =
+				cnr_dwarf_type_strip(prog->dwarf, cnr_dwarf_type_by_name(prog->dwarf, t->name));
+			if (t->kind == 25 && dt && dt->tag == DW_TAG_structure_type) {
+				const struct cnr_rfield *f;
+				size_t n;
+				cnr_cr_assert_ok(cnr_type_fields(heap.types, t, &f, &n));
+				cr_assert_eq(n, dt->nfields, "%s: %s has %zu fields, DWARF %u", exe, t->name, n, dt->nfields);
+				const struct cnr_dwarf_field *df = cnr_dwarf_fields(prog->dwarf, dt);
+				for (size_t j = 0; j < n; j++) {
+					cr_assert_str_eq(f[j].name, df[j].name, "%s: %s field %zu", exe, t->name, j);
+					cr_assert_eq(f[j].offset, df[j].offset, "%s: %s.%s offset", exe, t->name, f[j].name);
+					const struct cnr_dwarf_type *ft = cnr_dwarf_type_at(prog->dwarf, df[j].type_offset);
+					// Anonymous struct types are spelled differently (DWARF
+					// qualifies their field names): compare the others.
+					if (ft && ft->name && f[j].type->name && strncmp(ft->name, "struct {", 8) != 0)
+					{
+						char want[1024];
+						go_type_string(ft->name, want, sizeof(want));
+						cr_assert_str_eq(f[j].type->name, want, "%s: type of %s.%s: %s vs DWARF %s", exe,
+								 t->name, f[j].name, f[j].type->name, ft->name);
+					}
+				}
+				structs++;
+			}
+			// A named type of package main has an uncommon type naming it.
+			if (strncmp(t->name, "main.", 5) == 0) {
+				struct cnr_uncommon u;
+				cnr_cr_assert_ok(cnr_type_uncommon(heap.types, t, &u));
+				cr_assert_str_eq(u.pkgpath ? u.pkgpath : "", "main", "%s: package of %s", exe, t->name);
+				named++;
+			}
+		}
+		// The element type of a map type: map[string]interface {}.
+		uint64_t mt;
+		const struct cnr_rtype *m, *key, *elem;
+		cnr_cr_assert_ok(cnr_runtime_type_by_name(prog, "map[string]interface {}", &mt));
+		cnr_cr_assert_ok(cnr_type_get(heap.types, mt, &m));
+		cr_assert_str_eq(m->name, "map[string]interface {}");
+		cnr_cr_assert_ok(cnr_type_key(heap.types, m, &key));
+		cnr_cr_assert_ok(cnr_type_elem(heap.types, m, &elem));
+		cr_assert_str_eq(key->name, "string");
+		cr_assert_str_eq(elem->name, "interface {}");
+		cnr_heap_deinit(&heap);
+		cnr_program_destroy(prog);
+		cnr_ctx_destroy(ctx);
+	}
+	globfree(&g);
+	cr_assert_gt(structs, 0, "no struct type to compare");
+	cr_assert_gt(named, 0, "no main.* type to compare");
 }
