@@ -380,6 +380,41 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 		cnr_warn(prog->ctx, "out of memory reading goroutines");
 }
 
+// runtime/proc.go sysmon: each P's sysmontick.schedwhen/syscallwhen is the
+// nanotime of sysmon's last look at it; sched.lastpoll and
+// memstats.last_gc_nanotime are other recent readings of the same clock.
+static int64_t estimate_now(struct cnr_program *prog)
+{
+	int64_t now = 0, v;
+	uint64_t addr, off, hdr[3];
+	struct cnr_error *err;
+	if (!cnr_program_global(prog, "runtime.sched", &addr, NULL) &&
+	    !cnr_dwarf_offsetof(prog->dwarf, "runtime.schedt", "lastpoll", &off) &&
+	    !cnr_memory_read(&prog->mem, addr + off, &v, 8) && v > now)
+		now = v;
+	if (!cnr_program_global(prog, "runtime.memstats", &addr, NULL) &&
+	    !cnr_dwarf_offsetof(prog->dwarf, "runtime.mstats", "last_gc_nanotime", &off) &&
+	    !cnr_memory_read(&prog->mem, addr + off, &v, 8) && v > now)
+		now = v;
+	uint64_t sched_off, sys_off;
+	if (cnr_program_global(prog, "runtime.allp", &addr, NULL) ||
+	    cnr_dwarf_offsetof(prog->dwarf, "runtime.p", "sysmontick.schedwhen", &sched_off) ||
+	    cnr_dwarf_offsetof(prog->dwarf, "runtime.p", "sysmontick.syscallwhen", &sys_off) ||
+	    cnr_memory_read(&prog->mem, addr, hdr, sizeof(hdr)))
+		return now;
+	for (uint64_t i = 0; i < hdr[1] && i < 1 << 16; i++) {
+		uint64_t p;
+		if (cnr_memory_read_u64(&prog->mem, hdr[0] + 8 * i, &p) || !p)
+			continue;
+		if (!cnr_memory_read(&prog->mem, p + sched_off, &v, 8) && v > now)
+			now = v;
+		if (!cnr_memory_read(&prog->mem, p + sys_off, &v, 8) && v > now)
+			now = v;
+	}
+	(void)err;
+	return now;
+}
+
 static struct cnr_error *read_constants(struct reader *r)
 {
 	struct cnr_program *prog = r->prog;
@@ -452,6 +487,18 @@ struct cnr_error *cnr_goroutines_read(struct cnr_program *prog, struct cnr_gorou
 			continue;
 		}
 		read_one(&r, ptrs[i], i);
+	}
+	// How long each goroutine has waited, where the runtime recorded when
+	// it started to (runtime/traceback.go goroutineheader: waitsince).
+	ret->now = estimate_now(prog);
+	for (size_t i = 0; i < r.gs.size; i++) {
+		struct cnr_goroutine *g = &r.gs.data[i];
+		if (g->waitsince > ret->now)
+			ret->now = g->waitsince;
+	}
+	for (size_t i = 0; i < r.gs.size; i++) {
+		struct cnr_goroutine *g = &r.gs.data[i];
+		g->waited_ns = g->waitsince && g->status == (uint32_t)r.gwaiting ? ret->now - g->waitsince : -1;
 	}
 	// Names live in the status/wait arrays we keep; hand them over.
 	ret->gs = r.gs.data;

@@ -37,6 +37,7 @@ struct cnr_goroutine {
 	uint8_t waitreason;
 	const char *state;  // as Go's traceback prints it: wait reason or status
 	int64_t waitsince;  // nanotime when it blocked, 0 if unknown
+	int64_t waited_ns;  // now - waitsince (see cnr_goroutines.now), -1 if unknown
 	uint64_t gopc, startpc;
 	uint64_t parent_goid; // 0 if not recorded
 	uint64_t stack_lo, stack_hi;
@@ -56,6 +57,10 @@ struct cnr_goroutines {
 	struct cnr_chan_wait *waits;
 	size_t nwaits;
 	uint64_t allglen;
+	// The latest monotonic time the runtime recorded (sysmon's per-P
+	// ticks, the last poll, the last GC): the core's "now", to within
+	// sysmon's period (at most 10 ms while anything runs).
+	int64_t now;
 	struct cnr_type_cache *types; // owns the element type names
 	// Owned storage behind the state strings.
 	char **names_[2];

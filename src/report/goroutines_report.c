@@ -80,7 +80,11 @@ static void print_created_by(struct cnr_program *prog, const struct cnr_goroutin
 
 static void print_header(const struct cnr_goroutine *g, FILE *out)
 {
-	fprintf(out, "goroutine %" PRIu64 " [%s%s]:", g->goid, g->state, g->scan ? " (scan)" : "");
+	fprintf(out, "goroutine %" PRIu64 " [%s%s", g->goid, g->state, g->scan ? " (scan)" : "");
+	// runtime/traceback.go goroutineheader: whole minutes, from one on.
+	if (g->waited_ns >= 60000000000LL)
+		fprintf(out, ", %" PRId64 " minutes", (int64_t)(g->waited_ns / 60000000000LL));
+	fputs("]:", out);
 	if (g->tid)
 		fprintf(out, " (on thread %d)", g->tid);
 	fputc('\n', out);
@@ -279,6 +283,8 @@ void cnr_goroutines_report_json(struct cnr_program *prog, const struct cnr_gorou
 		cnr_json_string(&j, g->state);
 		cnr_json_key(&j, "waitsince");
 		cnr_json_int(&j, g->waitsince);
+		cnr_json_key(&j, "waited_ns");
+		cnr_json_int(&j, g->waited_ns);
 		cnr_json_key(&j, "thread");
 		cnr_json_int(&j, g->tid);
 		cnr_json_key(&j, "parent_id");

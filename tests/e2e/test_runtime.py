@@ -44,7 +44,8 @@ def parse_traceback(text):
         m = re.match(r"^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:", line)
         if m:
             cur = int(m.group(1))
-            out[cur] = (m.group(2).split(",")[0].strip(), [])
+            mins = re.search(r", (\d+) minutes", m.group(2))
+            out[cur] = (m.group(2).split(",")[0].strip(), [], int(mins.group(1)) if mins else 0)
             continue
         if cur is None:
             continue
@@ -165,13 +166,15 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         else:
             with gzip.open(stderr_path + ".gz", "rt", errors="replace") as f:
                 tb = parse_traceback(f.read())
-        for gid, (state, funcs) in sorted(tb.items()):
+        for gid, (state, funcs, minutes) in sorted(tb.items()):
             if gid == 0:
                 continue  # g0 of a thread, not in allgs
             g = by_id.get(gid)
             if not t.ok(g is not None, f"{label}: crash traceback goroutine {gid} is found"):
                 continue
             t.eq(g["state"], state, f"{label}: goroutine {gid} state equals the crash traceback")
+            waited = max(g["waited_ns"], 0) // 60_000_000_000
+            t.eq(waited, minutes, f"{label}: goroutine {gid} waited as many minutes as the traceback says")
             got = [f["function"] for f in g["frames"]]
             t.eq(got[:len(funcs)], funcs, f"{label}: goroutine {gid} stack equals the crash traceback")
 
