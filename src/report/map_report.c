@@ -17,6 +17,9 @@ DEFINE_HASH_MAP(count_map, const char *, uint64_t, cnr_hash_string, cnr_eq_strin
 struct entry {
 	const char *key;        // shown key (pool)
 	const char *value_type; // dynamic type for interfaces (pool or type name)
+	uint64_t value;         // address of the value (interface data resolved)
+	uint8_t kind;           // its reflect.Kind, 0 if unknown
+	uint64_t data, len;     // slices and strings: the backing array and length
 };
 
 DEFINE_VECTOR(entry_vector, struct entry)
@@ -45,9 +48,24 @@ static void count(struct count_map *m, const char *key)
 	(*c)++;
 }
 
-// The dynamic type of the interface value at addr, as %T prints it.
-static const char *dynamic_type(struct collect *c, uint64_t addr)
+// Where an interface's value lives: in the data word for pointer-shaped
+// types, else at the address the data word holds.
+static uint64_t interface_value(struct collect *c, uint64_t addr, const struct cnr_rtype *t)
 {
+	if (!t)
+		return 0;
+	if (t->kind == 22 || t->kind == 18 || t->kind == 21 || t->kind == 19 || t->kind == 26)
+		return addr + 8; // pointer-shaped: the word itself is the value
+	uint64_t data = 0;
+	if (cnr_memory_read_u64(&c->prog->mem, addr + 8, &data) != NULL)
+		c->errors++;
+	return data;
+}
+
+// The dynamic type of the interface value at addr, as %T prints it.
+static const char *dynamic_type(struct collect *c, uint64_t addr, const struct cnr_rtype **type_ret)
+{
+	*type_ret = NULL;
 	uint64_t word;
 	if (cnr_memory_read_u64(&c->prog->mem, addr, &word) != NULL) {
 		c->errors++;
@@ -68,6 +86,7 @@ static const char *dynamic_type(struct collect *c, uint64_t addr)
 		c->errors++;
 		return "(unreadable)";
 	}
+	*type_ret = t;
 	return t->name ? t->name : "(type built at run time)";
 }
 
@@ -96,11 +115,24 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 		snprintf(buf, sizeof(buf), "@0x%" PRIx64, key);
 		shown = cnr_string_pool_add(&c->pool, buf, strlen(buf));
 	}
-	const char *vt = c->info->elem->kind == REFLECT_INTERFACE ? dynamic_type(c, elem)
+	const struct cnr_rtype *dt = c->info->elem;
+	const char *vt = c->info->elem->kind == REFLECT_INTERFACE ? dynamic_type(c, elem, &dt)
 								   : (c->info->elem->name ? c->info->elem->name : "?");
 	count(&c->types, vt);
-	if (c->entries.size < c->limit)
-		entry_vector_push(&c->entries, (struct entry){ shown, vt });
+	if (c->entries.size >= c->limit)
+		return;
+	struct entry e = { shown, vt, elem, dt ? dt->kind : 0, 0, 0 };
+	if (c->info->elem->kind == REFLECT_INTERFACE)
+		e.value = interface_value(c, elem, dt);
+	// Strings and slices: where their bytes are, and how many.
+	if (e.value && (e.kind == REFLECT_STRING || e.kind == 23)) {
+		uint64_t hdr[2];
+		if (cnr_memory_read(&c->prog->mem, e.value, hdr, sizeof(hdr)) == NULL) {
+			e.data = hdr[0];
+			e.len = hdr[1];
+		}
+	}
+	entry_vector_push(&c->entries, e);
 }
 
 struct sorted {
@@ -227,6 +259,14 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 			cnr_json_string(&j, c.entries.data[i].key);
 			cnr_json_key(&j, "value_type");
 			cnr_json_string(&j, c.entries.data[i].value_type);
+			cnr_json_key(&j, "value");
+			cnr_json_hex(&j, c.entries.data[i].value);
+			if (c.entries.data[i].kind == REFLECT_STRING || c.entries.data[i].kind == 23) {
+				cnr_json_key(&j, "data");
+				cnr_json_hex(&j, c.entries.data[i].data);
+				cnr_json_key(&j, "len");
+				cnr_json_uint(&j, c.entries.data[i].len);
+			}
 			cnr_json_end_object(&j);
 		}
 		cnr_json_end_array(&j);

@@ -144,6 +144,16 @@ def check(t, core, exe, truth, label, kind, stderr_path):
                  f"{label}: sender {s['goroutine']} waits to send on chan {ch['name']}", waits)
             t.ok(any(int(w["elem_word"], 16) == int(s["map_addr"], 16) for w in waits),
                  f"{label}: sender {s['goroutine']} holds map {s['map_name']} as its element", waits)
+            # ... and behind that map, the 1 MiB payload.
+            elem = next((w["elem_word"] for w in waits if w["dir"] == "send"), None)
+            if elem:
+                code, out, err = run(["map", elem, "--type", ch["elem_type"], "--json", core, exe])
+                entries = json.loads(out)["sample"] if code == 0 else []
+                p = next((e for e in entries if e["key"] == "payload"), {})
+                t.ok(p.get("data") and int(p["data"], 16) == int(s["payload_addr"], 16) and
+                     p.get("len") == s["payload_len"],
+                     f"{label}: the {s['payload_len']}-byte payload is found behind sender {s['goroutine']}'s map",
+                     f"exit {code} {err}\n{entries}")
     # A map reachable only from a goroutine's frame is held in a live
     # pointer slot of that goroutine's stack maps.
     for m in truth.get("maps", []):
