@@ -36,9 +36,14 @@ def shown(fn):
     return True
 
 
+parents = {}
+
+
 def parse_traceback(text):
-    """Goroutines of a Go traceback: {id: (state, [functions])}."""
+    """Goroutines of a Go traceback: {id: (state, [functions], minutes)};
+    creators go to parents: {id: (function, parent id)}."""
     out = {}
+    parents.clear()
     cur = None
     for line in text.splitlines():
         m = re.match(r"^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:", line)
@@ -52,7 +57,11 @@ def parse_traceback(text):
         if not line.strip():
             cur = None
             continue
-        if line.startswith("\t") or line.startswith("created by") or line.startswith("..."):
+        cm = re.match(r"^created by (\S+)(?: in goroutine (\d+))?", line)
+        if cm:
+            parents[cur] = (cm.group(1), int(cm.group(2)) if cm.group(2) else 0)
+            continue
+        if line.startswith("\t") or line.startswith("..."):
             continue
         fm = re.match(r"^(.*)\(.*\)$", line)
         if fm:
@@ -123,6 +132,9 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         if tg["state"] in ("running", "runnable", "syscall"):
             continue  # may have moved on between the record and the dump
         t.eq(g["state"], tg["state"], f"{label}: goroutine {tg['id']} state")
+        if tg.get("created_by"):
+            got = (g.get("created_by") or {}).get("function")
+            t.eq(got, tg["created_by"], f"{label}: goroutine {tg['id']} was created by {tg['created_by']}")
         funcs = [f["function"] for f in g["frames"] if shown(f["function"]) and not f.get("wrapper")]
         t.eq(funcs, tg["funcs"], f"{label}: goroutine {tg['id']} stack equals runtime.Stack's")
     # Every waiter on a recorded channel names its element type as %T does.
@@ -183,6 +195,10 @@ def check(t, core, exe, truth, label, kind, stderr_path):
             if not t.ok(g is not None, f"{label}: crash traceback goroutine {gid} is found"):
                 continue
             t.eq(g["state"], state, f"{label}: goroutine {gid} state equals the crash traceback")
+            if gid in parents:
+                fn, pid = parents[gid]
+                t.eq(((g.get("created_by") or {}).get("function"), g["parent_id"]), (fn, pid),
+                     f"{label}: goroutine {gid} creator and parent equal the crash traceback's")
             waited = max(g["waited_ns"], 0) // 60_000_000_000
             t.eq(waited, minutes, f"{label}: goroutine {gid} waited as many minutes as the traceback says")
             got = [f["function"] for f in g["frames"]]
