@@ -612,6 +612,16 @@ const struct cnr_dwarf_var *cnr_dwarf_global(const struct cnr_dwarf *dw, const c
 	return i ? &dw->vars.data[*i] : NULL;
 }
 
+size_t cnr_dwarf_num_globals(const struct cnr_dwarf *dw)
+{
+	return dw->vars.size;
+}
+
+const struct cnr_dwarf_var *cnr_dwarf_global_at(const struct cnr_dwarf *dw, size_t i)
+{
+	return &dw->vars.data[i];
+}
+
 bool cnr_dwarf_constant(const struct cnr_dwarf *dw, const char *name, int64_t *ret)
 {
 	uint32_t *i = name_map_get(&dw->const_by_name, name);

@@ -82,6 +82,9 @@ struct cnr_error *cnr_dwarf_offsetof(const struct cnr_dwarf *dw, const char *typ
 				     uint64_t *ret);
 
 const struct cnr_dwarf_var *cnr_dwarf_global(const struct cnr_dwarf *dw, const char *name);
+// All globals, in no particular order: i < cnr_dwarf_num_globals().
+size_t cnr_dwarf_num_globals(const struct cnr_dwarf *dw);
+const struct cnr_dwarf_var *cnr_dwarf_global_at(const struct cnr_dwarf *dw, size_t i);
 // Value of a DW_TAG_constant (e.g. "runtime._Gwaiting").
 bool cnr_dwarf_constant(const struct cnr_dwarf *dw, const char *name, int64_t *ret);
 

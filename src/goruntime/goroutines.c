@@ -272,8 +272,10 @@ static void describe_chan(struct reader *r, struct cnr_chan_wait *w)
 		err = cnr_type_get(r->types, elemtype, &t);
 		if (err)
 			cnr_warn_error(prog->ctx, err);
-		else
+		else {
 			w->elem_type = t->name;
+			w->elem_pointers = t->ptrdata > 0;
+		}
 	}
 }
 

@@ -26,6 +26,7 @@ struct cnr_chan_wait {
 	bool is_select;
 	const char *dir;       // "send" or "recv": which queue of the channel holds the sudog, or "?"
 	const char *elem_type; // the channel's element type as Go spells it, or NULL
+	bool elem_pointers;    // the element type holds pointers (a root if held)
 	uint64_t qcount, dataqsiz; // buffered elements and capacity
 };
 

@@ -1,0 +1,277 @@
+#include "goruntime/roots.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/program.h"
+#include "goruntime/stackmaps.h"
+#include "util/vector.h"
+
+enum { MAX_SECTION_WORDS = 1u << 28, MAX_NAME_DEPTH = 16, NAME_LEN = 512 };
+
+DEFINE_VECTOR(root_vector, struct cnr_root)
+
+const char *cnr_root_kind_name(enum cnr_root_kind kind)
+{
+	static const char *const names[] = { "global", "stack", "chan elem" };
+	return kind < CNR_NUM_ROOT_KINDS ? names[kind] : "?";
+}
+
+// Globals sorted by address, with their sizes, to name data/bss words.
+struct global {
+	uint64_t addr, size;
+	const struct cnr_dwarf_var *var;
+};
+
+struct builder {
+	struct cnr_program *prog;
+	struct root_vector roots;
+	struct cnr_string_pool *names;
+	struct global *globals;
+	size_t nglobals;
+};
+
+static uint64_t type_size(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t)
+{
+	t = cnr_dwarf_type_strip(dw, t);
+	if (!t)
+		return 8;
+	// Go's DWARF gives pointer types no byte size.
+	return t->has_size ? t->size : 8;
+}
+
+static int cmp_global(const void *a, const void *b)
+{
+	const struct global *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+// Extend name with the field path to offset off inside type t: struct
+// fields by name, array elements by index; strings, slices, maps and
+// interfaces are leaves (their pointer word is the value itself).
+static void field_path(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t, uint64_t off, char *name,
+		       size_t len)
+{
+	for (int depth = 0; depth < MAX_NAME_DEPTH; depth++) {
+		t = cnr_dwarf_type_strip(dw, t);
+		if (!t)
+			return;
+		size_t n = strlen(name);
+		if (t->tag == 0x13 /* DW_TAG_structure_type */ && t->go_kind == 25 /* reflect.Struct */) {
+			const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, t), *hit = NULL;
+			for (uint32_t i = 0; i < t->nfields; i++) {
+				uint64_t sz = type_size(dw, cnr_dwarf_type_at(dw, f[i].type_offset));
+				if (off >= f[i].offset && off - f[i].offset < sz)
+					hit = &f[i];
+			}
+			if (!hit || !hit->name)
+				return;
+			snprintf(name + n, len - n, ".%s", hit->name);
+			off -= hit->offset;
+			t = cnr_dwarf_type_at(dw, hit->type_offset);
+		} else if (t->tag == 0x01 /* DW_TAG_array_type */) {
+			const struct cnr_dwarf_type *e = cnr_dwarf_type_at(dw, t->type_offset);
+			uint64_t esz = type_size(dw, e);
+			if (!esz)
+				return;
+			snprintf(name + n, len - n, "[%" PRIu64 "]", off / esz);
+			off %= esz;
+			t = e;
+		} else {
+			return;
+		}
+	}
+}
+
+static const char *global_name(struct builder *b, uint64_t slot)
+{
+	size_t lo = 0, hi = b->nglobals;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b->globals[mid].addr <= slot)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	char name[NAME_LEN];
+	if (lo > 0 && slot - b->globals[lo - 1].addr < b->globals[lo - 1].size) {
+		const struct global *g = &b->globals[lo - 1];
+		snprintf(name, sizeof(name), "%s", g->var->name);
+		field_path(b->prog->dwarf, cnr_dwarf_type_at(b->prog->dwarf, g->var->type_offset), slot - g->addr, name,
+			   sizeof(name));
+	} else {
+		// Pointer words no DWARF variable covers still count.
+		snprintf(name, sizeof(name), "global at 0x%" PRIx64, slot);
+	}
+	return cnr_string_pool_add(b->names, name, strlen(name));
+}
+
+static struct cnr_error *add_root(struct builder *b, enum cnr_root_kind kind, uint64_t slot, uint64_t value,
+				  const char *name, bool conservative)
+{
+	if (!name)
+		return &cnr_enomem;
+	struct cnr_root r = { kind, slot, value, name, conservative };
+	return root_vector_push(&b->roots, r) ? NULL : &cnr_enomem;
+}
+
+// runtime/mgcmark.go markroot: data and bss, scanned with the module's
+// decoded pointer masks gcdatamask/gcbssmask (bit i = word start+8i).
+static struct cnr_error *global_roots(struct builder *b)
+{
+	struct cnr_program *prog = b->prog;
+	const struct cnr_dwarf *dw = prog->dwarf;
+	uint64_t md, off_data, off_bss, off_dmask, off_bmask, off_n, off_bytes;
+	struct cnr_error *err;
+	if ((err = cnr_program_global(prog, "runtime.firstmoduledata", &md, NULL)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.moduledata", "data", &off_data)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.moduledata", "bss", &off_bss)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.moduledata", "gcdatamask", &off_dmask)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.moduledata", "gcbssmask", &off_bmask)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.bitvector", "n", &off_n)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.bitvector", "bytedata", &off_bytes)))
+		return err;
+	const struct {
+		uint64_t start_off, mask_off;
+		const char *what;
+	} sections[] = { { off_data, off_dmask, "data" }, { off_bss, off_bmask, "bss" } };
+	for (size_t s = 0; s < 2; s++) {
+		uint64_t start, bytes;
+		int32_t n;
+		if ((err = cnr_memory_read_u64(&prog->mem, md + sections[s].start_off, &start)) ||
+		    (err = cnr_memory_read(&prog->mem, md + sections[s].mask_off + off_n, &n, 4)) ||
+		    (err = cnr_memory_read_u64(&prog->mem, md + sections[s].mask_off + off_bytes, &bytes)))
+			return err;
+		if (n < 0 || (uint64_t)n > MAX_SECTION_WORDS)
+			return cnr_error_corrupt("module %s pointer mask claims %d words", sections[s].what, n);
+		uint8_t *mask = malloc((size_t)n / 8 + 1);
+		uint64_t *words = malloc((size_t)n * 8 + 8);
+		if (!mask || !words) {
+			free(mask);
+			free(words);
+			return &cnr_enomem;
+		}
+		if (!(err = cnr_memory_read(&prog->mem, bytes, mask, ((size_t)n + 7) / 8)))
+			err = cnr_memory_read(&prog->mem, start, words, (size_t)n * 8);
+		for (int32_t i = 0; !err && i < n; i++) {
+			if (!(mask[i / 8] >> (i % 8) & 1) || !words[i])
+				continue;
+			uint64_t slot = start + 8 * (uint64_t)i;
+			err = add_root(b, CNR_ROOT_GLOBAL, slot, words[i], global_name(b, slot), false);
+		}
+		free(mask);
+		free(words);
+		if (err)
+			return cnr_error_wrap(err, "cannot read the %s section's pointers", sections[s].what);
+	}
+	return NULL;
+}
+
+struct frame_ctx {
+	struct builder *b;
+	const struct cnr_goroutine *g;
+	const char *function, *file;
+	int line;
+	struct cnr_error *err;
+};
+
+static void on_slot(void *arg, const struct cnr_live_slot *s)
+{
+	struct frame_ctx *fc = arg;
+	if (!s->value || fc->err)
+		return;
+	char name[NAME_LEN];
+	const char *base = strrchr(fc->file, '/') ? strrchr(fc->file, '/') + 1 : fc->file;
+	int n = snprintf(name, sizeof(name), "goroutine %" PRIu64 " %s (%s:%d) ", fc->g->goid, fc->function, base,
+			 fc->line);
+	if (s->var && s->var_offset)
+		snprintf(name + n, sizeof(name) - (size_t)n, "var %s+%" PRIu64, s->var, s->var_offset);
+	else if (s->var)
+		snprintf(name + n, sizeof(name) - (size_t)n, "var %s", s->var);
+	else
+		snprintf(name + n, sizeof(name) - (size_t)n, "%s at sp+%" PRIu64,
+			 s->kind == CNR_SLOT_ARG ? "arg" : "slot", s->slot - fc->g->stack_lo);
+	fc->err = add_root(fc->b, CNR_ROOT_STACK, s->slot, s->value, cnr_string_pool_add(fc->b->names, name, strlen(name)),
+			   s->kind == CNR_SLOT_CONSERVATIVE);
+}
+
+static struct cnr_error *stack_roots(struct builder *b, const struct cnr_goroutines *gs)
+{
+	struct cnr_program *prog = b->prog;
+	for (size_t k = 0; k < gs->ngs; k++) {
+		const struct cnr_goroutine *g = &gs->gs[k];
+		for (size_t i = 0; i < g->nframes; i++) {
+			const struct cnr_frame *fr = &gs->frames[g->first_frame + i];
+			struct cnr_source_frame sf[8];
+			size_t nsf = 0;
+			uint64_t pc = i == 0 && g->trap ? fr->pc : fr->pc - (fr->pc > fr->func.entry);
+			struct cnr_error *err = cnr_pclntab_source_frames(prog->pclntab, &fr->func, pc, sf, 8, &nsf);
+			cnr_error_destroy(err);
+			struct frame_ctx fc = {
+				.b = b, .g = g, .function = fr->func.name,
+				.file = nsf ? sf[nsf - 1].file : "?", .line = nsf ? sf[nsf - 1].line : 0,
+			};
+			err = cnr_frame_live_slots(prog, g, fr, i, on_slot, &fc);
+			if (err)
+				cnr_warn_error(prog->ctx, cnr_error_wrap(err, "goroutine %" PRIu64 ": frame of %s", g->goid,
+									 fr->func.name));
+			if (fc.err)
+				return fc.err;
+		}
+		// What a blocked sender holds in its sudog stays alive with it.
+		for (size_t w = 0; w < g->nwaits; w++) {
+			const struct cnr_chan_wait *cw = &gs->waits[g->first_wait + w];
+			if (!cw->elem_word || !cw->elem_pointers || strcmp(cw->dir, "send") != 0)
+				continue;
+			char name[NAME_LEN];
+			snprintf(name, sizeof(name), "goroutine %" PRIu64 " chan send elem", g->goid);
+			struct cnr_error *err = add_root(b, CNR_ROOT_CHAN_ELEM, cw->elem, cw->elem_word,
+							 cnr_string_pool_add(b->names, name, strlen(name)), false);
+			if (err)
+				return err;
+		}
+	}
+	return NULL;
+}
+
+struct cnr_error *cnr_roots_read(struct cnr_program *prog, const struct cnr_goroutines *gs, struct cnr_roots *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	struct cnr_error *err = cnr_program_load_runtime(prog);
+	if (err)
+		return err;
+	struct builder b = { .prog = prog, .names = &ret->names };
+	// Every global DWARF knows, sorted, to name data and bss words.
+	const struct cnr_dwarf *dw = prog->dwarf;
+	size_t n = cnr_dwarf_num_globals(dw);
+	b.globals = malloc((n ? n : 1) * sizeof(*b.globals));
+	if (!b.globals)
+		return &cnr_enomem;
+	for (size_t i = 0; i < n; i++) {
+		const struct cnr_dwarf_var *v = cnr_dwarf_global_at(dw, i);
+		b.globals[i] = (struct global){ v->addr + prog->bias, type_size(dw, cnr_dwarf_type_at(dw, v->type_offset)), v };
+	}
+	b.nglobals = n;
+	qsort(b.globals, b.nglobals, sizeof(*b.globals), cmp_global);
+	err = global_roots(&b);
+	if (!err && gs)
+		err = stack_roots(&b, gs);
+	free(b.globals);
+	if (err) {
+		root_vector_deinit(&b.roots);
+		cnr_string_pool_deinit(&ret->names);
+		return err;
+	}
+	ret->v = b.roots.data;
+	ret->n = b.roots.size;
+	return NULL;
+}
+
+void cnr_roots_deinit(struct cnr_roots *roots)
+{
+	free(roots->v);
+	cnr_string_pool_deinit(&roots->names);
+	memset(roots, 0, sizeof(*roots));
+}
