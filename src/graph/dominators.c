@@ -18,10 +18,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
-#include <time.h>
-static double tnow(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec/1e9;}
-static unsigned long long evsteps, climbs;
 
 #include "util/vector.h"
 
@@ -78,7 +74,7 @@ static inline uint32_t eval(uint32_t v, uint32_t last_linked, uint32_t *ancestor
 			*enomem = true;
 			return label[v];
 		}
-		v = ancestor[v]; evsteps++;
+		v = ancestor[v];
 	} while (ancestor[v] >= last_linked);
 	uint32_t p = v, plabel = label[p];
 	do {
@@ -117,7 +113,6 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 	// Iterative DFS: the path from the super-root to the current vertex is
 	// the parent[] chain, so no explicit stack is needed.  Every successor
 	// is looked at once: O(N + E).
-	double t0=tnow();
 	uint32_t n = 1, cur = 1;
 	dfnum[vroot] = 1;
 	vertex[1] = vroot;
@@ -149,7 +144,6 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 		cur = n;
 	}
 
-	fprintf(stderr,"dfs %.3f\n",tnow()-t0);t0=tnow();
 	label = malloc(((size_t)n + 1) * sizeof(*label));
 	idom = malloc(((size_t)n + 1) * sizeof(*idom));
 	if (!label || !idom)
@@ -195,7 +189,6 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 		}
 		semi[i] = s;
 	}
-	fprintf(stderr,"semi %.3f evsteps %llu\n",tnow()-t0,evsteps);t0=tnow();
 	if (enomem)
 		goto out;
 
@@ -206,11 +199,10 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 	for (uint32_t i = 2; i <= n; i++) {
 		uint32_t c = idom[i];
 		while (c > semi[i])
-			c = idom[c], climbs++;
+			c = idom[c];
 		idom[i] = c;
 	}
 
-	fprintf(stderr,"nca %.3f climbs %llu\n",tnow()-t0,climbs);
 	ret->n = n;
 	ret->dfnum = dfnum;
 	ret->vertex = vertex;

@@ -5,12 +5,37 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util/vector.h"
 
 DEFINE_VECTOR(cnr_graph_u32_vector, uint32_t)
 DEFINE_VECTOR(cnr_graph_u64_vector, uint64_t)
 DEFINE_VECTOR(cnr_graph_root_vector, struct cnr_graph_root)
+
+// Below this, huge pages would only round up the memory used.
+static const size_t HUGE_MIN = 8 << 20;
+static const size_t HUGE_PAGE = 2 << 20;
+
+void *cnr_graph_alloc(size_t count, size_t size, bool zero)
+{
+	if (size && count > SIZE_MAX / size - HUGE_PAGE)
+		return NULL;
+	size_t bytes = count * size;
+	if (bytes < HUGE_MIN)
+		return zero ? calloc(count ? count : 1, size ? size : 1) : malloc(bytes ? bytes : 1);
+	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	void *p;
+	if (posix_memalign(&p, HUGE_PAGE, bytes))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	// Only advice: where THP is off this fails and nothing changes.
+	madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	if (zero)
+		memset(p, 0, bytes);
+	return p;
+}
 
 struct cnr_graph_builder {
 	struct cnr_graph_u64_vector sizes;

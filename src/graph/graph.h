@@ -159,6 +159,13 @@ static inline size_t cnr_graph_bit_words(uint32_t n)
 	return ((size_t)n + 63) / 64;
 }
 
+// Allocate an array of count elements of size bytes (zeroed if zero) that
+// will be accessed at random: large ones are aligned for and advised to
+// use transparent huge pages, since every walk here is bound by cache and
+// TLB misses (page walks cost twice as much under virtualization).  NULL
+// on overflow or ENOMEM; free with free().
+void *cnr_graph_alloc(size_t count, size_t size, bool zero);
+
 // Whether node is the node of some root entry.
 static inline bool cnr_graph_is_root(const struct cnr_graph *g, uint32_t node)
 {
