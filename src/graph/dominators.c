@@ -100,14 +100,17 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 	struct cnr_error *err = &cnr_enomem;
 	struct cnr_graph_eval_stack stack = { 0 };
 	uint32_t *label = NULL;
-	uint32_t *dfnum = calloc(nv, sizeof(*dfnum));
-	uint32_t *vertex = malloc(((size_t)nv + 1) * sizeof(*vertex));
-	uint32_t *parent = malloc(((size_t)nv + 1) * sizeof(*parent));
+	// The DFS tests visited nodes in a bitset, which stays in cache where
+	// dfnum[] would not.
+	uint64_t *visited = calloc(cnr_graph_bit_words(nv) + 1, sizeof(*visited));
+	uint32_t *dfnum = cnr_graph_alloc(nv, sizeof(*dfnum), true);
+	uint32_t *vertex = cnr_graph_alloc((size_t)nv + 1, sizeof(*vertex), false);
+	uint32_t *parent = cnr_graph_alloc((size_t)nv + 1, sizeof(*parent), false);
 	// Holds each vertex's next-successor cursor during the DFS, the
 	// semidominator afterwards.
-	uint32_t *semi = malloc(((size_t)nv + 1) * sizeof(*semi));
+	uint32_t *semi = cnr_graph_alloc((size_t)nv + 1, sizeof(*semi), false);
 	uint32_t *idom = NULL;
-	if (!dfnum || !vertex || !parent || !semi)
+	if (!visited || !dfnum || !vertex || !parent || !semi)
 		goto out;
 
 	// Iterative DFS: the path from the super-root to the current vertex is
@@ -115,6 +118,7 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 	// is looked at once: O(N + E).
 	uint32_t n = 1, cur = 1;
 	dfnum[vroot] = 1;
+	cnr_graph_set_bit(visited, vroot);
 	vertex[1] = vroot;
 	parent[1] = 0;
 	semi[1] = in->vsucc_off[k];
@@ -129,7 +133,7 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 			end = in->vsucc_off[x - N + 1];
 		}
 		uint32_t pos = semi[cur];
-		while (pos < end && dfnum[succ[pos]])
+		while (pos < end && cnr_graph_bit(visited, succ[pos]))
 			pos++;
 		if (pos == end) {
 			cur = parent[cur];
@@ -138,14 +142,17 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 		semi[cur] = pos + 1;
 		uint32_t y = succ[pos];
 		dfnum[y] = ++n;
+		cnr_graph_set_bit(visited, y);
 		vertex[n] = y;
 		parent[n] = cur;
 		semi[n] = y < N ? g->out_offsets[y] : in->vsucc_off[y - N];
 		cur = n;
 	}
 
-	label = malloc(((size_t)n + 1) * sizeof(*label));
-	idom = malloc(((size_t)n + 1) * sizeof(*idom));
+	free(visited);
+	visited = NULL;
+	label = cnr_graph_alloc((size_t)n + 1, sizeof(*label), false);
+	idom = cnr_graph_alloc((size_t)n + 1, sizeof(*idom), false);
 	if (!label || !idom)
 		goto out;
 	for (uint32_t i = 1; i <= n; i++) {
@@ -211,6 +218,7 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 	err = NULL;
 out:
 	cnr_graph_eval_stack_deinit(&stack);
+	free(visited);
 	free(dfnum);
 	free(vertex);
 	free(parent);
@@ -342,7 +350,7 @@ struct cnr_error *cnr_graph_compute_retained(struct cnr_graph *g)
 	struct cnr_error *err = cnr_graph_compute_dominators(g);
 	if (err)
 		return err;
-	uint64_t *retained = calloc((size_t)g->node_count + 1, sizeof(*retained));
+	uint64_t *retained = cnr_graph_alloc(g->node_count, sizeof(*retained), true);
 	if (!retained)
 		return &cnr_enomem;
 	for (uint32_t i = 0; i < g->dom_order_count; i++)
@@ -409,7 +417,7 @@ struct cnr_error *cnr_graph_retained_by_labels(struct cnr_graph *g, const uint32
 	if ((err = snca(&in, &res)))
 		goto out;
 	err = &cnr_enomem;
-	acc = malloc(((size_t)res.n + 1) * sizeof(*acc));
+	acc = cnr_graph_alloc((size_t)res.n + 1, sizeof(*acc), false);
 	if (!acc)
 		goto out;
 	for (uint32_t i = 1; i <= res.n; i++)

@@ -164,7 +164,7 @@ static struct cnr_error *build_edges(struct cnr_graph_builder *b, struct cnr_gra
 {
 	uint32_t n = g->node_count, e = b->dst.size;
 	g->edge_count = e;
-	g->out_offsets = calloc((size_t)n + 1, sizeof(*g->out_offsets));
+	g->out_offsets = cnr_graph_alloc((size_t)n + 1, sizeof(*g->out_offsets), true);
 	if (!g->out_offsets)
 		return &cnr_enomem;
 	// Check every ID before using any as an index.
@@ -177,15 +177,18 @@ static struct cnr_error *build_edges(struct cnr_graph_builder *b, struct cnr_gra
 	}
 	counts_to_offsets(g->out_offsets, n);
 	if (b->sorted) {
-		// The targets already are in CSR order.
-		cnr_graph_u32_vector_shrink(&b->dst);
-		g->out_targets = b->dst.data;
-		b->dst.data = NULL;
-		b->dst.size = b->dst.capacity = 0;
+		// The targets already are in CSR order: one sequential copy into
+		// memory fit for random access (see cnr_graph_alloc()).
 		cnr_graph_u32_vector_deinit(&b->src);
+		g->out_targets = cnr_graph_alloc(e, sizeof(*g->out_targets), false);
+		if (!g->out_targets)
+			return &cnr_enomem;
+		if (e)
+			memcpy(g->out_targets, b->dst.data, (size_t)e * sizeof(*g->out_targets));
+		cnr_graph_u32_vector_deinit(&b->dst);
 		return NULL;
 	}
-	g->out_targets = malloc((size_t)(e ? e : 1) * sizeof(*g->out_targets));
+	g->out_targets = cnr_graph_alloc(e, sizeof(*g->out_targets), false);
 	if (!g->out_targets)
 		return &cnr_enomem;
 	// The fill keeps the order in which each node's edges were added.
@@ -228,15 +231,15 @@ struct cnr_error *cnr_graph_builder_finish(struct cnr_graph_builder *b, struct c
 		err = &cnr_enomem;
 		goto out;
 	}
-	cnr_graph_u64_vector_shrink(&b->sizes);
 	g->node_count = b->sizes.size;
-	g->sizes = b->sizes.data;
-	b->sizes.data = NULL;
-	b->sizes.size = b->sizes.capacity = 0;
-	if (!g->sizes && !(g->sizes = malloc(sizeof(*g->sizes)))) {
+	g->sizes = cnr_graph_alloc(g->node_count, sizeof(*g->sizes), false);
+	if (!g->sizes) {
 		err = &cnr_enomem;
 		goto out;
 	}
+	if (g->node_count)
+		memcpy(g->sizes, b->sizes.data, (size_t)g->node_count * sizeof(*g->sizes));
+	cnr_graph_u64_vector_deinit(&b->sizes);
 	err = build_roots(b, g);
 	if (!err)
 		err = build_edges(b, g);
@@ -274,8 +277,8 @@ struct cnr_error *cnr_graph_build_reverse(struct cnr_graph *g)
 	if (g->in_offsets)
 		return NULL;
 	uint32_t n = g->node_count;
-	uint32_t *offsets = calloc((size_t)n + 1, sizeof(*offsets));
-	uint32_t *sources = malloc((size_t)(g->edge_count ? g->edge_count : 1) * sizeof(*sources));
+	uint32_t *offsets = cnr_graph_alloc((size_t)n + 1, sizeof(*offsets), true);
+	uint32_t *sources = cnr_graph_alloc(g->edge_count, sizeof(*sources), false);
 	if (!offsets || !sources) {
 		free(offsets);
 		free(sources);
