@@ -37,15 +37,21 @@ struct collect {
 	unsigned errors;
 };
 
-static void count(struct count_map *m, const char *key)
+// Count key; the map keeps a pooled copy of it the first time it is seen.
+static void count(struct collect *c, struct count_map *m, const char *key, size_t len)
 {
-	bool inserted;
-	uint64_t *c = count_map_insert(m, key, &inserted);
-	if (!c)
-		return;
-	if (inserted)
-		*c = 0;
-	(*c)++;
+	char buf[MAX_KEY_SHOWN + 1];
+	memcpy(buf, key, len);
+	buf[len] = '\0';
+	uint64_t *n = count_map_get(m, buf);
+	if (!n) {
+		const char *copy = cnr_string_pool_add(&c->pool, buf, len);
+		bool inserted;
+		if (!copy || !(n = count_map_insert(m, copy, &inserted)))
+			return;
+		*n = 0;
+	}
+	(*n)++;
 }
 
 // Where an interface's value lives: in the data word for pointer-shaped
@@ -94,32 +100,37 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 {
 	struct collect *c = arg;
 	const char *shown = NULL;
+	bool sample = c->entries.size < c->limit;
+	char buf[MAX_KEY_SHOWN + 1];
 	if (c->info->key->kind == REFLECT_STRING) {
-		char *s = NULL;
-		struct cnr_error *err = cnr_program_read_go_string(c->prog, key, 1 << 20, &s);
+		// Only the first bytes matter: the prefix and the shown key.
+		uint64_t hdr[2];
+		struct cnr_error *err = cnr_memory_read(&c->prog->mem, key, hdr, sizeof(hdr));
+		size_t n = 0;
+		if (!err) {
+			n = hdr[1] < MAX_KEY_SHOWN ? (size_t)hdr[1] : MAX_KEY_SHOWN;
+			err = cnr_memory_read(&c->prog->mem, hdr[0], buf, n);
+		}
 		if (err) {
 			cnr_warn_error(c->prog->ctx, err);
 			c->errors++;
 		} else {
-			size_t n = strcspn(s, ":");
+			buf[n] = '\0';
+			size_t plen = strcspn(buf, ":");
 			// Key prefix up to the first ':' (the whole key if none).
-			const char *prefix = cnr_string_pool_add(&c->pool, s, n < MAX_PREFIX ? n : MAX_PREFIX);
-			if (prefix)
-				count(&c->prefixes, prefix);
-			size_t len = strlen(s);
-			shown = cnr_string_pool_add(&c->pool, s, len < MAX_KEY_SHOWN ? len : MAX_KEY_SHOWN);
-			free(s);
+			count(c, &c->prefixes, buf, plen < MAX_PREFIX ? plen : MAX_PREFIX);
+			if (sample)
+				shown = cnr_string_pool_add(&c->pool, buf, strlen(buf));
 		}
-	} else {
-		char buf[32];
+	} else if (sample) {
 		snprintf(buf, sizeof(buf), "@0x%" PRIx64, key);
 		shown = cnr_string_pool_add(&c->pool, buf, strlen(buf));
 	}
 	const struct cnr_rtype *dt = c->info->elem;
 	const char *vt = c->info->elem->kind == REFLECT_INTERFACE ? dynamic_type(c, elem, &dt)
 								   : (c->info->elem->name ? c->info->elem->name : "?");
-	count(&c->types, vt);
-	if (c->entries.size >= c->limit)
+	count(c, &c->types, vt, strlen(vt) < MAX_KEY_SHOWN ? strlen(vt) : MAX_KEY_SHOWN);
+	if (!sample)
 		return;
 	struct entry e = { shown, vt, elem, dt ? dt->kind : 0, 0, 0 };
 	if (c->info->elem->kind == REFLECT_INTERFACE)
