@@ -89,6 +89,45 @@ static inline uint32_t eval(uint32_t v, uint32_t last_linked, uint32_t *ancestor
 	return label[v];
 }
 
+// Each node costs a few cache misses that depend on one another (vertex,
+// its offsets, its predecessors, their numbers); at ~200 ns each (measured
+// on a KVM guest) they would dominate.  The loops below know which nodes
+// come next, so they ask for those lines ahead of time and the misses of
+// several nodes overlap.
+enum { PREFETCH_SIBLINGS = 16, PREFETCH_AHEAD = 16 };
+
+// Prefetch, in stages, what the semidominator loop will need for the
+// vertices PREFETCH_AHEAD, /2, /4 and /8 steps below i; each stage reads
+// only lines an earlier stage asked for.
+static inline void prefetch_preds(const struct cnr_graph *g, const uint32_t *vertex, const uint32_t *dfnum,
+				  const uint32_t *ancestor, const uint32_t *label, uint32_t i)
+{
+	uint32_t N = g->node_count;
+	if (i <= PREFETCH_AHEAD + 1)
+		return;
+	uint32_t x = vertex[i - PREFETCH_AHEAD];
+	if (x < N)
+		__builtin_prefetch(&g->in_offsets[x]);
+	x = vertex[i - PREFETCH_AHEAD / 2];
+	if (x < N)
+		__builtin_prefetch(&g->in_sources[g->in_offsets[x]]);
+	x = vertex[i - PREFETCH_AHEAD / 4];
+	if (x < N) {
+		uint32_t e = g->in_offsets[x], end = g->in_offsets[x + 1];
+		for (uint32_t k = 0; k < 4 && e < end; k++, e++)
+			__builtin_prefetch(&dfnum[g->in_sources[e]]);
+	}
+	x = vertex[i - PREFETCH_AHEAD / 8];
+	if (x < N) {
+		uint32_t e = g->in_offsets[x], end = g->in_offsets[x + 1];
+		for (uint32_t k = 0; k < 4 && e < end; k++, e++) {
+			uint32_t j = dfnum[g->in_sources[e]];
+			__builtin_prefetch(&ancestor[j]);
+			__builtin_prefetch(&label[j]);
+		}
+	}
+}
+
 static struct cnr_error *snca(const struct snca_input *in, struct snca_result *ret)
 {
 	const struct cnr_graph *g = in->g;
@@ -133,6 +172,14 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 			end = in->vsucc_off[x - N + 1];
 		}
 		uint32_t pos = semi[cur];
+		if (x < N && pos == g->out_offsets[x]) {
+			// First visit: fetch the successors' offsets all at once
+			// (misses overlap), so returning here to descend into the
+			// next sibling does not wait on memory.
+			uint32_t lim = end - pos > PREFETCH_SIBLINGS ? pos + PREFETCH_SIBLINGS : end;
+			for (uint32_t p = pos; p < lim; p++)
+				__builtin_prefetch(&g->out_offsets[succ[p]]);
+		}
 		while (pos < end && cnr_graph_bit(visited, succ[pos]))
 			pos++;
 		if (pos == end) {
@@ -165,6 +212,7 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 	// reachable down from a predecessor through vertices numbered > w.
 	bool enomem = false;
 	for (uint32_t i = n; i >= 2; i--) {
+		prefetch_preds(g, vertex, dfnum, parent, label, i);
 		uint32_t x = vertex[i], s = idom[i];
 		if (x < N) {
 			for (uint32_t e = g->in_offsets[x]; e < g->in_offsets[x + 1]; e++) {

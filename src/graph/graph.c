@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "util/vector.h"
 
@@ -13,28 +12,14 @@ DEFINE_VECTOR(cnr_graph_u32_vector, uint32_t)
 DEFINE_VECTOR(cnr_graph_u64_vector, uint64_t)
 DEFINE_VECTOR(cnr_graph_root_vector, struct cnr_graph_root)
 
-// Below this, huge pages would only round up the memory used.
-static const size_t HUGE_MIN = 8 << 20;
-static const size_t HUGE_PAGE = 2 << 20;
-
 void *cnr_graph_alloc(size_t count, size_t size, bool zero)
 {
-	if (size && count > SIZE_MAX / size - HUGE_PAGE)
+	if (size && count > SIZE_MAX / size)
 		return NULL;
-	size_t bytes = count * size;
-	if (bytes < HUGE_MIN)
-		return zero ? calloc(count ? count : 1, size ? size : 1) : malloc(bytes ? bytes : 1);
-	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-	void *p;
-	if (posix_memalign(&p, HUGE_PAGE, bytes))
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	// Only advice: where THP is off this fails and nothing changes.
-	madvise(p, bytes, MADV_HUGEPAGE);
-#endif
+	// Never ask for 0 bytes: NULL must mean failure.
 	if (zero)
-		memset(p, 0, bytes);
-	return p;
+		return calloc(count ? count : 1, size ? size : 1);
+	return malloc(count && size ? count * size : 1);
 }
 
 struct cnr_graph_builder {
@@ -99,6 +84,8 @@ struct cnr_error *cnr_graph_builder_add_edges(struct cnr_graph_builder *b, uint3
 					      const uint32_t *dsts, size_t count)
 {
 	size_t n = b->dst.size;
+	if (!count)
+		return NULL;
 	if (count > CNR_GRAPH_MAX_EDGES - n)
 		return cnr_error_create(CNR_ERROR_INVALID,
 					"cannot add %zu edges from node %u: graph has %zu edges already",
@@ -106,7 +93,7 @@ struct cnr_error *cnr_graph_builder_add_edges(struct cnr_graph_builder *b, uint3
 	if (!cnr_graph_u32_vector_reserve(&b->src, n + count) ||
 	    !cnr_graph_u32_vector_reserve(&b->dst, n + count))
 		return &cnr_enomem;
-	if (count && n && b->src.data[n - 1] > src)
+	if (n && b->src.data[n - 1] > src)
 		b->sorted = false;
 	for (size_t i = 0; i < count; i++)
 		b->src.data[n + i] = src;
@@ -177,15 +164,14 @@ static struct cnr_error *build_edges(struct cnr_graph_builder *b, struct cnr_gra
 	}
 	counts_to_offsets(g->out_offsets, n);
 	if (b->sorted) {
-		// The targets already are in CSR order: one sequential copy into
-		// memory fit for random access (see cnr_graph_alloc()).
+		// The targets already are in CSR order.
 		cnr_graph_u32_vector_deinit(&b->src);
-		g->out_targets = cnr_graph_alloc(e, sizeof(*g->out_targets), false);
-		if (!g->out_targets)
+		cnr_graph_u32_vector_shrink(&b->dst);
+		g->out_targets = b->dst.data;
+		b->dst.data = NULL;
+		b->dst.size = b->dst.capacity = 0;
+		if (!g->out_targets && !(g->out_targets = malloc(sizeof(*g->out_targets))))
 			return &cnr_enomem;
-		if (e)
-			memcpy(g->out_targets, b->dst.data, (size_t)e * sizeof(*g->out_targets));
-		cnr_graph_u32_vector_deinit(&b->dst);
 		return NULL;
 	}
 	g->out_targets = cnr_graph_alloc(e, sizeof(*g->out_targets), false);
@@ -231,15 +217,15 @@ struct cnr_error *cnr_graph_builder_finish(struct cnr_graph_builder *b, struct c
 		err = &cnr_enomem;
 		goto out;
 	}
+	cnr_graph_u64_vector_shrink(&b->sizes);
 	g->node_count = b->sizes.size;
-	g->sizes = cnr_graph_alloc(g->node_count, sizeof(*g->sizes), false);
-	if (!g->sizes) {
+	g->sizes = b->sizes.data;
+	b->sizes.data = NULL;
+	b->sizes.size = b->sizes.capacity = 0;
+	if (!g->sizes && !(g->sizes = malloc(sizeof(*g->sizes)))) {
 		err = &cnr_enomem;
 		goto out;
 	}
-	if (g->node_count)
-		memcpy(g->sizes, b->sizes.data, (size_t)g->node_count * sizeof(*g->sizes));
-	cnr_graph_u64_vector_deinit(&b->sizes);
 	err = build_roots(b, g);
 	if (!err)
 		err = build_edges(b, g);

@@ -4,14 +4,14 @@
 // IDs and root labels to objects and names.
 //
 // Memory (N nodes, E edges, all arrays flat, no per-node allocation):
-//   builder           8 B/node + 8 B/edge (16 B/edge while unsorted edges
+//   builder           8 B/node + 8 B/edge (12 B/edge while unsorted edges
 //                     are turned into CSR)
 //   graph             12 B/node + 4 B/edge
 //   reverse graph     +4 B/node + 4 B/edge (cnr_graph_build_reverse())
 //   reachability      +1 bit/node
 //   dominators        +8 B/node kept, +24 B/node scratch while computing
 //   retained sizes    +8 B/node
-// 19 M nodes and 40 M edges peak at about 1.1 GB (bench/graph/).
+// 19 M nodes and 40 M edges peak at about 1.04 GB (bench/graph/).
 #ifndef CNR_GRAPH_GRAPH_H
 #define CNR_GRAPH_GRAPH_H
 
@@ -159,11 +159,11 @@ static inline size_t cnr_graph_bit_words(uint32_t n)
 	return ((size_t)n + 63) / 64;
 }
 
-// Allocate an array of count elements of size bytes (zeroed if zero) that
-// will be accessed at random: large ones are aligned for and advised to
-// use transparent huge pages, since every walk here is bound by cache and
-// TLB misses (page walks cost twice as much under virtualization).  NULL
-// on overflow or ENOMEM; free with free().
+// malloc (or calloc if zero) for an array of count elements of size
+// bytes: NULL on overflow or ENOMEM, never for count 0.  Free with free().
+// (The one place to change how the big arrays are allocated.  Advising
+// transparent huge pages was tried: on the KVM guest of bench/graph/ the
+// page-fault and compaction cost outweighed the fewer TLB misses.)
 void *cnr_graph_alloc(size_t count, size_t size, bool zero);
 
 // Whether node is the node of some root entry.

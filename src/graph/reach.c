@@ -35,6 +35,9 @@ static struct cnr_error *walk(const struct cnr_graph *g, const uint64_t *blocked
 				if (cnr_graph_bit(seen, w) || (blocked && cnr_graph_bit(blocked, w)))
 					continue;
 				cnr_graph_set_bit(seen, w);
+				// Popped soon (siblings later): let the misses overlap.
+				__builtin_prefetch(&g->out_offsets[w]);
+				__builtin_prefetch(&g->sizes[w]);
 				if (!cnr_graph_stack_push(&stack, w))
 					goto enomem;
 			}
