@@ -114,3 +114,34 @@ def addr2line(exe, pcs):
     # The ELF symbol table names assembly (ABI0) functions "F.abi0"; Go's
     # DWARF and tracebacks call them F.
     return [lines[2 * i].removesuffix(".abi0") for i in range(len(pcs))]
+
+
+def run_suite(check, doc=""):
+    """The --fixtures / --matrix driver shared by the end-to-end tests:
+    check(t, core, exe, truth, label, kind, stderr_path) for every committed
+    fixture, or for every core of the generated matrix.  With
+    CORONER_REQUIRE_MATRIX=1 (CI) a missing matrix core fails the run."""
+    mode = sys.argv[1] if len(sys.argv) > 1 else "--fixtures"
+    t = Tap()
+    if mode == "--fixtures":
+        dirs = fixtures()
+        if not dirs:
+            skip("no committed fixtures under cores/")
+        for d in dirs:
+            meta = load_json(os.path.join(d, "meta.json"))
+            check(t, os.path.join(d, "core.gz"), os.path.join(d, meta.get("fixture_exe", "exe")),
+                  load_json(os.path.join(d, "truth.json")), os.path.basename(d), "kernel",
+                  os.path.join(d, "kernel.stderr"))
+    else:
+        cores = matrix_cores()
+        required = os.environ.get("CORONER_REQUIRE_MATRIX") == "1"
+        if not cores and not required:
+            skip("no matrix cores: run cores/gen-matrix first (CORONER_CACHE or ~/.cache/coroner)")
+        have = {(os.path.basename(os.path.dirname(d))[2:], k) for d, k in cores}
+        missing = [f"go{v}/{k}" for v in MATRIX_VERSIONS for k in MATRIX_KINDS if (v, k) not in have]
+        t.ok(not missing, "the matrix has every Go version x core kind", "missing: " + ", ".join(missing))
+        for d, kind in cores:
+            label = f"{os.path.basename(os.path.dirname(d))}/{os.path.basename(d)}/{kind}"
+            check(t, os.path.join(d, f"{kind}.core"), os.path.join(d, "exe"), load_truth(d, kind), label, kind,
+                  os.path.join(d, "kernel.stderr"))
+    sys.exit(t.done())

@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from tap import Tap, load_json, load_truth, run, skip, fixtures, matrix_cores, addr2line, MATRIX_VERSIONS, MATRIX_KINDS
+from tap import Tap, load_json, run, run_suite, addr2line
 
 
 def check_core(t, core, exe, truth, meta, label, kind):
@@ -43,37 +43,24 @@ def check_core(t, core, exe, truth, meta, label, kind):
 
 
 def main():
-    mode = sys.argv[1] if len(sys.argv) > 1 else "--fixtures"
-    t = Tap()
-    if mode == "--fixtures":
-        dirs = fixtures()
-        if not dirs:
-            skip("no committed fixtures under cores/")
-        for d in dirs:
-            truth = load_json(os.path.join(d, "truth.json"))
-            meta = load_json(os.path.join(d, "meta.json"))
-            exe = os.path.join(d, meta.get("fixture_exe", "exe"))
-            check_core(t, os.path.join(d, "core.gz"), exe, truth, meta,
-                       os.path.relpath(d, os.environ.get("CORONER_SOURCE_ROOT", ".")), "kernel")
-    else:
-        cores = matrix_cores()
-        required = os.environ.get("CORONER_REQUIRE_MATRIX") == "1"
-        have = {(os.path.basename(os.path.dirname(d))[2:], k) for d, k in cores}
-        missing = [f"go{v}/{k}" for v in MATRIX_VERSIONS for k in MATRIX_KINDS if (v, k) not in have]
-        if not cores and not required:
-            skip("no matrix cores: run cores/gen-matrix first (CORONER_CACHE or ~/.cache/coroner)")
-        if required or missing:
-            t.ok(not missing, "the matrix has every Go version x core kind", "missing: " + ", ".join(missing))
-        slowest = (0.0, "")
-        for d, kind in cores:
-            label = f"{os.path.basename(os.path.dirname(d))}/{os.path.basename(d)}/{kind}"
-            truth = load_truth(d, kind)
-            meta = load_json(os.path.join(d, f"{kind}.meta.json"))
-            el = check_core(t, os.path.join(d, f"{kind}.core"), os.path.join(d, "exe"), truth, meta, label, kind)
-            if el > slowest[0]:
-                slowest = (el, label)
+    slowest = [0.0, ""]
+
+    def timed(t, core, exe, truth, label, kind, stderr):
+        elapsed = check_core(t, core, exe, truth, load_meta(core, kind), label, kind)
+        if elapsed > slowest[0]:
+            slowest[:] = [elapsed, label]
+
+    try:
+        run_suite(timed)
+    finally:
         print(f"# slowest coroner info: {slowest[0]:.3f} s on {slowest[1]}")
-    sys.exit(t.done())
+
+
+def load_meta(core, kind):
+    """meta.json beside a fixture core, KIND.meta.json beside a matrix core."""
+    d = os.path.dirname(core)
+    path = os.path.join(d, f"{kind}.meta.json")
+    return load_json(path if os.path.exists(path) else os.path.join(d, "meta.json"))
 
 
 if __name__ == "__main__":

@@ -7,10 +7,8 @@ tombstones for Swiss maps).
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
 """
 import json
-import os
-import sys
 
-from tap import Tap, load_json, load_truth, run, skip, fixtures, matrix_cores
+from tap import Tap, run, run_suite
 
 OLD = {"B": "B", "noverflow": "noverflow", "overflow_buckets": "overflow_buckets_walked", "growing": "growing"}
 SWISS = {"dir_len": "dir_len", "tables": "tables", "groups": "groups", "tombstones": "tombstones"}
@@ -38,25 +36,7 @@ def check(t, core, exe, truth, label):
 
 
 def main():
-    mode = sys.argv[1] if len(sys.argv) > 1 else "--fixtures"
-    t = Tap()
-    if mode == "--fixtures":
-        dirs = fixtures()
-        if not dirs:
-            skip("no committed fixtures under cores/")
-        for d in dirs:
-            meta = load_json(os.path.join(d, "meta.json"))
-            check(t, os.path.join(d, "core.gz"), os.path.join(d, meta.get("fixture_exe", "exe")),
-                  load_json(os.path.join(d, "truth.json")), os.path.basename(d))
-    else:
-        cores = matrix_cores()
-        if not cores and os.environ.get("CORONER_REQUIRE_MATRIX") != "1":
-            skip("no matrix cores: run cores/gen-matrix first")
-        t.ok(bool(cores), "the matrix has cores")
-        for d, kind in cores:
-            label = f"{os.path.basename(os.path.dirname(d))}/{os.path.basename(d)}/{kind}"
-            check(t, os.path.join(d, f"{kind}.core"), os.path.join(d, "exe"), load_truth(d, kind), label)
-    sys.exit(t.done())
+    run_suite(lambda t, core, exe, truth, label, kind, stderr: check(t, core, exe, truth, label))
 
 
 if __name__ == "__main__":

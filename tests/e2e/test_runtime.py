@@ -11,9 +11,8 @@ import gzip
 import json
 import os
 import re
-import sys
 
-from tap import Tap, load_json, load_truth, run, skip, fixtures, matrix_cores, MATRIX_VERSIONS, MATRIX_KINDS
+from tap import Tap, run, run_suite
 
 # HeapReleased is left out: the background scavenger keeps returning pages
 # to the OS after the program's last ReadMemStats (HeapIdle, which holds
@@ -206,28 +205,7 @@ def check(t, core, exe, truth, label, kind, stderr_path):
 
 
 def main():
-    mode = sys.argv[1] if len(sys.argv) > 1 else "--fixtures"
-    t = Tap()
-    if mode == "--fixtures":
-        dirs = fixtures()
-        if not dirs:
-            skip("no committed fixtures under cores/")
-        for d in dirs:
-            meta = load_json(os.path.join(d, "meta.json"))
-            exe = os.path.join(d, meta.get("fixture_exe", "exe"))
-            stderr = os.path.join(d, "kernel.stderr")
-            check(t, os.path.join(d, "core.gz"), exe, load_json(os.path.join(d, "truth.json")),
-                  os.path.basename(d), "kernel", stderr)
-    else:
-        cores = matrix_cores()
-        if not cores and os.environ.get("CORONER_REQUIRE_MATRIX") != "1":
-            skip("no matrix cores: run cores/gen-matrix first")
-        t.ok(bool(cores), "the matrix has cores")
-        for d, kind in cores:
-            label = f"{os.path.basename(os.path.dirname(d))}/{os.path.basename(d)}/{kind}"
-            check(t, os.path.join(d, f"{kind}.core"), os.path.join(d, "exe"),
-                  load_truth(d, kind), label, kind, os.path.join(d, "kernel.stderr"))
-    sys.exit(t.done())
+    run_suite(check)
 
 
 if __name__ == "__main__":

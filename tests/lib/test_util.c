@@ -1,6 +1,7 @@
 #include "test_util.h"
 
 #include <ftw.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -67,4 +68,39 @@ void cnr_test_tmpdir_cleanup(void)
 	free(paths);
 	paths = NULL;
 	npaths = 0;
+}
+
+static bool fixture_glob(glob_t *g)
+{
+	const char *root = getenv("CORONER_SOURCE_ROOT");
+	char pattern[4096];
+	snprintf(pattern, sizeof(pattern), "%s/cores/fixtures/*/core.gz", root ? root : ".");
+	return glob(pattern, 0, NULL, g) == 0;
+}
+
+size_t cnr_test_fixture_count(void)
+{
+	glob_t g;
+	if (!fixture_glob(&g))
+		cr_skip_test("no fixture cores under cores/fixtures (set CORONER_SOURCE_ROOT)");
+	size_t n = g.gl_pathc;
+	globfree(&g);
+	return n;
+}
+
+void cnr_test_fixture_open(size_t i, struct cnr_test_fixture *f)
+{
+	glob_t g;
+	cr_assert(fixture_glob(&g) && i < g.gl_pathc);
+	snprintf(f->core, sizeof(f->core), "%s", g.gl_pathv[i]);
+	globfree(&g);
+	snprintf(f->exe, sizeof(f->exe), "%.*s/exe", (int)(strrchr(f->core, '/') - f->core), f->core);
+	cnr_cr_assert_ok(cnr_ctx_create(&f->ctx));
+	cnr_cr_assert_ok(cnr_program_open(f->ctx, f->core, f->exe, 0, &f->prog));
+}
+
+void cnr_test_fixture_close(struct cnr_test_fixture *f)
+{
+	cnr_program_destroy(f->prog);
+	cnr_ctx_destroy(f->ctx);
 }

@@ -53,6 +53,21 @@ const char *cnr_test_code_name(enum cnr_error_code code);
 		cnr_cr_assert_err_msg(cnr_cr_ferr_, CNR_ERROR_FAULT, substr);                 \
 	} while (0)
 
+// A committed fixture core opened as a program (cores/fixtures/*/core.gz
+// with its exe), for tests that need a real Go core.
+struct cnr_test_fixture {
+	char core[4096], exe[4096];
+	struct cnr_ctx *ctx;
+	struct cnr_program *prog;
+};
+
+// The number of fixture cores under $CORONER_SOURCE_ROOT/cores/fixtures;
+// skips the test, saying why, when there are none.
+size_t cnr_test_fixture_count(void);
+// Open fixture i (< cnr_test_fixture_count()); close with _close.
+void cnr_test_fixture_open(size_t i, struct cnr_test_fixture *f);
+void cnr_test_fixture_close(struct cnr_test_fixture *f);
+
 // A scratch directory for this test process, created on first use and
 // removed by cnr_test_tmpdir_cleanup() (use it as the test's .fini).
 const char *cnr_test_tmpdir(void);

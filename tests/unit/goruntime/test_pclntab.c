@@ -17,19 +17,12 @@
 
 Test(goruntime, pclntab_agrees_with_the_symbol_table)
 {
-	const char *root = getenv("CORONER_SOURCE_ROOT");
-	char pattern[4096];
-	snprintf(pattern, sizeof(pattern), "%s/cores/fixtures/*/core.gz", root ? root : ".");
-	glob_t g;
-	if (glob(pattern, 0, NULL, &g) != 0)
-		cr_skip_test("no fixture cores under cores/fixtures (CORONER_SOURCE_ROOT)");
-	for (size_t k = 0; k < g.gl_pathc; k++) {
-		char exe[4200];
-		snprintf(exe, sizeof(exe), "%.*s/exe", (int)(strrchr(g.gl_pathv[k], '/') - g.gl_pathv[k]), g.gl_pathv[k]);
-		struct cnr_ctx *ctx;
-		struct cnr_program *prog;
-		cnr_cr_assert_ok(cnr_ctx_create(&ctx));
-		cnr_cr_assert_ok(cnr_program_open(ctx, g.gl_pathv[k], exe, 0, &prog));
+	size_t nfixtures = cnr_test_fixture_count();
+	for (size_t k = 0; k < nfixtures; k++) {
+		struct cnr_test_fixture fx;
+		cnr_test_fixture_open(k, &fx);
+		struct cnr_program *prog = fx.prog;
+		const char *exe = fx.exe;
 		cnr_cr_assert_ok(cnr_program_load_runtime(prog));
 
 		int fd = open(exe, O_RDONLY);
@@ -69,8 +62,6 @@ Test(goruntime, pclntab_agrees_with_the_symbol_table)
 		elf_end(elf);
 		close(fd);
 		cr_assert_gt(checked, 1000, "%s: only %zu functions checked", exe, checked);
-		cnr_program_destroy(prog);
-		cnr_ctx_destroy(ctx);
+		cnr_test_fixture_close(&fx);
 	}
-	globfree(&g);
 }

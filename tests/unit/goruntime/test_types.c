@@ -91,20 +91,12 @@ static void dwarf_pointers(const struct cnr_dwarf *dw, const struct cnr_dwarf_ty
 
 Test(goruntime, pointer_masks_match_dwarf_layouts)
 {
-	const char *root = getenv("CORONER_SOURCE_ROOT");
-	char pattern[4096];
-	snprintf(pattern, sizeof(pattern), "%s/cores/fixtures/*/core.gz", root ? root : ".");
-	glob_t g;
-	if (glob(pattern, 0, NULL, &g) != 0)
-		cr_skip_test("no fixture cores under cores/fixtures (CORONER_SOURCE_ROOT)");
+	size_t nfixtures = cnr_test_fixture_count();
 	size_t compared = 0;
-	for (size_t k = 0; k < g.gl_pathc; k++) {
-		char exe[4200];
-		snprintf(exe, sizeof(exe), "%.*s/exe", (int)(strrchr(g.gl_pathv[k], '/') - g.gl_pathv[k]), g.gl_pathv[k]);
-		struct cnr_ctx *ctx;
-		struct cnr_program *prog;
-		cnr_cr_assert_ok(cnr_ctx_create(&ctx));
-		cnr_cr_assert_ok(cnr_program_open(ctx, g.gl_pathv[k], exe, 0, &prog));
+	for (size_t k = 0; k < nfixtures; k++) {
+		struct cnr_test_fixture fx;
+		cnr_test_fixture_open(k, &fx);
+		struct cnr_program *prog = fx.prog;
 		struct cnr_heap heap;
 		cnr_cr_assert_ok(cnr_heap_read(prog, &heap));
 		for (size_t i = 0; i < heap.ngroups; i++) {
@@ -122,16 +114,14 @@ Test(goruntime, pointer_masks_match_dwarf_layouts)
 			dwarf_pointers(prog->dwarf, dt, 0, want, nwords, 0);
 			for (uint64_t w = 0; w < nwords; w++)
 				cr_assert_eq(mask[w / 8] >> (w % 8) & 1, want[w / 8] >> (w % 8) & 1,
-					     "%s: type %s word %lu: runtime mask %d, DWARF %d", g.gl_pathv[k], t->name,
+					     "%s: type %s word %lu: runtime mask %d, DWARF %d", fx.core, t->name,
 					     (unsigned long)w, mask[w / 8] >> (w % 8) & 1, want[w / 8] >> (w % 8) & 1);
 			free(want);
 			compared++;
 		}
 		cnr_heap_deinit(&heap);
-		cnr_program_destroy(prog);
-		cnr_ctx_destroy(ctx);
+		cnr_test_fixture_close(&fx);
 	}
-	globfree(&g);
 	cr_assert_gt(compared, 0, "no runtime-typed object had a DWARF twin to compare with");
 }
 
@@ -156,20 +146,13 @@ static void go_type_string(const char *dwarf, char *out, size_t len)
 // Struct fields, element types and the uncommon type, against DWARF.
 Test(goruntime, composite_types_match_dwarf)
 {
-	const char *root = getenv("CORONER_SOURCE_ROOT");
-	char pattern[4096];
-	snprintf(pattern, sizeof(pattern), "%s/cores/fixtures/*/core.gz", root ? root : ".");
-	glob_t g;
-	if (glob(pattern, 0, NULL, &g) != 0)
-		cr_skip_test("no fixture cores under cores/fixtures (CORONER_SOURCE_ROOT)");
+	size_t nfixtures = cnr_test_fixture_count();
 	size_t structs = 0, named = 0;
-	for (size_t k = 0; k < g.gl_pathc; k++) {
-		char exe[4200];
-		snprintf(exe, sizeof(exe), "%.*s/exe", (int)(strrchr(g.gl_pathv[k], '/') - g.gl_pathv[k]), g.gl_pathv[k]);
-		struct cnr_ctx *ctx;
-		struct cnr_program *prog;
-		cnr_cr_assert_ok(cnr_ctx_create(&ctx));
-		cnr_cr_assert_ok(cnr_program_open(ctx, g.gl_pathv[k], exe, 0, &prog));
+	for (size_t k = 0; k < nfixtures; k++) {
+		struct cnr_test_fixture fx;
+		cnr_test_fixture_open(k, &fx);
+		struct cnr_program *prog = fx.prog;
+		const char *exe = fx.exe;
 		struct cnr_heap heap;
 		cnr_cr_assert_ok(cnr_heap_read(prog, &heap));
 		for (size_t i = 0; i < heap.ngroups; i++) {
@@ -219,10 +202,8 @@ Test(goruntime, composite_types_match_dwarf)
 		cr_assert_str_eq(key->name, "string");
 		cr_assert_str_eq(elem->name, "interface {}");
 		cnr_heap_deinit(&heap);
-		cnr_program_destroy(prog);
-		cnr_ctx_destroy(ctx);
+		cnr_test_fixture_close(&fx);
 	}
-	globfree(&g);
 	cr_assert_gt(structs, 0, "no struct type to compare");
 	cr_assert_gt(named, 0, "no main.* type to compare");
 }
