@@ -207,3 +207,25 @@ Test(goruntime, composite_types_match_dwarf)
 	cr_assert_gt(structs, 0, "no struct type to compare");
 	cr_assert_gt(named, 0, "no main.* type to compare");
 }
+
+// An itab: io.EOF is an error holding errors.New("EOF") (io/io.go), so its
+// itab pairs the interface "error" with "*errors.errorString".
+Test(goruntime, itab_of_io_eof)
+{
+	size_t nfixtures = cnr_test_fixture_count();
+	for (size_t k = 0; k < nfixtures; k++) {
+		struct cnr_test_fixture fx;
+		cnr_test_fixture_open(k, &fx);
+		struct cnr_type_cache *tc;
+		uint64_t addr = 0, itab = 0;
+		const struct cnr_rtype *iface, *concrete;
+		cnr_cr_assert_ok(cnr_type_cache_create(fx.prog, &tc));
+		cnr_cr_assert_ok(cnr_program_global(fx.prog, "io.EOF", &addr, NULL));
+		cnr_cr_assert_ok(cnr_memory_read_u64(&fx.prog->mem, addr, &itab));
+		cnr_cr_assert_ok(cnr_itab_types(tc, itab, &iface, &concrete));
+		cr_assert_str_eq(iface->name, "error", "%s", fx.exe);
+		cr_assert_str_eq(concrete->name, "*errors.errorString", "%s", fx.exe);
+		cnr_type_cache_destroy(tc);
+		cnr_test_fixture_close(&fx);
+	}
+}
