@@ -15,6 +15,7 @@ static const struct cnr_cmd commands[] = {
 	{ "heap", cmd_heap, "objects by type or size class, reconciled with the runtime's counters", heap_usage },
 	{ "map", cmd_map, "one map in depth: its entries, value types and key prefixes", map_usage },
 	{ "roots", cmd_roots, "the GC roots, named: globals down to the field, stack slots, blocked senders", roots_usage },
+	{ "type", cmd_type, "a Go type as the runtime sees it: size, pointer words, fields, methods", type_usage },
 	{ "memstats", cmd_memstats, "runtime.MemStats as ReadMemStats would have computed it", memstats_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 };

@@ -119,6 +119,14 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         if hd and minor >= 22:
             got = sum(g["objects"] for g in heap["groups"] if g["typed"] and g["type"] == hd["type"])
             t.eq(got, hd["count"], f"{label}: exactly {hd['count']} objects of type {hd['type']}")
+    # A type whose pointer mask is a GC program (Go <= 1.23) or built on
+    # demand (Go >= 1.24): every one of its words is a pointer.
+    bp = truth.get("extra", {}).get("bigptrs")
+    if bp:
+        ty = coroner_json(t, label, ["type", bp["type"], "--json", core, exe])
+        if ty is not None:
+            t.eq((ty["kind"], ty["size"], ty["pointer_words"], ty["elem"]), ("array", bp["size"], bp["pointer_words"], "*int"),
+                 f"{label}: {bp['type']} has {bp['pointer_words']} pointer words")
     gs = coroner_json(t, label, ["goroutines", "--json", core, exe])
     if gs is None:
         return

@@ -45,6 +45,12 @@ type Headered struct {
 
 const headeredN = 777
 
+// BigPtrs has more pointer words than a pointer mask may hold: its GC
+// mask is a GC program (Go <= 1.23) or built on demand (Go >= 1.24).
+type BigPtrs [20000]*int
+
+var bigPtrs *BigPtrs
+
 var headered []*Headered
 
 var (
@@ -156,6 +162,13 @@ func main() {
 
 	// (a) the big global cache
 	fillCache(*n, rng)
+
+	bigPtrs = new(BigPtrs)
+	for i := range bigPtrs {
+		if i%1000 == 0 {
+			bigPtrs[i] = new(int)
+		}
+	}
 
 	// Exactly headeredN objects of one type with a malloc header (Go >= 1.22).
 	headered = make([]*Headered, headeredN)
@@ -364,6 +377,9 @@ func main() {
 	// the goroutine-local map (part c): what DWARF should call its slot.
 	t.Extra["local_map_var"] = "local"
 	t.Extra["headered"] = map[string]interface{}{"type": reflect.TypeOf(Headered{}).String(), "count": len(headered)}
+	// Every word of BigPtrs is a pointer: reflect says how many there are.
+	bt := reflect.TypeOf(BigPtrs{})
+	t.Extra["bigptrs"] = map[string]interface{}{"type": bt.String(), "size": bt.Size(), "pointer_words": bt.Len()}
 	t.Extra["expected_states"] = map[string][]string{
 		"chan_sender": {"chan send"}, "local_map_holder": {"chan receive"}, "chan_receive": {"chan receive"},
 		"select": {"select"}, "sleep": {"sleep"}, "mutex_wait": {"sync.Mutex.Lock", "semacquire"},
