@@ -23,6 +23,8 @@ struct span_layout {
 };
 
 DEFINE_VECTOR(group_vector, struct cnr_heap_group)
+DEFINE_VECTOR(span_vector, struct cnr_heap_span)
+DEFINE_VECTOR(word_vector, uint64_t)
 DEFINE_HASH_MAP(group_index, uint64_t, uint32_t, cnr_hash_u64, cnr_eq_u64)
 
 struct walker {
@@ -35,7 +37,32 @@ struct walker {
 	struct group_vector groups;
 	struct group_index index;
 	uint8_t *bits;
+	bool record;
+	struct span_vector spans;
+	struct word_vector alloc;
+	uint64_t nslots;
+	bool oom;
 };
+
+// Record span s and its allocated slots (for the object index).
+static void record_span(struct walker *w, struct cnr_heap_span sp, uint64_t freeindex)
+{
+	sp.first = w->nslots;
+	uint64_t end = w->nslots + sp.nelems;
+	if (!word_vector_reserve(&w->alloc, (end + 63) / 64) || !span_vector_push(&w->spans, sp)) {
+		w->oom = true;
+		return;
+	}
+	while (w->alloc.size < (end + 63) / 64)
+		w->alloc.data[w->alloc.size++] = 0;
+	for (uint64_t i = 0; i < sp.nelems; i++) {
+		if (i < freeindex || (w->bits[i / 8] & (1u << (i % 8)))) {
+			uint64_t id = sp.first + i;
+			w->alloc.data[id / 64] |= 1ULL << (id % 64);
+		}
+	}
+	w->nslots = end;
+}
 
 static uint64_t field_size(const struct cnr_dwarf *dw, const char *type, const char *field)
 {
@@ -191,6 +218,14 @@ static void walk_span(struct walker *w, uint64_t span_addr)
 		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "cannot read allocBits of mspan at 0x%" PRIx64, span_addr));
 		return;
 	}
+	if (w->record) {
+		struct cnr_heap_span sp = {
+			.base = base, .limit = base + npages * PAGE_SIZE, .elemsize = elemsize,
+			.nelems = (uint32_t)(sizeclass == 0 ? 1 : nelems), .sizeclass = (uint8_t)sizeclass, .noscan = noscan,
+			.largetype = sl->has_largetype ? uint_at(s + sl->largetype, 8) : 0,
+		};
+		record_span(w, sp, freeindex);
+	}
 	// Large object: one per span (runtime/mcache.go allocLarge).
 	if (sizeclass == 0) {
 		if (!(freeindex > 0 || (w->bits[0] & 1)))
@@ -247,13 +282,19 @@ static int cmp_group(const void *a, const void *b)
 	return x->elemsize < y->elemsize ? -1 : x->elemsize > y->elemsize;
 }
 
-struct cnr_error *cnr_heap_read(struct cnr_program *prog, struct cnr_heap *heap)
+static int cmp_span(const void *a, const void *b)
+{
+	const struct cnr_heap_span *x = a, *y = b;
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+static struct cnr_error *heap_read(struct cnr_program *prog, struct cnr_heap *heap, bool record)
 {
 	memset(heap, 0, sizeof(*heap));
 	struct cnr_error *err = cnr_program_load_runtime(prog);
 	if (err)
 		return err;
-	struct walker w = { .prog = prog, .heap = heap };
+	struct walker w = { .prog = prog, .heap = heap, .record = record };
 	uint64_t mheap, allspans_off, hdr[3];
 	uint64_t *spans = NULL;
 	if ((err = span_layout_init(prog->dwarf, &w.sl)) ||
@@ -290,12 +331,37 @@ struct cnr_error *cnr_heap_read(struct cnr_program *prog, struct cnr_heap *heap)
 		if (spans[i])
 			walk_span(&w, spans[i]);
 	}
+	if (w.oom) {
+		err = &cnr_enomem;
+		goto out;
+	}
 	if (w.groups.size)
 		qsort(w.groups.data, w.groups.size, sizeof(*w.groups.data), cmp_group);
 	heap->groups = w.groups.data;
 	heap->ngroups = w.groups.size;
 	w.groups.data = NULL;
+	if (record) {
+		// Slot ids were given in allspans order; sorting the spans by
+		// address keeps each span's ids, so lookups stay valid.
+		if (w.spans.size)
+			qsort(w.spans.data, w.spans.size, sizeof(*w.spans.data), cmp_span);
+		for (size_t i = 1; i < w.spans.size; i++) {
+			if (w.spans.data[i].base < w.spans.data[i - 1].limit) {
+				err = cnr_error_corrupt("spans at 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
+							w.spans.data[i - 1].base, w.spans.data[i].base);
+				goto out;
+			}
+		}
+		heap->spans = w.spans.data;
+		heap->nspans = w.spans.size;
+		heap->alloc = w.alloc.data;
+		heap->nslots = w.nslots;
+		w.spans.data = NULL;
+		w.alloc.data = NULL;
+	}
 out:
+	span_vector_deinit(&w.spans);
+	word_vector_deinit(&w.alloc);
 	free(spans);
 	free(w.bits);
 	group_vector_deinit(&w.groups);
@@ -307,8 +373,35 @@ out:
 	return err;
 }
 
+struct cnr_error *cnr_heap_read(struct cnr_program *prog, struct cnr_heap *heap)
+{
+	return heap_read(prog, heap, false);
+}
+
+struct cnr_error *cnr_heap_read_spans(struct cnr_program *prog, struct cnr_heap *heap)
+{
+	return heap_read(prog, heap, true);
+}
+
+const struct cnr_heap_span *cnr_heap_span_of(const struct cnr_heap *heap, uint64_t addr)
+{
+	size_t lo = 0, hi = heap->nspans;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (heap->spans[mid].base <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || addr >= heap->spans[lo - 1].limit)
+		return NULL;
+	return &heap->spans[lo - 1];
+}
+
 void cnr_heap_deinit(struct cnr_heap *heap)
 {
+	free(heap->spans);
+	free(heap->alloc);
 	free(heap->groups);
 	cnr_type_cache_destroy(heap->types);
 	memset(heap, 0, sizeof(*heap));

@@ -26,6 +26,19 @@ struct cnr_heap_group {
 	uint64_t objects, bytes;
 };
 
+// An in-use span, for finding objects by address (cnr_heap_read_spans).
+// Slot i of the span is object id first + i; objects are the allocated
+// slots (bit id of cnr_heap.alloc).
+struct cnr_heap_span {
+	uint64_t base, limit;   // [base, base + npages*8192)
+	uint64_t elemsize;
+	uint64_t first;         // id of slot 0
+	uint32_t nelems;
+	uint8_t sizeclass;      // 0: one large object
+	bool noscan;
+	uint64_t largetype;     // mspan.largeType (Go 1.22+), 0 if none
+};
+
 struct cnr_heap {
 	uint64_t objects, bytes;         // allocated objects and their slot bytes
 	uint64_t spans_in_use, span_bytes_in_use;
@@ -35,9 +48,23 @@ struct cnr_heap {
 	struct cnr_heap_group *groups;
 	size_t ngroups;
 	struct cnr_type_cache *types;
+	// Filled by cnr_heap_read_spans only: spans sorted by base, and one
+	// bit per slot id saying whether it holds an allocated object.
+	struct cnr_heap_span *spans;
+	size_t nspans;
+	uint64_t nslots;
+	uint64_t *alloc;
 };
 
 struct cnr_error *cnr_heap_read(struct cnr_program *prog, struct cnr_heap *ret);
+// The same, also recording every in-use span and which slots are allocated.
+struct cnr_error *cnr_heap_read_spans(struct cnr_program *prog, struct cnr_heap *ret);
+// The span holding addr, or NULL (binary search; needs cnr_heap_read_spans).
+const struct cnr_heap_span *cnr_heap_span_of(const struct cnr_heap *heap, uint64_t addr);
+static inline bool cnr_heap_allocated(const struct cnr_heap *heap, uint64_t id)
+{
+	return heap->alloc[id / 64] >> (id % 64) & 1;
+}
 void cnr_heap_deinit(struct cnr_heap *heap);
 
 #endif

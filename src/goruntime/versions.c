@@ -10,25 +10,25 @@
 #define PCLN_GO118 0xfffffff0u // Go118PCLnTabMagic
 #define PCLN_GO120 0xfffffff1u // Go120PCLnTabMagic
 
-#define ROW(minor_, magic, text_start, headroom, headers, gcprog, ondemand, swiss)                    \
+#define ROW(minor_, magic, text_start, headroom, headers, gcprog, ondemand, swiss, greentea)          \
 	{ .minor = minor_, .pclntab_magic = magic, .pcheader_has_text_start = text_start,              \
 	  .mem_limit_headroom_percent = headroom, .malloc_headers = headers, .kind_gcprog = gcprog,     \
-	  .tflag_gcmask_on_demand = ondemand, .swiss_maps = swiss }
+	  .tflag_gcmask_on_demand = ondemand, .swiss_maps = swiss, .greentea_default = greentea }
 
 static const struct cnr_go_ops go_versions[] = {
 	//  1.NN  pclntab magic  pcHeader.textStart  memory-limit headroom %  malloc headers
-	//       KindGCProg  TFlagGCMaskOnDemand  Swiss maps
-	ROW(19, PCLN_GO118, true, 0, false, 0x40, 0, false),
+	//       KindGCProg  TFlagGCMaskOnDemand  Swiss maps  Green Tea GC
+	ROW(19, PCLN_GO118, true, 0, false, 0x40, 0, false, false),
 	// Go 1.20: no Debian package to test with; its runtime source names the
 	// Go120 magic (runtime/symtab.go go1.20).
-	ROW(20, PCLN_GO120, true, 3, false, 0x40, 0, false),
-	ROW(21, PCLN_GO120, true, 3, false, 0x40, 0, false),
-	ROW(22, PCLN_GO120, true, 3, true, 0x40, 0, false),
-	ROW(23, PCLN_GO120, true, 3, true, 0x40, 0, false),
-	ROW(24, PCLN_GO120, true, 3, true, 0, 0x10, true),
-	ROW(25, PCLN_GO120, true, 3, true, 0, 0x10, true),
-	ROW(26, PCLN_GO120, false, 3, true, 0, 0x10, true),
-	ROW(27, PCLN_GO120, false, 3, true, 0, 0x10, true),
+	ROW(20, PCLN_GO120, true, 3, false, 0x40, 0, false, false),
+	ROW(21, PCLN_GO120, true, 3, false, 0x40, 0, false, false),
+	ROW(22, PCLN_GO120, true, 3, true, 0x40, 0, false, false),
+	ROW(23, PCLN_GO120, true, 3, true, 0x40, 0, false, false),
+	ROW(24, PCLN_GO120, true, 3, true, 0, 0x10, true, false),
+	ROW(25, PCLN_GO120, true, 3, true, 0, 0x10, true, false),
+	ROW(26, PCLN_GO120, false, 3, true, 0, 0x10, true, true),
+	ROW(27, PCLN_GO120, false, 3, true, 0, 0x10, true, true),
 };
 #undef ROW
 
@@ -111,4 +111,23 @@ bool cnr_go_swiss_maps(const struct cnr_go_ops *ops, const struct cnr_go_version
 	if (ops->minor < 26 && v->experiments && strstr(v->experiments, "noswissmap"))
 		return false;
 	return ops->swiss_maps;
+}
+
+enum cnr_heap_bits cnr_go_heap_bits(const struct cnr_go_ops *ops, const struct cnr_go_version *v)
+{
+	if (ops->minor <= 19)
+		return CNR_HEAP_BITS_ARENA_2BIT;
+	return cnr_go_malloc_headers(ops, v) ? CNR_HEAP_BITS_SPAN : CNR_HEAP_BITS_ARENA_1BIT;
+}
+
+bool cnr_go_greentea(const struct cnr_go_ops *ops, const struct cnr_go_version *v)
+{
+	// The experiment exists from 1.25 (internal/buildcfg/exp.go).
+	if (ops->minor < 25)
+		return false;
+	if (v->experiments && strstr(v->experiments, "nogreenteagc"))
+		return false;
+	if (v->experiments && strstr(v->experiments, "greenteagc"))
+		return true;
+	return ops->greentea_default;
 }

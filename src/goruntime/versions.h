@@ -39,7 +39,21 @@ struct cnr_go_ops {
 	// 1.24 (GOEXPERIMENT=noswissmap possible in 1.24-1.25), the only
 	// maps from 1.26.  Older releases: runtime/map.go hmap and buckets.
 	bool swiss_maps;
+	// runtime/malloc.go, mgc*.go: Green Tea GC keeps 128 bytes of inline
+	// mark bits at the end of small-object spans (16..512-byte elements),
+	// moving the span-end heap bits down; default from 1.26, opt-in 1.25.
+	bool greentea_default;
 };
+
+// Where the heap's pointer bits live (runtime/mbitmap*.go).
+enum cnr_heap_bits {
+	CNR_HEAP_BITS_ARENA_2BIT, // 1.19: heapArena.bitmap, 2 bits per word
+	CNR_HEAP_BITS_ARENA_1BIT, // 1.20-1.21 (and 1.22 noallocheaders): 1 bit per word
+	CNR_HEAP_BITS_SPAN,       // 1.22+: span-end bitmaps, malloc headers, largeType
+};
+
+enum cnr_heap_bits cnr_go_heap_bits(const struct cnr_go_ops *ops, const struct cnr_go_version *v);
+bool cnr_go_greentea(const struct cnr_go_ops *ops, const struct cnr_go_version *v);
 
 // Whether the binary's maps are Swiss tables.
 bool cnr_go_swiss_maps(const struct cnr_go_ops *ops, const struct cnr_go_version *v);

@@ -1,0 +1,331 @@
+#include "goruntime/heap_graph.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/program.h"
+#include "graph/dominators.h"
+#include "graph/reach.h"
+#include "util/hash_map.h"
+#include "util/vector.h"
+
+enum {
+	PAGE = 8192,
+	ARENA_SHIFT = 26,                    // runtime/malloc.go logHeapArenaBytes (linux/amd64)
+	ARENA_WORDS = (1 << ARENA_SHIFT) / 8,
+	INLINE_MARK_BITS = 128,              // runtime/mgcmark_greenteagc.go spanInlineMarkBits
+	MAX_OBJECT_WORDS = 1 << 27,          // a 1 GiB object: past that, corrupt
+};
+
+DEFINE_VECTOR(u32_vector, uint32_t)
+DEFINE_HASH_MAP(arena_map, uint64_t, uint8_t *, cnr_hash_u64, cnr_eq_u64)
+
+struct builder {
+	struct cnr_program *prog;
+	struct cnr_heap_graph *hg;
+	enum cnr_heap_bits bits;
+	bool greentea;
+	uint64_t header_min;
+	uint64_t arenas_l2;         // mheap_.arenas[0]
+	uint64_t ha_bitmap, bitmap_bytes; // heapArena.bitmap (1.19-1.21)
+	struct arena_map arena_bitmaps;
+	uint8_t *words;             // object contents
+	uint8_t *mask;              // pointer bits of the object, one per word
+	struct u32_vector targets;
+	unsigned warnings;
+};
+
+uint64_t cnr_heap_graph_object(const struct cnr_heap_graph *hg, uint64_t addr)
+{
+	const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, addr);
+	if (!s)
+		return UINT64_MAX;
+	uint64_t slot = (addr - s->base) / s->elemsize;
+	if (slot >= s->nelems)
+		return UINT64_MAX;
+	uint64_t id = s->first + slot;
+	return cnr_heap_allocated(&hg->heap, id) ? id : UINT64_MAX;
+}
+
+// The heapArena bitmap of the arena holding addr (1.19-1.21), read once.
+static const uint8_t *arena_bitmap(struct builder *b, uint64_t addr)
+{
+	uint64_t ai = (addr + (1ULL << 47)) >> ARENA_SHIFT; // runtime/mheap.go arenaIndex
+	uint8_t **cached = arena_map_get(&b->arena_bitmaps, ai);
+	if (cached)
+		return *cached;
+	uint64_t ha = 0;
+	uint8_t *bm = NULL;
+	struct cnr_error *err = cnr_memory_read_u64(&b->prog->mem, b->arenas_l2 + 8 * ai, &ha);
+	if (!err && ha) {
+		bm = malloc(b->bitmap_bytes);
+		if (bm && (err = cnr_memory_read(&b->prog->mem, ha + b->ha_bitmap, bm, b->bitmap_bytes))) {
+			free(bm);
+			bm = NULL;
+		}
+	}
+	if (err)
+		cnr_warn_error(b->prog->ctx, cnr_error_wrap(err, "cannot read the heap bitmap of arena %" PRIu64, ai));
+	bool inserted;
+	uint8_t **slot = arena_map_insert(&b->arena_bitmaps, ai, &inserted);
+	if (slot)
+		*slot = bm;
+	return bm;
+}
+
+// Tile type t's pointer mask over n words starting at word 0 (the runtime's
+// layout for headed and large objects: runtime/mbitmap.go typePointers).
+static struct cnr_error *tile_type(struct builder *b, uint64_t type, uint64_t n)
+{
+	const struct cnr_rtype *t;
+	const uint8_t *tm;
+	uint64_t tw;
+	struct cnr_error *err = cnr_type_get(b->hg->heap.types, type, &t);
+	if (!err)
+		err = cnr_type_ptrmask(b->hg->heap.types, t, &tm, &tw);
+	if (err)
+		return err;
+	uint64_t stride = t->size / 8;
+	if (!stride || !tw)
+		return NULL;
+	for (uint64_t base = 0; base < n; base += stride) {
+		for (uint64_t w = 0; w < tw && base + w < n; w++)
+			b->mask[base + w] = tm[w / 8] >> (w % 8) & 1;
+	}
+	return NULL;
+}
+
+// Fill b->mask[0..n) for the object at addr (n words from obj).
+static struct cnr_error *pointer_bits(struct builder *b, const struct cnr_heap_span *s, uint64_t slot, uint64_t obj,
+				      uint64_t n)
+{
+	struct cnr_program *prog = b->prog;
+	memset(b->mask, 0, n);
+	if (s->noscan)
+		return NULL;
+	if (b->bits != CNR_HEAP_BITS_SPAN) {
+		for (uint64_t w = 0; w < n; w++) {
+			uint64_t a = obj + 8 * w;
+			const uint8_t *bm = arena_bitmap(b, a);
+			if (!bm)
+				return NULL;
+			if (b->bits == CNR_HEAP_BITS_ARENA_1BIT) {
+				// runtime/mbitmap.go (1.21): one bit per word, uintptr-sized words.
+				uint64_t i = (a / 8) % ARENA_WORDS;
+				b->mask[w] = bm[i / 8] >> (i % 8) & 1;
+			} else {
+				// runtime/mbitmap.go (1.19): 2 bits per word; the pointer bit
+				// of word a is bit (a/8)&3 of byte (a/32) % bitmap bytes.
+				uint64_t i = (a / 32) % b->bitmap_bytes;
+				b->mask[w] = bm[i] >> ((a / 8) & 3) & 1;
+			}
+		}
+		return NULL;
+	}
+	if (s->sizeclass == 0)
+		return s->largetype ? tile_type(b, s->largetype, n) : NULL;
+	if (s->elemsize > b->header_min) {
+		// The slot's first word is the type; obj is one word in.
+		uint64_t type;
+		struct cnr_error *err = cnr_memory_read_u64(&prog->mem, obj - 8, &type);
+		if (err || !type)
+			return err;
+		return tile_type(b, type, n);
+	}
+	// runtime/mbitmap.go spanHeapBitsRange: the bitmap sits at the span's
+	// end, below the Green Tea inline mark bits for 16..512-byte elements.
+	uint64_t span_size = s->limit - s->base;
+	uint64_t bits_base = s->base + span_size - span_size / 64;
+	if (b->greentea && s->elemsize >= 16)
+		bits_base -= INLINE_MARK_BITS;
+	uint64_t first = slot * s->elemsize / 8;
+	uint8_t buf[512 / 8 / 8 + 2];
+	uint64_t nbytes = (first % 8 + n + 7) / 8;
+	struct cnr_error *err = cnr_memory_read(&prog->mem, bits_base + first / 8, buf, nbytes);
+	if (err)
+		return err;
+	for (uint64_t w = 0; w < n; w++) {
+		uint64_t bit = first % 8 + w;
+		b->mask[w] = buf[bit / 8] >> (bit % 8) & 1;
+	}
+	return NULL;
+}
+
+static struct cnr_error *object_edges(struct builder *b, const struct cnr_heap_span *s, uint64_t slot)
+{
+	struct cnr_program *prog = b->prog;
+	struct cnr_heap_graph *hg = b->hg;
+	uint64_t obj = s->base + slot * s->elemsize, n = s->elemsize / 8;
+	if (b->bits == CNR_HEAP_BITS_SPAN && s->sizeclass != 0 && s->elemsize > b->header_min && !s->noscan) {
+		obj += 8;
+		n--;
+	}
+	if (n > MAX_OBJECT_WORDS)
+		return cnr_error_corrupt("object at 0x%" PRIx64 " claims %" PRIu64 " words", obj, n);
+	b->targets.size = 0;
+	if (!s->noscan) {
+		struct cnr_error *err = pointer_bits(b, s, slot, obj, n);
+		if (!err)
+			err = cnr_memory_read(&prog->mem, obj, b->words, n * 8);
+		if (err) {
+			if (b->warnings++ < 16)
+				cnr_warn_error(prog->ctx, cnr_error_wrap(err, "object at 0x%" PRIx64, obj));
+			else
+				cnr_error_destroy(err);
+			return NULL;
+		}
+		for (uint64_t w = 0; w < n; w++) {
+			if (!b->mask[w])
+				continue;
+			uint64_t v;
+			memcpy(&v, b->words + 8 * w, 8);
+			uint64_t to = v ? cnr_heap_graph_object(hg, v) : UINT64_MAX;
+			if (to != UINT64_MAX && !u32_vector_push(&b->targets, (uint32_t)to))
+				return &cnr_enomem;
+		}
+	}
+	hg->edges += b->targets.size;
+	return NULL;
+}
+
+static int cmp_first(const void *a, const void *b)
+{
+	const struct cnr_heap_span *x = *(const struct cnr_heap_span *const *)a, *y = *(const struct cnr_heap_span *const *)b;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap_graph *hg)
+{
+	memset(hg, 0, sizeof(*hg));
+	struct builder b = { .prog = prog, .hg = hg };
+	struct cnr_graph_builder *gb = NULL;
+	struct cnr_error *err;
+	if ((err = cnr_heap_read_spans(prog, &hg->heap)) || (err = cnr_goroutines_read(prog, &hg->gs)) ||
+	    (err = cnr_roots_read(prog, &hg->gs, &hg->roots)))
+		goto out;
+	if (hg->heap.nslots >= UINT32_MAX - 16) {
+		err = cnr_error_create(CNR_ERROR_INVALID, "%" PRIu64 " heap slots: more than 32-bit ids hold",
+				       hg->heap.nslots);
+		goto out;
+	}
+	b.bits = cnr_go_heap_bits(prog->ops, &prog->go_version);
+	b.greentea = cnr_go_greentea(prog->ops, &prog->go_version);
+	if (b.bits == CNR_HEAP_BITS_SPAN) {
+		int64_t min;
+		if ((err = cnr_program_constant(prog, "runtime.minSizeForMallocHeader", &min)))
+			goto out;
+		b.header_min = (uint64_t)min;
+	} else {
+		uint64_t mheap, arenas_off;
+		const struct cnr_dwarf_type *ha = cnr_dwarf_type_by_name(prog->dwarf, "runtime.heapArena");
+		const struct cnr_dwarf_field *bm = ha ? cnr_dwarf_field(prog->dwarf, ha, "bitmap") : NULL;
+		const struct cnr_dwarf_type *bt = bm ? cnr_dwarf_type_at(prog->dwarf, bm->type_offset) : NULL;
+		if (!bm || !bt || !bt->has_size) {
+			err = cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO, "no runtime.heapArena.bitmap in the DWARF");
+			goto out;
+		}
+		b.ha_bitmap = bm->offset;
+		b.bitmap_bytes = bt->size;
+		if ((err = cnr_program_global(prog, "runtime.mheap_", &mheap, NULL)) ||
+		    (err = cnr_dwarf_offsetof(prog->dwarf, "runtime.mheap", "arenas", &arenas_off)) ||
+		    (err = cnr_memory_read_u64(&prog->mem, mheap + arenas_off, &b.arenas_l2)))
+			goto out;
+	}
+	b.words = malloc(8 * (size_t)(MAX_OBJECT_WORDS / 64) + 64);
+	b.mask = malloc(MAX_OBJECT_WORDS / 64 + 64);
+	if (!b.words || !b.mask || (err = cnr_graph_builder_create(&gb))) {
+		err = err ? err : &cnr_enomem;
+		goto out;
+	}
+	// Nodes in slot-id order; each span's slots are consecutive ids.
+	struct cnr_heap *heap = &hg->heap;
+	struct cnr_heap_span **by_id = malloc((heap->nspans ? heap->nspans : 1) * sizeof(*by_id));
+	if (!by_id) {
+		err = &cnr_enomem;
+		goto out;
+	}
+	for (size_t i = 0; i < heap->nspans; i++)
+		by_id[i] = &heap->spans[i];
+	// Spans sorted by first id give slots in node order.
+	if (heap->nspans)
+		qsort(by_id, heap->nspans, sizeof(*by_id), cmp_first);
+	uint64_t next_id = 0;
+	for (size_t i = 0; i < heap->nspans && !err; i++) {
+		const struct cnr_heap_span *s = by_id[i];
+		for (; next_id < s->first + s->nelems && !err; next_id++) {
+			bool alloc = next_id >= s->first && cnr_heap_allocated(heap, next_id);
+			uint32_t id;
+			err = cnr_graph_builder_add_node(gb, alloc ? s->elemsize : 0, &id);
+		}
+	}
+	// Words of big objects are read in bounded pieces: objects larger than
+	// the buffer are scanned up to it (NEEDSWORK: chunk them).
+	for (size_t i = 0; i < heap->nspans && !err; i++) {
+		const struct cnr_heap_span *s = by_id[i];
+		if (s->elemsize / 8 > MAX_OBJECT_WORDS / 64)
+			continue;
+		for (uint64_t slot = 0; slot < s->nelems && !err; slot++) {
+			uint64_t id = s->first + slot;
+			if (!cnr_heap_allocated(heap, id))
+				continue;
+			err = object_edges(&b, s, slot);
+			if (!err && b.targets.size)
+				err = cnr_graph_builder_add_edges(gb, (uint32_t)id, b.targets.data, b.targets.size);
+		}
+	}
+	free(by_id);
+	for (size_t i = 0; i < hg->roots.n && !err; i++) {
+		uint64_t to = cnr_heap_graph_object(hg, hg->roots.v[i].value);
+		if (to == UINT64_MAX)
+			continue;
+		hg->roots_in_heap++;
+		err = cnr_graph_builder_add_root(gb, (uint32_t)to, (uint32_t)i);
+	}
+	if (err)
+		goto out;
+	err = cnr_graph_builder_finish(gb, &hg->graph);
+	gb = NULL;
+	if (!err)
+		err = cnr_graph_compute_reachability(hg->graph);
+	if (!err)
+		err = cnr_graph_compute_retained(hg->graph);
+	if (err)
+		goto out;
+	for (uint64_t id = 0; id < heap->nslots; id++) {
+		if (!cnr_heap_allocated(heap, id))
+			continue;
+		uint64_t size = cnr_graph_size(hg->graph, (uint32_t)id);
+		if (cnr_graph_is_reachable(hg->graph, (uint32_t)id)) {
+			hg->live_objects++;
+			hg->live_bytes += size;
+		} else {
+			hg->garbage_objects++;
+			hg->garbage_bytes += size;
+		}
+	}
+out:
+	cnr_graph_builder_destroy(gb);
+	free(b.words);
+	free(b.mask);
+	u32_vector_deinit(&b.targets);
+	if (b.arena_bitmaps.slots) {
+		for (size_t i = 0; i <= b.arena_bitmaps.mask; i++) {
+			if (b.arena_bitmaps.slots[i].used)
+				free(b.arena_bitmaps.slots[i].value);
+		}
+	}
+	arena_map_deinit(&b.arena_bitmaps);
+	if (err)
+		cnr_heap_graph_deinit(hg);
+	return err;
+}
+
+void cnr_heap_graph_deinit(struct cnr_heap_graph *hg)
+{
+	cnr_graph_destroy(hg->graph);
+	cnr_roots_deinit(&hg->roots);
+	cnr_goroutines_deinit(&hg->gs);
+	cnr_heap_deinit(&hg->heap);
+	memset(hg, 0, sizeof(*hg));
+}

@@ -1,0 +1,31 @@
+// The heap as a graph: one node per heap slot (allocated objects carry
+// their slot size; free slots are empty nodes), an edge for every pointer
+// word of every allocated object — found with the heap's own pointer bits
+// for each Go release (arena bitmaps up to 1.21, span-end bitmaps, malloc
+// headers and largeType from 1.22, the Green Tea layout from 1.26) — and
+// the named GC roots.  src/graph/ then answers reachability, dominators and
+// retained sizes.
+#ifndef CNR_GORUNTIME_HEAP_GRAPH_H
+#define CNR_GORUNTIME_HEAP_GRAPH_H
+
+#include "goruntime/heap.h"
+#include "goruntime/roots.h"
+#include "graph/graph.h"
+
+struct cnr_heap_graph {
+	struct cnr_heap heap;         // spans and allocation bits
+	struct cnr_goroutines gs;
+	struct cnr_roots roots;       // root label i = roots.v[i]
+	struct cnr_graph *graph;
+	uint64_t edges, roots_in_heap;
+	uint64_t live_objects, live_bytes, garbage_objects, garbage_bytes;
+};
+
+struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap_graph *ret);
+void cnr_heap_graph_deinit(struct cnr_heap_graph *hg);
+
+// The object (slot id) holding addr, or UINT64_MAX for memory that is not
+// an allocated heap object.
+uint64_t cnr_heap_graph_object(const struct cnr_heap_graph *hg, uint64_t addr);
+
+#endif
