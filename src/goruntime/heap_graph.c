@@ -240,7 +240,7 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 	}
 	// Nodes in slot-id order; each span's slots are consecutive ids.
 	struct cnr_heap *heap = &hg->heap;
-	struct cnr_heap_span **by_id = malloc((heap->nspans ? heap->nspans : 1) * sizeof(*by_id));
+	const struct cnr_heap_span **by_id = malloc((heap->nspans ? heap->nspans : 1) * sizeof(*by_id));
 	if (!by_id) {
 		err = &cnr_enomem;
 		goto out;
@@ -274,7 +274,7 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 				err = cnr_graph_builder_add_edges(gb, (uint32_t)id, b.targets.data, b.targets.size);
 		}
 	}
-	free(by_id);
+	hg->by_id = by_id;
 	for (size_t i = 0; i < hg->roots.n && !err; i++) {
 		uint64_t to = cnr_heap_graph_object(hg, hg->roots.v[i].value);
 		if (to == UINT64_MAX)
@@ -321,8 +321,24 @@ out:
 	return err;
 }
 
+void cnr_heap_graph_slot(const struct cnr_heap_graph *hg, uint64_t id, uint64_t *addr_ret, uint64_t *size_ret)
+{
+	size_t lo = 0, hi = hg->heap.nspans;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (hg->by_id[mid]->first <= id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const struct cnr_heap_span *s = lo ? hg->by_id[lo - 1] : NULL;
+	*addr_ret = s ? s->base + (id - s->first) * s->elemsize : 0;
+	*size_ret = s ? s->elemsize : 0;
+}
+
 void cnr_heap_graph_deinit(struct cnr_heap_graph *hg)
 {
+	free(hg->by_id);
 	cnr_graph_destroy(hg->graph);
 	cnr_roots_deinit(&hg->roots);
 	cnr_goroutines_deinit(&hg->gs);

@@ -19,6 +19,7 @@ struct cnr_heap_graph {
 	struct cnr_graph *graph;
 	uint64_t edges, roots_in_heap;
 	uint64_t live_objects, live_bytes, garbage_objects, garbage_bytes;
+	const struct cnr_heap_span **by_id; // spans sorted by first slot id
 };
 
 struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap_graph *ret);
@@ -27,5 +28,7 @@ void cnr_heap_graph_deinit(struct cnr_heap_graph *hg);
 // The object (slot id) holding addr, or UINT64_MAX for memory that is not
 // an allocated heap object.
 uint64_t cnr_heap_graph_object(const struct cnr_heap_graph *hg, uint64_t addr);
+// The address and slot size of object id (the span slot it occupies).
+void cnr_heap_graph_slot(const struct cnr_heap_graph *hg, uint64_t id, uint64_t *addr_ret, uint64_t *size_ret);
 
 #endif

@@ -20,6 +20,10 @@
 #include <string.h>
 
 #include "util/vector.h"
+#include <stdio.h>
+#include <time.h>
+static double tnow(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec/1e9;}
+#define TMARK(name) do { double _t = tnow(); fprintf(stderr, "    [%s %.3f]\n", name, _t - _tl); _tl = _t; } while (0)
 
 DEFINE_VECTOR(cnr_graph_eval_stack, uint32_t)
 
@@ -58,35 +62,43 @@ static void snca_result_deinit(struct snca_result *r)
 	free(r->idom);
 }
 
-// The label of minimum semidominator on the path from v up to, but
-// excluding, the root of its tree in the forest of linked vertices
-// (numbers >= last_linked), compressing the path on the way.  ancestor[]
-// starts as the DFS parents.
-static inline uint32_t eval(uint32_t v, uint32_t last_linked, uint32_t *ancestor, uint32_t *label,
-			    const uint32_t *semi, struct cnr_graph_eval_stack *stack, bool *enomem)
+// The path-compression forest: for each vertex, its ancestor in the forest
+// and the smallest semidominator number on the (compressed) path up to it.
+// Kept together so that each step of eval() costs one cache miss, not three.
+struct link {
+	uint32_t ancestor;
+	uint32_t best;
+};
+
+// The minimum semidominator on the path from v up to, but excluding, the
+// root of its tree in the forest of linked vertices (numbers >=
+// last_linked), compressing the path on the way.  ancestor starts as the
+// DFS parent, best as the vertex's own number (its semidominator until it
+// is processed).
+static inline uint32_t eval(uint32_t v, uint32_t last_linked, struct link *lk,
+			    struct cnr_graph_eval_stack *stack, bool *enomem)
 {
-	if (ancestor[v] < last_linked)
-		return label[v];
+	if (lk[v].ancestor < last_linked)
+		return lk[v].best;
 	stack->size = 0;
 	// Each step moves to a smaller number, so this ends within n steps.
 	do {
 		if (!cnr_graph_eval_stack_push(stack, v)) {
 			*enomem = true;
-			return label[v];
+			return lk[v].best;
 		}
-		v = ancestor[v];
-	} while (ancestor[v] >= last_linked);
-	uint32_t p = v, plabel = label[p];
+		v = lk[v].ancestor;
+	} while (lk[v].ancestor >= last_linked);
+	uint32_t root = lk[v].ancestor, best = lk[v].best;
 	do {
 		v = stack->data[--stack->size];
-		ancestor[v] = ancestor[p];
-		if (semi[plabel] < semi[label[v]])
-			label[v] = plabel;
+		lk[v].ancestor = root;
+		if (best < lk[v].best)
+			lk[v].best = best;
 		else
-			plabel = label[v];
-		p = v;
+			best = lk[v].best;
 	} while (stack->size);
-	return label[v];
+	return best;
 }
 
 // Each node costs a few cache misses that depend on one another (vertex,
@@ -94,13 +106,13 @@ static inline uint32_t eval(uint32_t v, uint32_t last_linked, uint32_t *ancestor
 // on a KVM guest) they would dominate.  The loops below know which nodes
 // come next, so they ask for those lines ahead of time and the misses of
 // several nodes overlap.
-enum { PREFETCH_SIBLINGS = 16, PREFETCH_AHEAD = 16 };
+enum { PREFETCH_AHEAD = 16 };
 
 // Prefetch, in stages, what the semidominator loop will need for the
 // vertices PREFETCH_AHEAD, /2, /4 and /8 steps below i; each stage reads
 // only lines an earlier stage asked for.
 static inline void prefetch_preds(const struct cnr_graph *g, const uint32_t *vertex, const uint32_t *dfnum,
-				  const uint32_t *ancestor, const uint32_t *label, uint32_t i)
+				  const struct link *lk, uint32_t i)
 {
 	uint32_t N = g->node_count;
 	if (i <= PREFETCH_AHEAD + 1)
@@ -122,11 +134,18 @@ static inline void prefetch_preds(const struct cnr_graph *g, const uint32_t *ver
 		uint32_t e = g->in_offsets[x], end = g->in_offsets[x + 1];
 		for (uint32_t k = 0; k < 4 && e < end; k++, e++) {
 			uint32_t j = dfnum[g->in_sources[e]];
-			__builtin_prefetch(&ancestor[j]);
-			__builtin_prefetch(&label[j]);
+			if (j > i - PREFETCH_AHEAD / 8)
+				__builtin_prefetch(&lk[j]);
 		}
 	}
 }
+
+// A pending edge of the DFS: node, reached from the vertex numbered parent.
+struct dfs_entry {
+	uint32_t node, parent;
+};
+
+DEFINE_VECTOR(cnr_graph_dfs_stack, struct dfs_entry)
 
 static struct cnr_error *snca(const struct snca_input *in, struct snca_result *ret)
 {
@@ -138,88 +157,85 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 	uint32_t nv = N + k + 1, vroot = N + k;
 	struct cnr_error *err = &cnr_enomem;
 	struct cnr_graph_eval_stack stack = { 0 };
-	uint32_t *label = NULL;
+	struct cnr_graph_dfs_stack dfs = { 0 };
+	struct link *lk = NULL;
+	uint32_t *semi = NULL;
 	// The DFS tests visited nodes in a bitset, which stays in cache where
 	// dfnum[] would not.
 	uint64_t *visited = calloc(cnr_graph_bit_words(nv) + 1, sizeof(*visited));
 	uint32_t *dfnum = cnr_graph_alloc(nv, sizeof(*dfnum), true);
 	uint32_t *vertex = cnr_graph_alloc((size_t)nv + 1, sizeof(*vertex), false);
-	uint32_t *parent = cnr_graph_alloc((size_t)nv + 1, sizeof(*parent), false);
-	// Holds each vertex's next-successor cursor during the DFS, the
-	// semidominator afterwards.
-	uint32_t *semi = cnr_graph_alloc((size_t)nv + 1, sizeof(*semi), false);
-	uint32_t *idom = NULL;
-	if (!visited || !dfnum || !vertex || !parent || !semi)
+	// The DFS parents, which become the immediate dominators.
+	uint32_t *idom = cnr_graph_alloc((size_t)nv + 1, sizeof(*idom), false);
+	if (!visited || !dfnum || !vertex || !idom)
 		goto out;
 
-	// Iterative DFS: the path from the super-root to the current vertex is
-	// the parent[] chain, so no explicit stack is needed.  Every successor
-	// is looked at once: O(N + E).
-	uint32_t n = 1, cur = 1;
-	dfnum[vroot] = 1;
+	// Iterative DFS with a stack of pending edges, pushed in reverse so
+	// that they come off in order: the same preorder as the recursive
+	// DFS, but going back up costs nothing (no parent's cursor to reload),
+	// and every successor's offsets are asked for as soon as it is known.
+	// Only edges to nodes not visited yet are pushed; one may still be
+	// visited by the time it comes off.
+	double _tl = tnow();
+	uint32_t n = 0;
+	if (!cnr_graph_dfs_stack_push(&dfs, (struct dfs_entry){ vroot, 0 }))
+		goto out;
 	cnr_graph_set_bit(visited, vroot);
-	vertex[1] = vroot;
-	parent[1] = 0;
-	semi[1] = in->vsucc_off[k];
-	while (cur) {
-		uint32_t x = vertex[cur], end;
+	while (dfs.size) {
+		struct dfs_entry top = dfs.data[--dfs.size];
+		uint32_t y = top.node;
+		if (n && cnr_graph_bit(visited, y))
+			continue;
+		cnr_graph_set_bit(visited, y);
+		dfnum[y] = ++n;
+		vertex[n] = y;
+		idom[n] = top.parent;
 		const uint32_t *succ;
-		if (x < N) {
+		uint32_t begin, end;
+		if (y < N) {
 			succ = g->out_targets;
-			end = g->out_offsets[x + 1];
+			begin = g->out_offsets[y];
+			end = g->out_offsets[y + 1];
 		} else {
 			succ = in->vsucc;
-			end = in->vsucc_off[x - N + 1];
+			begin = in->vsucc_off[y - N];
+			end = in->vsucc_off[y - N + 1];
 		}
-		uint32_t pos = semi[cur];
-		if (x < N && pos == g->out_offsets[x]) {
-			// First visit: fetch the successors' offsets all at once
-			// (misses overlap), so returning here to descend into the
-			// next sibling does not wait on memory.
-			uint32_t lim = end - pos > PREFETCH_SIBLINGS ? pos + PREFETCH_SIBLINGS : end;
-			for (uint32_t p = pos; p < lim; p++)
-				__builtin_prefetch(&g->out_offsets[succ[p]]);
+		if (!cnr_graph_dfs_stack_reserve(&dfs, dfs.size + (end - begin)))
+			goto out;
+		for (uint32_t p = end; p-- > begin;) {
+			uint32_t w = succ[p];
+			if (cnr_graph_bit(visited, w))
+				continue;
+			dfs.data[dfs.size++] = (struct dfs_entry){ w, n };
+			__builtin_prefetch(&g->out_offsets[w]);
 		}
-		while (pos < end && cnr_graph_bit(visited, succ[pos]))
-			pos++;
-		if (pos == end) {
-			cur = parent[cur];
-			continue;
-		}
-		semi[cur] = pos + 1;
-		uint32_t y = succ[pos];
-		dfnum[y] = ++n;
-		cnr_graph_set_bit(visited, y);
-		vertex[n] = y;
-		parent[n] = cur;
-		semi[n] = y < N ? g->out_offsets[y] : in->vsucc_off[y - N];
-		cur = n;
 	}
+	TMARK("dfs");
+	cnr_graph_dfs_stack_deinit(&dfs);
 
 	free(visited);
 	visited = NULL;
-	label = cnr_graph_alloc((size_t)n + 1, sizeof(*label), false);
-	idom = cnr_graph_alloc((size_t)n + 1, sizeof(*idom), false);
-	if (!label || !idom)
+	lk = cnr_graph_alloc((size_t)n + 1, sizeof(*lk), false);
+	semi = cnr_graph_alloc((size_t)n + 1, sizeof(*semi), false);
+	if (!lk || !semi)
 		goto out;
-	for (uint32_t i = 1; i <= n; i++) {
-		semi[i] = i;
-		label[i] = i;
-		idom[i] = parent[i]; // parent[] becomes the compressed ancestors
-	}
+	for (uint32_t i = 1; i <= n; i++)
+		lk[i] = (struct link){ .ancestor = idom[i], .best = i };
 
 	// Semidominators, in reverse preorder: sdom(w) = the smallest number
-	// reachable down from a predecessor through vertices numbered > w.
+	// reachable down from a predecessor through vertices numbered > w.  A
+	// predecessor numbered j <= w is not linked yet: it gives j itself.
 	bool enomem = false;
 	for (uint32_t i = n; i >= 2; i--) {
-		prefetch_preds(g, vertex, dfnum, parent, label, i);
+		prefetch_preds(g, vertex, dfnum, lk, i);
 		uint32_t x = vertex[i], s = idom[i];
 		if (x < N) {
 			for (uint32_t e = g->in_offsets[x]; e < g->in_offsets[x + 1]; e++) {
 				uint32_t j = dfnum[g->in_sources[e]];
 				if (!j)
 					continue; // an unreachable retainer
-				uint32_t u = semi[eval(j, i + 1, parent, label, semi, &stack, &enomem)];
+				uint32_t u = j <= i ? j : eval(j, i + 1, lk, &stack, &enomem);
 				if (u < s)
 					s = u;
 			}
@@ -234,7 +250,7 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 				}
 				for (; lo < in->vpred_count && in->vpreds[lo].node == x; lo++) {
 					uint32_t j = dfnum[in->vpreds[lo].group];
-					uint32_t u = semi[eval(j, i + 1, parent, label, semi, &stack, &enomem)];
+					uint32_t u = j <= i ? j : eval(j, i + 1, lk, &stack, &enomem);
 					if (u < s)
 						s = u;
 				}
@@ -243,9 +259,13 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 			s = 1; // a group: the super-root is its one predecessor
 		}
 		semi[i] = s;
+		lk[i].best = s;
 	}
+	TMARK("semi");
 	if (enomem)
 		goto out;
+	free(lk);
+	lk = NULL;
 
 	// idom(w) = the nearest common ancestor, in the dominator tree built so
 	// far, of parent(w) and sdom(w): climb from the parent while above
@@ -258,6 +278,7 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 		idom[i] = c;
 	}
 
+	TMARK("nca");
 	ret->n = n;
 	ret->dfnum = dfnum;
 	ret->vertex = vertex;
@@ -266,12 +287,12 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 	err = NULL;
 out:
 	cnr_graph_eval_stack_deinit(&stack);
+	cnr_graph_dfs_stack_deinit(&dfs);
 	free(visited);
 	free(dfnum);
 	free(vertex);
-	free(parent);
 	free(semi);
-	free(label);
+	free(lk);
 	free(idom);
 	return err;
 }

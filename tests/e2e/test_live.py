@@ -40,6 +40,23 @@ def check(t, core, exe, truth, label, kind, stderr):
                 t.ok(got >= m["payload_bytes"] + m["len"] * 16,
                      f"{label}: {m['name']} retains at least its {m['payload_bytes']} payload bytes",
                      f"retained {got}")
+    # Retention paths start at the root a Go developer would name.
+    senders = {x["map_name"]: x["goroutine"] for c in truth.get("channels", []) for x in c.get("senders", [])}
+    holder = (truth.get("roles", {}).get("local_map_holder") or [None])[0]
+    var = truth.get("extra", {}).get("local_map_var", "local")
+    for m in truth.get("maps", []):
+        if m["name"].startswith("main."):
+            ok = lambda r, m=m: r["root"] == m["name"] and r["root_kind"] == "global"
+        elif m["name"] in senders:
+            ok = lambda r, m=m: r["root"] == f"goroutine {senders[m['name']]} chan send elem"
+        elif m["name"] == "goroutine-local" and holder is not None:
+            ok = lambda r: r["root"].startswith(f"goroutine {holder} ") and r["root"].endswith(f" var {var}")
+        else:
+            continue
+        code, out, err = run(["path", m["addr"], "--json", core, exe])
+        paths = json.loads(out)["paths"] if code == 0 else []
+        t.ok(bool(paths) and ok(paths[0]) and int(paths[0]["hops"][-1]["addr"], 16) == int(m["addr"], 16),
+             f"{label}: the retention path of {m['name']} starts at its root", f"exit {code} {err}\n{paths}")
     for c in truth.get("channels", []):
         for s in c.get("senders", []):
             rs = roots.get(f"goroutine {s['goroutine']} chan send elem", [])

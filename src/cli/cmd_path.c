@@ -1,0 +1,168 @@
+// coroner path ADDR: who keeps the object at ADDR alive — the shortest
+// chains of pointers from named roots to it.
+#include "cli/cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/heap_graph.h"
+#include "goruntime/program.h"
+#include "graph/dominators.h"
+#include "graph/paths.h"
+#include "graph/reach.h"
+#include "report/json_writer.h"
+
+const char *const path_usage[] = {
+	"coroner path ADDR [-k N] [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
+	NULL,
+};
+
+struct path_args {
+	uint64_t addr;
+	uint32_t k;
+};
+
+// The offset inside the object at from (size bytes) of a word pointing
+// into [to, to + to_size); -1 if none is found.
+static int64_t pointer_offset(struct cnr_program *prog, uint64_t from, uint64_t size, uint64_t to, uint64_t to_size)
+{
+	for (uint64_t off = 0; off + 8 <= size; off += 8) {
+		uint64_t v;
+		if (cnr_memory_read_u64(&prog->mem, from + off, &v) == NULL && v >= to && v - to < to_size)
+			return (int64_t)off;
+	}
+	return -1;
+}
+
+static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
+{
+	const struct path_args *a = arg;
+	struct cnr_heap_graph hg;
+	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (err)
+		return cnr_cli_fail(err);
+	uint64_t target = cnr_heap_graph_object(&hg, a->addr);
+	if (target == UINT64_MAX) {
+		cnr_heap_graph_deinit(&hg);
+		return cnr_cli_fail(cnr_error_create(CNR_ERROR_NOT_FOUND,
+						     "0x%" PRIx64 " is not in an allocated heap object", a->addr));
+	}
+	struct cnr_graph_path *paths = calloc(a->k, sizeof(*paths));
+	uint32_t n = 0;
+	if (!paths)
+		err = &cnr_enomem;
+	else if (!cnr_graph_is_reachable(hg.graph, (uint32_t)target))
+		err = cnr_error_create(CNR_ERROR_NOT_FOUND, "the object at 0x%" PRIx64 " is garbage: no root reaches it",
+				       a->addr);
+	else
+		err = cnr_graph_shortest_paths(hg.graph, (uint32_t)target, a->k, paths, &n);
+	if (err) {
+		free(paths);
+		cnr_heap_graph_deinit(&hg);
+		return cnr_cli_fail(err);
+	}
+	uint64_t taddr, tsize;
+	cnr_heap_graph_slot(&hg, target, &taddr, &tsize);
+	struct cnr_json j;
+	if (opts->json) {
+		cnr_json_init(&j, stdout);
+		cnr_json_begin_object(&j);
+		cnr_json_key(&j, "object");
+		cnr_json_hex(&j, taddr);
+		cnr_json_key(&j, "size");
+		cnr_json_uint(&j, tsize);
+		cnr_json_key(&j, "retained");
+		cnr_json_uint(&j, cnr_graph_retained(hg.graph, (uint32_t)target));
+		cnr_json_key(&j, "paths");
+		cnr_json_begin_array(&j);
+	} else {
+		printf("object 0x%" PRIx64 " (%" PRIu64 " bytes, retains %" PRIu64 ")\n", taddr, tsize,
+		       cnr_graph_retained(hg.graph, (uint32_t)target));
+	}
+	for (uint32_t p = 0; p < n; p++) {
+		const struct cnr_root *root = &hg.roots.v[cnr_graph_root(hg.graph, paths[p].root).label];
+		if (opts->json) {
+			cnr_json_begin_object(&j);
+			cnr_json_key(&j, "root");
+			cnr_json_string(&j, root->name);
+			cnr_json_key(&j, "root_kind");
+			cnr_json_string(&j, cnr_root_kind_name(root->kind));
+			cnr_json_key(&j, "hops");
+			cnr_json_begin_array(&j);
+		} else {
+			printf("\npath %u: %s (%s)\n", p + 1, root->name, cnr_root_kind_name(root->kind));
+		}
+		uint64_t prev_addr = 0, prev_size = 0;
+		for (uint32_t i = 0; i < paths[p].length; i++) {
+			uint64_t addr, size;
+			cnr_heap_graph_slot(&hg, paths[p].nodes[i], &addr, &size);
+			int64_t off = i ? pointer_offset(prog, prev_addr, prev_size, addr, size) : -1;
+			if (opts->json) {
+				cnr_json_begin_object(&j);
+				cnr_json_key(&j, "addr");
+				cnr_json_hex(&j, addr);
+				cnr_json_key(&j, "size");
+				cnr_json_uint(&j, size);
+				cnr_json_key(&j, "from_offset");
+				cnr_json_int(&j, off);
+				cnr_json_key(&j, "retained");
+				cnr_json_uint(&j, cnr_graph_retained(hg.graph, paths[p].nodes[i]));
+				cnr_json_end_object(&j);
+			} else {
+				printf("  %s0x%" PRIx64 " (%" PRIu64 " bytes, retains %" PRIu64 ")", i ? "-> " : "", addr, size,
+				       cnr_graph_retained(hg.graph, paths[p].nodes[i]));
+				if (off >= 0)
+					printf(" via +%" PRId64, off);
+				putchar('\n');
+			}
+			prev_addr = addr;
+			prev_size = size;
+		}
+		if (opts->json) {
+			cnr_json_end_array(&j);
+			cnr_json_end_object(&j);
+		}
+		cnr_graph_path_deinit(&paths[p]);
+	}
+	if (opts->json) {
+		cnr_json_end_array(&j);
+		cnr_json_end_object(&j);
+	}
+	free(paths);
+	cnr_heap_graph_deinit(&hg);
+	return CNR_EXIT_OK;
+}
+
+int cmd_path(int argc, char **argv)
+{
+	struct path_args a = { .k = 1 };
+	const char *k = NULL;
+	if (!cnr_cli_take_value(&argc, argv, "-k", &k)) {
+		cnr_cli_error("-k wants a number");
+		return CNR_EXIT_USAGE;
+	}
+	if (k) {
+		char *end;
+		unsigned long v = strtoul(k, &end, 10);
+		if (*end || v == 0 || v > 64) {
+			cnr_cli_error("-k wants a number from 1 to 64, not '%s'", k);
+			return CNR_EXIT_USAGE;
+		}
+		a.k = (uint32_t)v;
+	}
+	if (argc < 2) {
+		cnr_cli_error("missing ADDR");
+		cnr_cli_print_usage(path_usage, true);
+		return CNR_EXIT_USAGE;
+	}
+	char *end;
+	a.addr = strtoull(argv[1], &end, 0);
+	if (*end || !a.addr) {
+		cnr_cli_error("'%s' is not an address", argv[1]);
+		return CNR_EXIT_USAGE;
+	}
+	argv[1] = argv[0];
+	return cnr_cli_run(argc - 1, argv + 1, path_usage, path_body, &a);
+}
