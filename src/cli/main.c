@@ -18,6 +18,7 @@ static const struct cnr_cmd commands[] = {
 	{ "type", cmd_type, "a Go type as the runtime sees it: size, pointer words, fields, methods", type_usage },
 	{ "live", cmd_live, "the heap as a graph from its roots: live vs garbage, what each root retains", live_usage },
 	{ "path", cmd_path, "who keeps an object alive: shortest pointer chains from named roots", path_usage },
+	{ "top", cmd_top, "the heap histogram with retained sizes, by type or by root", top_usage },
 	{ "memstats", cmd_memstats, "runtime.MemStats as ReadMemStats would have computed it", memstats_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 };

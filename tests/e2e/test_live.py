@@ -57,12 +57,27 @@ def check(t, core, exe, truth, label, kind, stderr):
         paths = json.loads(out)["paths"] if code == 0 else []
         t.ok(bool(paths) and ok(paths[0]) and int(paths[0]["hops"][-1]["addr"], 16) == int(m["addr"], 16),
              f"{label}: the retention path of {m['name']} starts at its root", f"exit {code} {err}\n{paths}")
+    check_top(t, core, exe, label)
     for c in truth.get("channels", []):
         for s in c.get("senders", []):
             rs = roots.get(f"goroutine {s['goroutine']} chan send elem", [])
             got = max((r["retained"] for r in rs), default=0)
             t.ok(got >= s["payload_len"], f"{label}: sender {s['goroutine']}'s element retains its "
                  f"{s['payload_len']}-byte payload", f"retained {got}")
+
+
+def check_top(t, core, exe, label):
+    """`top`: the rows add up to the live heap; each row retains at least
+    its own bytes and at most the live heap."""
+    code, out, err = run(["top", "--top", "100000", "--json", core, exe])
+    if not t.ok(code == 0, f"{label}: top exits 0", err):
+        return
+    top = json.loads(out)
+    rows = top["rows"]
+    t.eq((sum(r["count"] for r in rows), sum(r["shallow"] for r in rows)), (top["live_objects"], top["live_bytes"]),
+         f"{label}: top's rows add up to the live heap")
+    bad = [r for r in rows if not r["shallow"] <= r["retained"] <= top["live_bytes"]]
+    t.ok(not bad, f"{label}: every type retains its own bytes and no more than the live heap", bad[:5])
 
 
 def main():
