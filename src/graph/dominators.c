@@ -16,14 +16,13 @@
 // retained size is what its label's roots hold (cnr_graph_retained_by_labels()).
 #include "graph/dominators.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/vector.h"
-#include <stdio.h>
-#include <time.h>
-static double tnow(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec/1e9;}
-#define TMARK(name) do { double _t = tnow(); fprintf(stderr, "    [%s %.3f]\n", name, _t - _tl); _tl = _t; } while (0)
 
 DEFINE_VECTOR(cnr_graph_eval_stack, uint32_t)
 
@@ -106,11 +105,18 @@ static inline uint32_t eval(uint32_t v, uint32_t last_linked, struct link *lk,
 // on a KVM guest) they would dominate.  The loops below know which nodes
 // come next, so they ask for those lines ahead of time and the misses of
 // several nodes overlap.
-enum { PREFETCH_AHEAD = 16 };
+// DFS_AHEAD: how far below the top of the DFS stack to ask for an entry's
+// successors (its offsets were asked for when it was pushed).
+// SEMI_THREAD_MIN: the fewest vertices worth a second thread.
+enum { PREFETCH_AHEAD = 16, DFS_AHEAD = 2, RETAINED_AHEAD = 16, SEMI_THREAD_MIN = 256 };
 
 // Prefetch, in stages, what the semidominator loop will need for the
-// vertices PREFETCH_AHEAD, /2, /4 and /8 steps below i; each stage reads
-// only lines an earlier stage asked for.
+// vertices PREFETCH_AHEAD, 3/4, 1/2 and 1/2 - 1 of that steps below i:
+// their predecessor lists, the predecessors' numbers, and the forest
+// entries of those numbered above them (where eval() starts).  Each stage
+// reads only lines an earlier stage asked for.  (Prefetching further up
+// the forest was tried: the loads it needs stall the loop more than they
+// save.)
 static inline void prefetch_preds(const struct cnr_graph *g, const uint32_t *vertex, const uint32_t *dfnum,
 				  const struct link *lk, uint32_t i)
 {
@@ -120,21 +126,22 @@ static inline void prefetch_preds(const struct cnr_graph *g, const uint32_t *ver
 	uint32_t x = vertex[i - PREFETCH_AHEAD];
 	if (x < N)
 		__builtin_prefetch(&g->in_offsets[x]);
-	x = vertex[i - PREFETCH_AHEAD / 2];
+	x = vertex[i - PREFETCH_AHEAD * 3 / 4];
 	if (x < N)
 		__builtin_prefetch(&g->in_sources[g->in_offsets[x]]);
-	x = vertex[i - PREFETCH_AHEAD / 4];
+	x = vertex[i - PREFETCH_AHEAD / 2];
 	if (x < N) {
 		uint32_t e = g->in_offsets[x], end = g->in_offsets[x + 1];
 		for (uint32_t k = 0; k < 4 && e < end; k++, e++)
 			__builtin_prefetch(&dfnum[g->in_sources[e]]);
 	}
-	x = vertex[i - PREFETCH_AHEAD / 8];
-	if (x < N) {
+	uint32_t w = i - PREFETCH_AHEAD / 2 + 1;
+	x = vertex[w];
+	if (lk && x < N) {
 		uint32_t e = g->in_offsets[x], end = g->in_offsets[x + 1];
 		for (uint32_t k = 0; k < 4 && e < end; k++, e++) {
 			uint32_t j = dfnum[g->in_sources[e]];
-			if (j > i - PREFETCH_AHEAD / 8)
+			if (j > w)
 				__builtin_prefetch(&lk[j]);
 		}
 	}
@@ -147,49 +154,77 @@ struct dfs_entry {
 
 DEFINE_VECTOR(cnr_graph_dfs_stack, struct dfs_entry)
 
-static struct cnr_error *snca(const struct snca_input *in, struct snca_result *ret)
+// The DFS tree: preorder numbers from 1 (the super-root) to n, 0 for "not
+// reached".
+struct dfs_tree {
+	uint32_t n;
+	uint64_t *visited; // [bit_words(N + k + 1) + 1] the vertices reached
+	uint32_t *dfnum;   // [N + k + 1] node -> number
+	uint32_t *vertex;  // [N + k + 2] number -> node
+	uint32_t *parent;  // [N + k + 2] number -> number of the DFS parent
+};
+
+static void dfs_tree_deinit(struct dfs_tree *t)
 {
-	const struct cnr_graph *g = in->g;
-	uint32_t N = g->node_count, k = in->group_count;
+	free(t->visited);
+	free(t->dfnum);
+	free(t->vertex);
+	free(t->parent);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct cnr_error *check_size(uint32_t N, uint32_t k)
+{
 	if ((uint64_t)N + k + 2 >= UINT32_MAX)
 		return cnr_error_create(CNR_ERROR_INVALID, "cannot compute dominators: %u nodes and %u groups are too many",
 					N, k);
-	uint32_t nv = N + k + 1, vroot = N + k;
-	struct cnr_error *err = &cnr_enomem;
-	struct cnr_graph_eval_stack stack = { 0 };
-	struct cnr_graph_dfs_stack dfs = { 0 };
-	struct link *lk = NULL;
-	uint32_t *semi = NULL;
-	// The DFS tests visited nodes in a bitset, which stays in cache where
-	// dfnum[] would not.
-	uint64_t *visited = calloc(cnr_graph_bit_words(nv) + 1, sizeof(*visited));
-	uint32_t *dfnum = cnr_graph_alloc(nv, sizeof(*dfnum), true);
-	uint32_t *vertex = cnr_graph_alloc((size_t)nv + 1, sizeof(*vertex), false);
-	// The DFS parents, which become the immediate dominators.
-	uint32_t *idom = cnr_graph_alloc((size_t)nv + 1, sizeof(*idom), false);
-	if (!visited || !dfnum || !vertex || !idom)
-		goto out;
+	return NULL;
+}
 
-	// Iterative DFS with a stack of pending edges, pushed in reverse so
-	// that they come off in order: the same preorder as the recursive
-	// DFS, but going back up costs nothing (no parent's cursor to reload),
-	// and every successor's offsets are asked for as soon as it is known.
-	// Only edges to nodes not visited yet are pushed; one may still be
-	// visited by the time it comes off.
-	double _tl = tnow();
+// Iterative DFS from the super-root with a stack of pending edges, pushed
+// in reverse so that they come off in order: the same preorder as the
+// recursive DFS, but going back up costs nothing (no parent's cursor to
+// reload), and every successor's offsets are asked for as soon as it is
+// known.  Only edges to nodes not visited yet are pushed (the stack holds
+// at most E + R + k entries); one may be visited by the time it comes off.
+static struct cnr_error *dfs(const struct snca_input *in, struct dfs_tree *ret)
+{
+	const struct cnr_graph *g = in->g;
+	uint32_t N = g->node_count, k = in->group_count;
+	struct cnr_error *err = check_size(N, k);
+	if (err)
+		return err;
+	uint32_t nv = N + k + 1, vroot = N + k;
+	struct cnr_graph_dfs_stack stack = { 0 };
+	// Visited nodes are tested in a bitset, which stays in cache where
+	// dfnum[] would not.
+	struct dfs_tree t = {
+		.visited = calloc(cnr_graph_bit_words(nv) + 1, sizeof(uint64_t)),
+		.dfnum = cnr_graph_alloc(nv, sizeof(uint32_t), true),
+		.vertex = cnr_graph_alloc((size_t)nv + 1, sizeof(uint32_t), false),
+		.parent = cnr_graph_alloc((size_t)nv + 1, sizeof(uint32_t), false),
+	};
+	uint64_t *visited = t.visited;
+	uint32_t *dfnum = t.dfnum, *vertex = t.vertex, *parent = t.parent;
+	if (!visited || !dfnum || !vertex || !parent ||
+	    !cnr_graph_dfs_stack_push(&stack, (struct dfs_entry){ vroot, 0 }))
+		goto enomem;
 	uint32_t n = 0;
-	if (!cnr_graph_dfs_stack_push(&dfs, (struct dfs_entry){ vroot, 0 }))
-		goto out;
-	cnr_graph_set_bit(visited, vroot);
-	while (dfs.size) {
-		struct dfs_entry top = dfs.data[--dfs.size];
+	while (stack.size) {
+		struct dfs_entry top = stack.data[--stack.size];
 		uint32_t y = top.node;
-		if (n && cnr_graph_bit(visited, y))
+		if (stack.size >= DFS_AHEAD) {
+			// Its offsets were asked for when it was pushed.
+			uint32_t z = stack.data[stack.size - DFS_AHEAD].node;
+			if (z < N)
+				__builtin_prefetch(&g->out_targets[g->out_offsets[z]]);
+		}
+		if (cnr_graph_bit(visited, y))
 			continue;
 		cnr_graph_set_bit(visited, y);
 		dfnum[y] = ++n;
 		vertex[n] = y;
-		idom[n] = top.parent;
+		parent[n] = top.parent;
 		const uint32_t *succ;
 		uint32_t begin, end;
 		if (y < N) {
@@ -201,21 +236,165 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 			begin = in->vsucc_off[y - N];
 			end = in->vsucc_off[y - N + 1];
 		}
-		if (!cnr_graph_dfs_stack_reserve(&dfs, dfs.size + (end - begin)))
-			goto out;
+		if (!cnr_graph_dfs_stack_reserve(&stack, stack.size + (end - begin)))
+			goto enomem;
 		for (uint32_t p = end; p-- > begin;) {
 			uint32_t w = succ[p];
 			if (cnr_graph_bit(visited, w))
 				continue;
-			dfs.data[dfs.size++] = (struct dfs_entry){ w, n };
+			stack.data[stack.size++] = (struct dfs_entry){ w, n };
 			__builtin_prefetch(&g->out_offsets[w]);
 		}
 	}
-	TMARK("dfs");
-	cnr_graph_dfs_stack_deinit(&dfs);
+	cnr_graph_dfs_stack_deinit(&stack);
+	t.n = n;
+	*ret = t;
+	return NULL;
 
-	free(visited);
-	visited = NULL;
+enomem:
+	cnr_graph_dfs_stack_deinit(&stack);
+	dfs_tree_deinit(&t);
+	return &cnr_enomem;
+}
+
+// The predecessor numbers the semidominator loop reads, produced by a
+// second thread: for each vertex from n down to 2, a count (0 for a group)
+// and then that many numbers (0 for an unreachable retainer).  Finding
+// them costs several cache misses per vertex that prefetching only partly
+// hides; the loop itself waits on path compression.  Run side by side,
+// they overlap.  A single-producer, single-consumer ring of words.
+enum { RING_WORDS = 1 << 16, RING_PUBLISH = 1024, RING_PEEK = 16 };
+
+struct pred_ring {
+	uint32_t *buf; // [RING_WORDS]
+	_Alignas(64) _Atomic uint64_t head; // words written
+	_Alignas(64) _Atomic uint64_t tail; // words read
+};
+
+struct pred_producer {
+	const struct snca_input *in;
+	const uint32_t *vertex, *dfnum;
+	uint32_t n;
+	struct pred_ring *ring;
+};
+
+static void spin(unsigned *spins)
+{
+	if (++*spins > 64)
+		sched_yield();
+}
+
+// The writer's side of the ring.
+struct pred_writer {
+	struct pred_ring *ring;
+	uint64_t pos, room;
+};
+
+// Append one word, waiting for room (after publishing what is written, so
+// that the reader cannot be waiting too).
+static inline void put_pred(struct pred_writer *wr, uint32_t word)
+{
+	if (wr->pos == wr->room) {
+		atomic_store_explicit(&wr->ring->head, wr->pos, memory_order_release);
+		unsigned spins = 0;
+		while ((wr->room = atomic_load_explicit(&wr->ring->tail, memory_order_acquire) + RING_WORDS) ==
+		       wr->pos)
+			spin(&spins);
+	}
+	wr->ring->buf[wr->pos++ & (RING_WORDS - 1)] = word;
+}
+
+static void *produce_preds(void *arg)
+{
+	const struct pred_producer *pp = arg;
+	const struct cnr_graph *g = pp->in->g;
+	const struct snca_input *in = pp->in;
+	const uint32_t *vertex = pp->vertex, *dfnum = pp->dfnum;
+	struct pred_ring *r = pp->ring;
+	uint32_t N = g->node_count;
+	struct pred_writer wr = { .ring = r, .room = RING_WORDS };
+	uint64_t published = 0;
+	for (uint32_t i = pp->n; i >= 2; i--) {
+		prefetch_preds(g, vertex, dfnum, NULL, i);
+		uint32_t x = vertex[i];
+		if (x >= N) {
+			put_pred(&wr, 0);
+		} else {
+			uint32_t b = g->in_offsets[x], e = g->in_offsets[x + 1], lo = 0, vcount = 0;
+			if (cnr_graph_bit(in->vpred_bits, x)) {
+				uint32_t hi = in->vpred_count;
+				while (lo < hi) {
+					uint32_t mid = lo + (hi - lo) / 2;
+					if (in->vpreds[mid].node < x)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
+				while (lo + vcount < in->vpred_count && in->vpreds[lo + vcount].node == x)
+					vcount++;
+			}
+			// At least the DFS parent precedes it: never 0.
+			put_pred(&wr, e - b + vcount);
+			for (; b < e; b++)
+				put_pred(&wr, dfnum[g->in_sources[b]]);
+			for (uint32_t v = 0; v < vcount; v++)
+				put_pred(&wr, dfnum[in->vpreds[lo + v].group]);
+		}
+		if (wr.pos - published >= RING_PUBLISH) {
+			atomic_store_explicit(&r->head, wr.pos, memory_order_release);
+			published = wr.pos;
+		}
+	}
+	atomic_store_explicit(&r->head, wr.pos, memory_order_release);
+	return NULL;
+}
+
+// The reader's side of the ring.
+struct pred_reader {
+	struct pred_ring *ring;
+	uint64_t pos, avail, released;
+};
+
+static inline uint32_t get_pred(struct pred_reader *rd)
+{
+	if (rd->pos == rd->avail) {
+		atomic_store_explicit(&rd->ring->tail, rd->pos, memory_order_release);
+		rd->released = rd->pos;
+		unsigned spins = 0;
+		while ((rd->avail = atomic_load_explicit(&rd->ring->head, memory_order_acquire)) == rd->pos)
+			spin(&spins);
+	}
+	uint32_t word = rd->ring->buf[rd->pos++ & (RING_WORDS - 1)];
+	if (rd->pos - rd->released >= RING_PUBLISH) {
+		atomic_store_explicit(&rd->ring->tail, rd->pos, memory_order_release);
+		rd->released = rd->pos;
+	}
+	return word;
+}
+
+// Semi-NCA over the DFS tree *tree (computed here if NULL; consumed either
+// way).
+static struct cnr_error *snca(const struct snca_input *in, struct dfs_tree *tree, struct snca_result *ret)
+{
+	const struct cnr_graph *g = in->g;
+	uint32_t N = g->node_count;
+	struct dfs_tree t;
+	struct cnr_error *err;
+	if (tree) {
+		t = *tree;
+		memset(tree, 0, sizeof(*tree));
+	} else if ((err = dfs(in, &t))) {
+		return err;
+	}
+	err = &cnr_enomem;
+	struct cnr_graph_eval_stack stack = { 0 };
+	struct link *lk = NULL;
+	uint32_t *semi = NULL;
+	uint32_t n = t.n, *dfnum = t.dfnum, *vertex = t.vertex;
+	// The DFS parents become the immediate dominators.
+	uint32_t *idom = t.parent;
+	free(t.visited);
+	t.visited = NULL;
 	lk = cnr_graph_alloc((size_t)n + 1, sizeof(*lk), false);
 	semi = cnr_graph_alloc((size_t)n + 1, sizeof(*semi), false);
 	if (!lk || !semi)
@@ -227,7 +406,42 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 	// reachable down from a predecessor through vertices numbered > w.  A
 	// predecessor numbered j <= w is not linked yet: it gives j itself.
 	bool enomem = false;
-	for (uint32_t i = n; i >= 2; i--) {
+	struct pred_ring ring = { .buf = n >= SEMI_THREAD_MIN ? malloc(RING_WORDS * sizeof(uint32_t)) : NULL };
+	struct pred_producer producer = { .in = in, .vertex = vertex, .dfnum = dfnum, .n = n, .ring = &ring };
+	pthread_t thread;
+	atomic_init(&ring.head, 0);
+	atomic_init(&ring.tail, 0);
+	// Without a thread (or for small graphs), the loop after this one
+	// finds the predecessors itself.
+	bool threaded = ring.buf && !pthread_create(&thread, NULL, produce_preds, &producer);
+	if (threaded) {
+		struct pred_reader rd = { .ring = &ring };
+		for (uint32_t i = n; i >= 2; i--) {
+			uint32_t count = get_pred(&rd), s = idom[i];
+			if (!count)
+				s = 1; // a group: the super-root is its one predecessor
+			for (; count; count--) {
+				// A word a little ahead is most likely a number: if
+				// above i, eval() will start there.
+				if (rd.avail - rd.pos > RING_PEEK) {
+					uint32_t ahead = ring.buf[(rd.pos + RING_PEEK) & (RING_WORDS - 1)];
+					if (ahead > i && ahead <= n)
+						__builtin_prefetch(&lk[ahead]);
+				}
+				uint32_t j = get_pred(&rd);
+				if (!j)
+					continue; // an unreachable retainer
+				uint32_t u = j <= i ? j : eval(j, i + 1, lk, &stack, &enomem);
+				if (u < s)
+					s = u;
+			}
+			semi[i] = s;
+			lk[i].best = s;
+		}
+		pthread_join(thread, NULL);
+	}
+	free(ring.buf);
+	for (uint32_t i = threaded ? 1 : n; i >= 2; i--) {
 		prefetch_preds(g, vertex, dfnum, lk, i);
 		uint32_t x = vertex[i], s = idom[i];
 		if (x < N) {
@@ -261,7 +475,6 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 		semi[i] = s;
 		lk[i].best = s;
 	}
-	TMARK("semi");
 	if (enomem)
 		goto out;
 	free(lk);
@@ -278,22 +491,17 @@ static struct cnr_error *snca(const struct snca_input *in, struct snca_result *r
 		idom[i] = c;
 	}
 
-	TMARK("nca");
 	ret->n = n;
 	ret->dfnum = dfnum;
 	ret->vertex = vertex;
 	ret->idom = idom;
-	dfnum = vertex = idom = NULL;
+	memset(&t, 0, sizeof(t));
 	err = NULL;
 out:
 	cnr_graph_eval_stack_deinit(&stack);
-	cnr_graph_dfs_stack_deinit(&dfs);
-	free(visited);
-	free(dfnum);
-	free(vertex);
+	dfs_tree_deinit(&t);
 	free(semi);
 	free(lk);
-	free(idom);
 	return err;
 }
 
@@ -361,6 +569,75 @@ static struct cnr_error *groups_init(struct groups *gr, const struct cnr_graph *
 	return NULL;
 }
 
+// The virtual layer of the plain dominator tree: one group holding every
+// root entry.
+static struct cnr_error *groups_init_one(struct groups *gr, const struct cnr_graph *g, struct snca_input *in)
+{
+	uint32_t *group_of = calloc((size_t)g->root_count + 1, sizeof(*group_of)); // all in group 0
+	if (!group_of)
+		return &cnr_enomem;
+	struct cnr_error *err = groups_init(gr, g, 1, group_of, in);
+	free(group_of);
+	return err;
+}
+
+static void *build_reverse_thread(void *arg)
+{
+	return cnr_graph_build_reverse(arg);
+}
+
+struct cnr_error *cnr_graph_prepare_dominators(struct cnr_graph *g)
+{
+	if (g->reachable_bits)
+		return NULL;
+	uint32_t N = g->node_count;
+	struct cnr_error *err = check_size(N, 1);
+	if (err)
+		return err;
+	struct groups gr;
+	struct snca_input in;
+	if ((err = groups_init_one(&gr, g, &in)))
+		return err;
+	// The second core builds the predecessor lists meanwhile: the DFS
+	// waits on memory, the reverse graph is one sequential pass.  It only
+	// reads what the DFS reads and writes g->in_* (which the DFS does not
+	// touch) at its end.  If no thread can be had, the dominators build
+	// them later.
+	pthread_t thread;
+	bool threaded = !g->in_offsets && !pthread_create(&thread, NULL, build_reverse_thread, g);
+	struct dfs_tree t;
+	err = dfs(&in, &t);
+	groups_deinit(&gr);
+	if (threaded)
+		pthread_join(thread, NULL); // an error leaves g->in_* NULL: built again later
+	if (err)
+		return err;
+	// The vertices reached but the two virtual ones (the super-root and
+	// the group, numbered 1 and 2) are the reachable nodes.
+	uint64_t *bits = t.visited, bytes = 0;
+	size_t words = cnr_graph_bit_words(N);
+	for (uint32_t v = N; v < N + 2; v++)
+		bits[v / 64] &= ~(UINT64_C(1) << (v % 64));
+	for (size_t w = 0; w < words; w++) {
+		for (uint64_t m = bits[w]; m; m &= m - 1)
+			bytes += g->sizes[w * 64 + (uint32_t)__builtin_ctzll(m)];
+	}
+	g->reachable_bits = bits;
+	g->reachable_count = t.n - 2;
+	g->reachable_bytes = bytes;
+	t.visited = NULL;
+	if (g->idom) {
+		// The dominators are known already: nothing to keep it for.
+		dfs_tree_deinit(&t);
+		return NULL;
+	}
+	g->dfs_n = t.n;
+	g->dfs_dfnum = t.dfnum;
+	g->dfs_vertex = t.vertex;
+	g->dfs_parent = t.parent;
+	return NULL;
+}
+
 struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g)
 {
 	if (g->idom)
@@ -368,34 +645,34 @@ struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g)
 	struct cnr_error *err = cnr_graph_build_reverse(g);
 	if (err)
 		return err;
-	uint32_t N = g->node_count, R = g->root_count;
-	uint32_t *group_of = calloc((size_t)R + 1, sizeof(*group_of)); // all in group 0
-	if (!group_of)
-		return &cnr_enomem;
+	uint32_t N = g->node_count;
 	struct groups gr;
 	struct snca_input in;
-	err = groups_init(&gr, g, 1, group_of, &in);
-	free(group_of);
-	if (err)
+	if ((err = groups_init_one(&gr, g, &in)))
 		return err;
+	// The DFS cnr_graph_compute_reachability() left, if any.
+	struct dfs_tree cached = {
+		.n = g->dfs_n, .dfnum = g->dfs_dfnum, .vertex = g->dfs_vertex, .parent = g->dfs_parent,
+	};
+	g->dfs_dfnum = g->dfs_vertex = g->dfs_parent = NULL;
 	struct snca_result res;
-	err = snca(&in, &res);
+	err = snca(&in, cached.dfnum ? &cached : NULL, &res);
 	groups_deinit(&gr);
 	if (err)
 		return err;
 
-	// Back from preorder numbers to node IDs, in place: dfnum[x] is read
-	// before idom_of[x] is written.  The lone group stands for the
-	// super-root.
+	// Back from preorder numbers to node IDs, in place: once the
+	// unreachable nodes are marked, dfnum[] is not read again.  Walking
+	// the numbers reads vertex[] and idom[] mostly in order.  The lone
+	// group stands for the super-root.
 	uint32_t *idom_of = res.dfnum;
 	for (uint32_t x = 0; x < N; x++) {
-		uint32_t i = res.dfnum[x];
-		if (!i) {
+		if (!res.dfnum[x])
 			idom_of[x] = CNR_GRAPH_NO_NODE;
-		} else {
-			uint32_t p = res.vertex[res.idom[i]];
-			idom_of[x] = p < N ? p : CNR_GRAPH_SUPER_ROOT;
-		}
+	}
+	for (uint32_t i = 3; i <= res.n; i++) {
+		uint32_t p = res.vertex[res.idom[i]];
+		idom_of[res.vertex[i]] = p < N ? p : CNR_GRAPH_SUPER_ROOT;
 	}
 	// The preorder with the virtual vertices left out (they come first).
 	uint32_t *order = res.vertex, count = 0;
@@ -419,16 +696,30 @@ struct cnr_error *cnr_graph_compute_retained(struct cnr_graph *g)
 	struct cnr_error *err = cnr_graph_compute_dominators(g);
 	if (err)
 		return err;
-	uint64_t *retained = cnr_graph_alloc(g->node_count, sizeof(*retained), true);
+	uint32_t N = g->node_count;
+	uint64_t *retained = cnr_graph_alloc(N, sizeof(*retained), false);
 	if (!retained)
 		return &cnr_enomem;
-	for (uint32_t i = 0; i < g->dom_order_count; i++)
-		retained[g->dom_order[i]] = g->sizes[g->dom_order[i]];
+	// In node order (sequential): unreachable nodes retain 0.
+	for (uint32_t x = 0; x < N; x++)
+		retained[x] = g->idom[x] != CNR_GRAPH_NO_NODE ? g->sizes[x] : 0;
 	// Children come after their idom in the order: walking it backwards
-	// finishes each node before adding it to its idom.
+	// finishes each node before adding it to its idom.  The nodes to come
+	// are known, so their lines are asked for ahead.
+	const uint32_t *order = g->dom_order;
 	for (uint32_t i = g->dom_order_count; i-- > 0;) {
-		uint32_t x = g->dom_order[i], p = g->idom[x];
-		if (p < g->node_count)
+		if (i >= RETAINED_AHEAD) {
+			uint32_t y = order[i - RETAINED_AHEAD];
+			__builtin_prefetch(&g->idom[y]);
+			__builtin_prefetch(&retained[y]);
+			if (i >= RETAINED_AHEAD / 2) {
+				uint32_t q = g->idom[order[i - RETAINED_AHEAD / 2]];
+				if (q < N)
+					__builtin_prefetch(&retained[q], 1);
+			}
+		}
+		uint32_t x = order[i], p = g->idom[x];
+		if (p < N)
 			retained[p] += retained[x];
 	}
 	g->retained = retained;
@@ -483,7 +774,7 @@ struct cnr_error *cnr_graph_retained_by_labels(struct cnr_graph *g, const uint32
 		goto out;
 	free(group_of);
 	group_of = NULL;
-	if ((err = snca(&in, &res)))
+	if ((err = snca(&in, NULL, &res)))
 		goto out;
 	err = &cnr_enomem;
 	acc = cnr_graph_alloc((size_t)res.n + 1, sizeof(*acc), false);

@@ -10,8 +10,17 @@
 // Compute the immediate dominator of every node (semi-NCA, iterative, no
 // recursion), building the reverse graph first if needed.  Does nothing if
 // already done.  Time O((N + E) log N) at worst, near-linear in practice;
-// 24 B/node of scratch, 8 B/node kept.
+// 24 B/node of scratch, 8 B/node kept.  Uses the DFS that
+// cnr_graph_compute_reachability() left, if any; a second thread lists the
+// predecessors for the semidominator loop.
 struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g);
+
+// For cnr_graph_compute_reachability(): run the DFS that the dominators
+// start with (reachability falls out of it) and keep it for
+// cnr_graph_compute_dominators(), building the reverse graph on a second
+// thread meanwhile.  Does nothing if reachability is already known.  12
+// B/node kept until the dominators are computed.
+struct cnr_error *cnr_graph_prepare_dominators(struct cnr_graph *g);
 
 // After cnr_graph_compute_dominators(): node's immediate dominator,
 // CNR_GRAPH_SUPER_ROOT if only the super-root dominates it (e.g. a root

@@ -255,6 +255,9 @@ void cnr_graph_destroy(struct cnr_graph *g)
 	free(g->idom);
 	free(g->dom_order);
 	free(g->retained);
+	free(g->dfs_dfnum);
+	free(g->dfs_vertex);
+	free(g->dfs_parent);
 	free(g);
 }
 

@@ -8,10 +8,14 @@
 //                     are turned into CSR)
 //   graph             12 B/node + 4 B/edge
 //   reverse graph     +4 B/node + 4 B/edge (cnr_graph_build_reverse())
-//   reachability      +1 bit/node
+//   reachability      +1 bit/node, and the DFS of the dominators: +12 B/node
+//                     kept until they are computed, a stack of at most
+//                     8 B/edge while walking; builds the reverse graph on a
+//                     second thread meanwhile
 //   dominators        +8 B/node kept, +24 B/node scratch while computing
+//                     (and the DFS stack if reachability did not run first)
 //   retained sizes    +8 B/node
-// 19 M nodes and 40 M edges peak at about 1.04 GB (bench/graph/).
+// 19 M nodes and 40 M edges peak at about 1.02 GB (bench/graph/).
 #ifndef CNR_GRAPH_GRAPH_H
 #define CNR_GRAPH_GRAPH_H
 
@@ -61,6 +65,10 @@ struct cnr_graph {
 	uint32_t *dom_order;     // reachable nodes, each after its idom
 	uint32_t dom_order_count;
 	uint64_t *retained;      // [node_count]; NULL until cnr_graph_compute_retained()
+	// dominators.c: the DFS that cnr_graph_compute_reachability() ran,
+	// kept for cnr_graph_compute_dominators() (which frees it).
+	uint32_t *dfs_dfnum, *dfs_vertex, *dfs_parent;
+	uint32_t dfs_n;
 };
 
 struct cnr_graph_builder;

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "graph/dominators.h"
 #include "util/vector.h"
 
 DEFINE_VECTOR(cnr_graph_stack, uint32_t)
@@ -55,22 +56,9 @@ enomem:
 
 struct cnr_error *cnr_graph_compute_reachability(struct cnr_graph *g)
 {
-	if (g->reachable_bits)
-		return NULL;
-	uint64_t *seen = calloc(cnr_graph_bit_words(g->node_count) + 1, sizeof(*seen));
-	if (!seen)
-		return &cnr_enomem;
-	uint32_t count;
-	uint64_t bytes;
-	struct cnr_error *err = walk(g, NULL, seen, &count, &bytes);
-	if (err) {
-		free(seen);
-		return err;
-	}
-	g->reachable_bits = seen;
-	g->reachable_count = count;
-	g->reachable_bytes = bytes;
-	return NULL;
+	// Every caller goes on to the dominators: the DFS they need marks the
+	// reachable nodes as well, so only one walk is paid for.
+	return cnr_graph_prepare_dominators(g);
 }
 
 struct cnr_error *cnr_graph_retained_by_set(struct cnr_graph *g, const uint32_t *nodes, size_t count,

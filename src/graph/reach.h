@@ -5,8 +5,10 @@
 
 #include "graph/graph.h"
 
-// Mark every node reachable from a root (iterative; the scratch stack
-// holds each node at most once).  Does nothing if already done.
+// Mark every node reachable from a root.  Does nothing if already done.
+// Callers go on to the dominators, so this runs their DFS (see
+// cnr_graph_prepare_dominators()), which marks the same nodes, and keeps it
+// for them; the reverse graph is built on a second thread meanwhile.
 struct cnr_error *cnr_graph_compute_reachability(struct cnr_graph *g);
 
 // After cnr_graph_compute_reachability():

@@ -352,3 +352,55 @@ Test(graph, reversed_chain_added_out_of_order, .timeout = 300)
 	cr_assert_eq(cnr_graph_retained(g, 0), 1);
 	cnr_graph_destroy(g);
 }
+
+// cnr_graph_compute_reachability() runs the dominators' DFS and builds the
+// reverse graph on a second thread: the results must not depend on
+// whether it ran first.
+Test(graph, same_dominators_with_and_without_reachability_first)
+{
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		uint64_t s = seed * 0x9e3779b97f4a7c15ULL;
+		uint32_t n = 1 + cnr_test_rand(&s) % 2000, nedges = n * (1 + seed % 4);
+		struct cnr_graph *g[2];
+		for (int k = 0; k < 2; k++) {
+			uint64_t t = s;
+			struct cnr_graph_builder *b;
+			cnr_cr_assert_ok(cnr_graph_builder_create(&b));
+			uint32_t id;
+			for (uint32_t v = 0; v < n; v++)
+				cnr_cr_assert_ok(cnr_graph_builder_add_node(b, 1 + v % 7, &id));
+			for (uint32_t e = 0; e < nedges; e++)
+				cnr_cr_assert_ok(cnr_graph_builder_add_edge(b, cnr_test_rand(&t) % n,
+									     cnr_test_rand(&t) % n));
+			for (uint32_t r = 0; r < 1 + seed % 5; r++)
+				cnr_cr_assert_ok(cnr_graph_builder_add_root(b, cnr_test_rand(&t) % n, r));
+			cnr_cr_assert_ok(cnr_graph_builder_finish(b, &g[k]));
+		}
+		cnr_cr_assert_ok(cnr_graph_compute_reachability(g[0]));
+		cnr_cr_assert_ok(cnr_graph_compute_retained(g[0]));
+		cnr_cr_assert_ok(cnr_graph_compute_retained(g[1]));
+		cnr_cr_assert_ok(cnr_graph_compute_reachability(g[1]));
+		cr_assert_eq(cnr_graph_reachable_count(g[0]), cnr_graph_reachable_count(g[1]));
+		cr_assert_eq(cnr_graph_reachable_bytes(g[0]), cnr_graph_reachable_bytes(g[1]));
+		for (uint32_t v = 0; v < n; v++) {
+			cr_assert_eq(cnr_graph_is_reachable(g[0], v), cnr_graph_is_reachable(g[1], v));
+			cr_assert_eq(cnr_graph_idom(g[0], v), cnr_graph_idom(g[1], v), "seed %" PRIu64 " node %u",
+				     seed, v);
+			cr_assert_eq(cnr_graph_retained(g[0], v), cnr_graph_retained(g[1], v));
+			const uint32_t *p[2];
+			uint32_t np[2];
+			for (int k = 0; k < 2; k++)
+				cnr_cr_assert_ok(cnr_graph_predecessors(g[k], v, &p[k], &np[k]));
+			cr_assert_eq(np[0], np[1]);
+			cr_assert_arr_eq(p[0], p[1], np[0] * sizeof(*p[0]));
+		}
+		const uint32_t *o[2];
+		uint32_t no[2];
+		for (int k = 0; k < 2; k++)
+			no[k] = cnr_graph_dom_order(g[k], &o[k]);
+		cr_assert_eq(no[0], no[1]);
+		cr_assert_arr_eq(o[0], o[1], no[0] * sizeof(*o[0]));
+		cnr_graph_destroy(g[0]);
+		cnr_graph_destroy(g[1]);
+	}
+}
