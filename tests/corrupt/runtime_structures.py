@@ -139,6 +139,20 @@ def main():
                  f"exit {code}\n{err}")
             code, out, err = run(["heap", bad, exe])
             t.ok(code in (0, 1) and "ledger:" in out, "heap still walks with a broken g", f"exit {code}\n{err}")
+        # 4. A damaged pclntab: zero the function table half of the
+        # executable's .gopclntab (kernel cores read it from the executable).
+        sh = subprocess.run(["readelf", "-SW", exe], capture_output=True, text=True).stdout
+        sec = next((l.split() for l in sh.splitlines() if " .gopclntab " in l), None)
+        if t.ok(sec is not None, "the executable has a .gopclntab section", sh[-500:]):
+            fields = sec[sec.index(".gopclntab") + 1:]
+            off, size = int(fields[2], 16), int(fields[3], 16)
+            bad_exe = os.path.join(tmp, "exe-pclntab")
+            shutil.copyfile(exe, bad_exe)
+            poke(bad_exe, off + size // 2, b"\0" * (size // 2))
+            code, out, err = run(["goroutines", core, bad_exe])
+            t.ok(code == 1 and "goroutine" in err and "goroutines in" in out,
+                 "half the pclntab zeroed: warnings naming goroutines, the list, exit 1", f"exit {code}\n{err[-800:]}")
+
         # 3. An mspan with an absurd nelems, and one whose allocBits point
         # nowhere: located with gdb (its own DWARF reader), not coroner.
         if shutil.which("gdb"):
