@@ -82,6 +82,8 @@ extern const char *const path_usage[];
 int cmd_path(int argc, char **argv);
 extern const char *const top_usage[];
 int cmd_top(int argc, char **argv);
+extern const char *const object_usage[];
+int cmd_object(int argc, char **argv);
 extern const char *const goroutines_usage[];
 
 #endif

@@ -19,6 +19,7 @@ static const struct cnr_cmd commands[] = {
 	{ "live", cmd_live, "the heap as a graph from its roots: live vs garbage, what each root retains", live_usage },
 	{ "path", cmd_path, "who keeps an object alive: shortest pointer chains from named roots", path_usage },
 	{ "top", cmd_top, "the heap histogram with retained sizes, by type or by root", top_usage },
+	{ "object", cmd_object, "one heap object: size, retained bytes, retainers, first words", object_usage },
 	{ "memstats", cmd_memstats, "runtime.MemStats as ReadMemStats would have computed it", memstats_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 };

@@ -58,6 +58,16 @@ def check(t, core, exe, truth, label, kind, stderr):
         t.ok(bool(paths) and ok(paths[0]) and int(paths[0]["hops"][-1]["addr"], 16) == int(m["addr"], 16),
              f"{label}: the retention path of {m['name']} starts at its root", f"exit {code} {err}\n{paths}")
     check_top(t, core, exe, label)
+    # `object`: the map header of main.cache, held by its global, whose
+    # first word is the map's length (hmap.count / maps.Map.used).
+    cache = next((m for m in truth.get("maps", []) if m["name"] == "main.cache"), None)
+    if cache:
+        code, out, err = run(["object", cache["addr"], "--json", core, exe])
+        obj = json.loads(out) if code == 0 else {}
+        t.ok(obj.get("live") and any(r.get("root") == "main.cache" for r in obj.get("retainers", [])) and
+             int(obj["words"][0]["value"], 16) == cache["len"],
+             f"{label}: object main.cache is live, retained by its global, and starts with its length",
+             f"exit {code} {err}\n{obj}")
     for c in truth.get("channels", []):
         for s in c.get("senders", []):
             rs = roots.get(f"goroutine {s['goroutine']} chan send elem", [])

@@ -1,0 +1,154 @@
+// coroner object ADDR: one heap object — its size, the type the runtime
+// recorded for it, what it retains, who points at it (objects and named
+// roots), and its first words with the objects they point to.
+#include "cli/cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "goruntime/heap_graph.h"
+#include "goruntime/program.h"
+#include "graph/dominators.h"
+#include "graph/reach.h"
+#include "report/json_writer.h"
+
+const char *const object_usage[] = {
+	"coroner object ADDR [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
+	NULL,
+};
+
+enum { SHOWN_WORDS = 16 };
+
+static int object_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
+{
+	uint64_t want = *(uint64_t *)arg;
+	struct cnr_heap_graph hg;
+	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (err)
+		return cnr_cli_fail(err);
+	uint64_t id = cnr_heap_graph_object(&hg, want);
+	const uint32_t *preds = NULL;
+	uint32_t npreds = 0;
+	if (id == UINT64_MAX)
+		err = cnr_error_create(CNR_ERROR_NOT_FOUND, "0x%" PRIx64 " is not in an allocated heap object", want);
+	else
+		err = cnr_graph_predecessors(hg.graph, (uint32_t)id, &preds, &npreds);
+	if (err) {
+		cnr_heap_graph_deinit(&hg);
+		return cnr_cli_fail(err);
+	}
+	uint64_t addr, size;
+	cnr_heap_graph_slot(&hg, id, &addr, &size);
+	bool live = cnr_graph_is_reachable(hg.graph, (uint32_t)id);
+	uint64_t retained = live ? cnr_graph_retained(hg.graph, (uint32_t)id) : 0;
+	uint64_t words[SHOWN_WORDS] = { 0 };
+	size_t nwords = size / 8 < SHOWN_WORDS ? size / 8 : SHOWN_WORDS;
+	err = cnr_memory_read(&prog->mem, addr, words, nwords * 8);
+	if (err) {
+		cnr_warn_error(prog->ctx, err);
+		nwords = 0;
+	}
+	struct cnr_json j;
+	if (opts->json) {
+		cnr_json_init(&j, stdout);
+		cnr_json_begin_object(&j);
+		cnr_json_key(&j, "addr");
+		cnr_json_hex(&j, addr);
+		cnr_json_key(&j, "size");
+		cnr_json_uint(&j, size);
+		cnr_json_key(&j, "live");
+		cnr_json_bool(&j, live);
+		cnr_json_key(&j, "retained");
+		cnr_json_uint(&j, retained);
+		cnr_json_key(&j, "retainers");
+		cnr_json_begin_array(&j);
+	} else {
+		printf("object 0x%" PRIx64 ": %" PRIu64 " bytes, %s, retains %" PRIu64 " bytes\n", addr, size,
+		       live ? "live" : "garbage", retained);
+		printf("retainers:\n");
+	}
+	for (uint32_t i = 0; i < npreds; i++) {
+		uint64_t pa, ps;
+		cnr_heap_graph_slot(&hg, preds[i], &pa, &ps);
+		if (opts->json) {
+			cnr_json_begin_object(&j);
+			cnr_json_key(&j, "object");
+			cnr_json_hex(&j, pa);
+			cnr_json_key(&j, "size");
+			cnr_json_uint(&j, ps);
+			cnr_json_end_object(&j);
+		} else {
+			printf("  object 0x%" PRIx64 " (%" PRIu64 " bytes)\n", pa, ps);
+		}
+	}
+	for (size_t i = 0; i < hg.roots.n; i++) {
+		if (cnr_heap_graph_object(&hg, hg.roots.v[i].value) != id)
+			continue;
+		if (opts->json) {
+			cnr_json_begin_object(&j);
+			cnr_json_key(&j, "root");
+			cnr_json_string(&j, hg.roots.v[i].name);
+			cnr_json_key(&j, "kind");
+			cnr_json_string(&j, cnr_root_kind_name(hg.roots.v[i].kind));
+			cnr_json_end_object(&j);
+		} else {
+			printf("  root %s (%s)\n", hg.roots.v[i].name, cnr_root_kind_name(hg.roots.v[i].kind));
+		}
+	}
+	if (opts->json) {
+		cnr_json_end_array(&j);
+		cnr_json_key(&j, "words");
+		cnr_json_begin_array(&j);
+	} else {
+		printf("first words:\n");
+	}
+	for (size_t w = 0; w < nwords; w++) {
+		uint64_t to = words[w] ? cnr_heap_graph_object(&hg, words[w]) : UINT64_MAX;
+		uint64_t ta = 0, ts = 0;
+		if (to != UINT64_MAX)
+			cnr_heap_graph_slot(&hg, to, &ta, &ts);
+		if (opts->json) {
+			cnr_json_begin_object(&j);
+			cnr_json_key(&j, "offset");
+			cnr_json_uint(&j, 8 * w);
+			cnr_json_key(&j, "value");
+			cnr_json_hex(&j, words[w]);
+			if (to != UINT64_MAX) {
+				cnr_json_key(&j, "points_to");
+				cnr_json_hex(&j, ta);
+				cnr_json_key(&j, "points_to_size");
+				cnr_json_uint(&j, ts);
+			}
+			cnr_json_end_object(&j);
+		} else {
+			printf("  +%-4zu 0x%016" PRIx64, 8 * w, words[w]);
+			if (to != UINT64_MAX)
+				printf("  -> object 0x%" PRIx64 " (%" PRIu64 " bytes)", ta, ts);
+			putchar('\n');
+		}
+	}
+	if (opts->json) {
+		cnr_json_end_array(&j);
+		cnr_json_end_object(&j);
+	}
+	cnr_heap_graph_deinit(&hg);
+	return CNR_EXIT_OK;
+}
+
+int cmd_object(int argc, char **argv)
+{
+	if (argc < 2) {
+		cnr_cli_error("missing ADDR");
+		cnr_cli_print_usage(object_usage, true);
+		return CNR_EXIT_USAGE;
+	}
+	char *end;
+	uint64_t addr = strtoull(argv[1], &end, 0);
+	if (*end || !addr) {
+		cnr_cli_error("'%s' is not an address", argv[1]);
+		return CNR_EXIT_USAGE;
+	}
+	argv[1] = argv[0];
+	return cnr_cli_run(argc - 1, argv + 1, object_usage, object_body, &addr);
+}
