@@ -282,6 +282,31 @@ static int cmp_group(const void *a, const void *b)
 	return x->elemsize < y->elemsize ? -1 : x->elemsize > y->elemsize;
 }
 
+enum { MAX_PAGE_TABLE = 1 << 24 }; // pages: a 64 MiB table for a 128 GiB range
+
+// Heaps are compact (arenas are contiguous, even with Go 1.26's random
+// base): one u32 per page beats a binary search per pointer.
+static void build_page_table(struct cnr_heap *heap)
+{
+	if (!heap->nspans)
+		return;
+	uint64_t lo = heap->spans[0].base, hi = heap->spans[heap->nspans - 1].limit;
+	uint64_t npages = (hi - lo) / PAGE_SIZE;
+	if (npages > MAX_PAGE_TABLE || heap->nspans >= UINT32_MAX)
+		return;
+	uint32_t *t = malloc(npages * sizeof(*t));
+	if (!t)
+		return; // the binary search still works
+	memset(t, 0xff, npages * sizeof(*t));
+	for (size_t i = 0; i < heap->nspans; i++) {
+		for (uint64_t p = (heap->spans[i].base - lo) / PAGE_SIZE; p < (heap->spans[i].limit - lo) / PAGE_SIZE; p++)
+			t[p] = (uint32_t)i;
+	}
+	heap->page_span = t;
+	heap->page_base = lo;
+	heap->npages = npages;
+}
+
 static int cmp_span(const void *a, const void *b)
 {
 	const struct cnr_heap_span *x = a, *y = b;
@@ -354,6 +379,7 @@ static struct cnr_error *heap_read(struct cnr_program *prog, struct cnr_heap *he
 		}
 		heap->spans = w.spans.data;
 		heap->nspans = w.spans.size;
+		build_page_table(heap);
 		heap->alloc = w.alloc.data;
 		heap->nslots = w.nslots;
 		w.spans.data = NULL;
@@ -385,6 +411,12 @@ struct cnr_error *cnr_heap_read_spans(struct cnr_program *prog, struct cnr_heap 
 
 const struct cnr_heap_span *cnr_heap_span_of(const struct cnr_heap *heap, uint64_t addr)
 {
+	if (heap->page_span) {
+		uint64_t p = (addr - heap->page_base) / PAGE_SIZE;
+		if (addr < heap->page_base || p >= heap->npages || heap->page_span[p] == UINT32_MAX)
+			return NULL;
+		return &heap->spans[heap->page_span[p]];
+	}
 	size_t lo = 0, hi = heap->nspans;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -400,6 +432,7 @@ const struct cnr_heap_span *cnr_heap_span_of(const struct cnr_heap *heap, uint64
 
 void cnr_heap_deinit(struct cnr_heap *heap)
 {
+	free(heap->page_span);
 	free(heap->spans);
 	free(heap->alloc);
 	free(heap->groups);

@@ -54,12 +54,17 @@ struct cnr_heap {
 	size_t nspans;
 	uint64_t nslots;
 	uint64_t *alloc;
+	// Page -> span index over [page_base, page_base + npages*8192), for
+	// O(1) lookups when the heap's address range is compact; else NULL.
+	uint32_t *page_span;
+	uint64_t page_base, npages;
 };
 
 struct cnr_error *cnr_heap_read(struct cnr_program *prog, struct cnr_heap *ret);
 // The same, also recording every in-use span and which slots are allocated.
 struct cnr_error *cnr_heap_read_spans(struct cnr_program *prog, struct cnr_heap *ret);
-// The span holding addr, or NULL (binary search; needs cnr_heap_read_spans).
+// The span holding addr, or NULL (needs cnr_heap_read_spans): a page table
+// lookup, or a binary search when the heap is spread too thin for one.
 const struct cnr_heap_span *cnr_heap_span_of(const struct cnr_heap *heap, uint64_t addr);
 static inline bool cnr_heap_allocated(const struct cnr_heap *heap, uint64_t id)
 {
