@@ -49,20 +49,17 @@ static int cmp_row(const void *a, const void *b)
 	return strcmp(x->label, y->label);
 }
 
-// The group of object id: its runtime-recorded type if any, else its size
-// class; key and label.
-static uint64_t type_group(struct cnr_program *prog, struct cnr_heap_graph *hg, uint64_t id, char *label, size_t len)
+// The group of the object in slot of span s: its runtime-recorded type if
+// any (malloc header, largeType), else its size class; key and label.
+static uint64_t type_group(struct cnr_program *prog, struct cnr_heap_graph *hg, const struct cnr_heap_span *s,
+			   uint64_t slot, uint64_t header_min, char *label, size_t len)
 {
-	uint64_t addr, size, type = 0;
-	cnr_heap_graph_slot(hg, id, &addr, &size);
-	const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, addr);
-	int64_t min = 0;
-	bool headers = cnr_go_heap_bits(prog->ops, &prog->go_version) == CNR_HEAP_BITS_SPAN;
-	if (headers && s && !s->noscan) {
+	uint64_t type = 0, addr = s->base + slot * s->elemsize;
+	if (header_min && !s->noscan) {
 		struct cnr_error *err = NULL;
 		if (s->sizeclass == 0)
 			type = s->largetype;
-		else if (!cnr_dwarf_constant(prog->dwarf, "runtime.minSizeForMallocHeader", &min) || s->elemsize > (uint64_t)min)
+		else if (s->elemsize > header_min)
 			err = cnr_memory_read_u64(&prog->mem, addr, &type);
 		cnr_error_destroy(err);
 	}
@@ -75,13 +72,14 @@ static uint64_t type_group(struct cnr_program *prog, struct cnr_heap_graph *hg, 
 		}
 	}
 	if (t && t->name) {
-		snprintf(label, len, "%s", t->name);
+		if (label)
+			snprintf(label, len, "%s", t->name);
 		return type;
 	}
-	bool noscan = s && s->noscan;
-	snprintf(label, len, "unknown (%" PRIu64 "-byte %s, %s)", size, s && s->sizeclass == 0 ? "object" : "class",
-		 noscan ? "no pointers" : "pointers");
-	return (size << 2) | ((uint64_t)noscan << 1) | 1;
+	if (label)
+		snprintf(label, len, "unknown (%" PRIu64 "-byte %s, %s)", s->elemsize,
+			 s->sizeclass == 0 ? "object" : "class", s->noscan ? "no pointers" : "pointers");
+	return (s->elemsize << 2) | ((uint64_t)s->noscan << 1) | 1;
 }
 
 static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
@@ -94,7 +92,7 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	struct row *rows = NULL;
 	size_t nrows = 0, cap = 0;
 	struct row_index index = { 0 };
-	uint64_t *group_of = NULL;
+	uint32_t *group_of = NULL;
 	int code = CNR_EXIT_OK;
 	if (strcmp(a->group, "root") == 0) {
 		// One row per root: its object's retained size.
@@ -136,37 +134,52 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 		}
 		const uint32_t *order;
 		uint32_t n = cnr_graph_dom_order(hg.graph, &order);
-		for (uint32_t k = 0; k < n && code == CNR_EXIT_OK; k++) {
-			uint32_t id = order[k];
-			if (id >= hg.heap.nslots || !cnr_heap_allocated(&hg.heap, id))
-				continue;
-			char label[256];
-			uint64_t key = type_group(prog, &hg, id, label, sizeof(label));
-			bool inserted;
-			uint32_t *slot = row_index_insert(&index, key, &inserted);
-			if (slot && inserted) {
-				if (nrows == cap) {
-					cap = cap ? cap * 2 : 256;
-					struct row *r = realloc(rows, cap * sizeof(*rows));
-					if (!r)
-						slot = NULL;
-					else
-						rows = r;
+		// Objects with a type header (Go 1.22+) are over this size.
+		int64_t min = 0;
+		uint64_t header_min = cnr_go_heap_bits(prog->ops, &prog->go_version) == CNR_HEAP_BITS_SPAN &&
+					      cnr_dwarf_constant(prog->dwarf, "runtime.minSizeForMallocHeader", &min)
+				      ? (uint64_t)min
+				      : 0;
+		for (size_t si = 0; si < hg.heap.nspans && code == CNR_EXIT_OK; si++) {
+			const struct cnr_heap_span *sp = hg.by_id[si];
+			uint64_t last_key = 0;
+			uint32_t last_row = 0;
+			for (uint64_t slot = 0; slot < sp->nelems && code == CNR_EXIT_OK; slot++) {
+				uint64_t id = sp->first + slot;
+				if (!cnr_heap_allocated(&hg.heap, id) || !cnr_graph_is_reachable(hg.graph, (uint32_t)id))
+					continue;
+				uint64_t key = type_group(prog, &hg, sp, slot, header_min, NULL, 0);
+				if (key != last_key || !last_key) {
+					bool inserted;
+					uint32_t *slotp = row_index_insert(&index, key, &inserted);
+					if (slotp && inserted) {
+						if (nrows == cap) {
+							cap = cap ? cap * 2 : 256;
+							struct row *r = realloc(rows, cap * sizeof(*rows));
+							if (!r)
+								slotp = NULL;
+							else
+								rows = r;
+						}
+						if (slotp) {
+							*slotp = (uint32_t)nrows;
+							memset(&rows[nrows], 0, sizeof(rows[nrows]));
+							type_group(prog, &hg, sp, slot, header_min, rows[nrows].label,
+								   sizeof(rows[nrows].label));
+							nrows++;
+						}
+					}
+					if (!slotp) {
+						code = cnr_cli_fail(&cnr_enomem);
+						break;
+					}
+					last_key = key;
+					last_row = *slotp;
 				}
-				if (slot) {
-					*slot = (uint32_t)nrows;
-					memset(&rows[nrows], 0, sizeof(rows[nrows]));
-					snprintf(rows[nrows].label, sizeof(rows[nrows].label), "%s", label);
-					nrows++;
-				}
+				group_of[id] = last_row + 1;
+				rows[last_row].count++;
+				rows[last_row].shallow += cnr_graph_size(hg.graph, (uint32_t)id);
 			}
-			if (!slot) {
-				code = cnr_cli_fail(&cnr_enomem);
-				break;
-			}
-			group_of[id] = *slot + 1;
-			rows[*slot].count++;
-			rows[*slot].shallow += cnr_graph_size(hg.graph, id);
 		}
 		// The dominator tree as child lists (index nnodes = the super-root).
 		for (uint32_t k = 0; k < n; k++) {
