@@ -14,6 +14,14 @@ enum { MAX_KEY_SHOWN = 256, MAX_PREFIX = 64, REFLECT_STRING = 24, REFLECT_INTERF
 
 DEFINE_HASH_MAP(count_map, const char *, uint64_t, cnr_hash_string, cnr_eq_string)
 
+// Keys that differ only in their numbers or ids form one cluster.
+struct cluster {
+	uint64_t count, bytes;
+	const char *sample;
+};
+
+DEFINE_HASH_MAP(cluster_map, const char *, struct cluster, cnr_hash_string, cnr_eq_string)
+
 struct entry {
 	const char *key;        // shown key (pool)
 	const char *value_type; // dynamic type for interfaces (pool or type name)
@@ -29,6 +37,7 @@ struct collect {
 	struct cnr_type_cache *tc;
 	const struct cnr_map_info *info;
 	struct count_map types, prefixes;
+	struct cluster_map clusters;
 	struct entry_vector entries;
 	size_t limit;
 	struct cnr_string_pool pool;
@@ -96,6 +105,63 @@ static const char *dynamic_type(struct collect *c, uint64_t addr, const struct c
 	return t->name ? t->name : "(type built at run time)";
 }
 
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// The key's shape: UUIDs become {uuid}, runs of 8+ hex digits with a
+// letter {hex}, runs of decimal digits {n} ("sess:{hex}", "user:{n}").
+static void key_pattern(const char *key, char *out, size_t len)
+{
+	size_t o = 0;
+	for (const char *p = key; *p && o + 8 < len;) {
+		size_t n = 0;
+		bool letter = false;
+		while (is_hex(p[n]) || (p[n] == '-' && n > 0)) {
+			letter |= !(p[n] >= '0' && p[n] <= '9') && p[n] != '-';
+			n++;
+		}
+		while (n > 0 && p[n - 1] == '-')
+			n--;
+		// 8-4-4-4-12 hex digits (RFC 4122 text form).
+		bool uuid = n == 36 && p[8] == '-' && p[13] == '-' && p[18] == '-' && p[23] == '-';
+		size_t digits = 0;
+		while (p[digits] >= '0' && p[digits] <= '9')
+			digits++;
+		if (uuid) {
+			o += (size_t)snprintf(out + o, len - o, "{uuid}");
+			p += 36;
+		} else if (n >= 8 && letter && !memchr(p, '-', n)) {
+			o += (size_t)snprintf(out + o, len - o, "{hex}");
+			p += n;
+		} else if (digits) {
+			o += (size_t)snprintf(out + o, len - o, "{n}");
+			p += digits;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o < len ? o : len - 1] = '\0';
+}
+
+static void cluster_key(struct collect *c, const char *key, uint64_t len)
+{
+	char pat[MAX_KEY_SHOWN + 16];
+	key_pattern(key, pat, sizeof(pat));
+	struct cluster *cl = cluster_map_get(&c->clusters, pat);
+	if (!cl) {
+		const char *copy = cnr_string_pool_add(&c->pool, pat, strlen(pat));
+		const char *sample = cnr_string_pool_add(&c->pool, key, strlen(key));
+		bool inserted;
+		if (!copy || !sample || !(cl = cluster_map_insert(&c->clusters, copy, &inserted)))
+			return;
+		*cl = (struct cluster){ 0, 0, sample };
+	}
+	cl->count++;
+	cl->bytes += len;
+}
+
 static void on_entry(void *arg, uint64_t key, uint64_t elem)
 {
 	struct collect *c = arg;
@@ -119,6 +185,7 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 			size_t plen = strcspn(buf, ":");
 			// Key prefix up to the first ':' (the whole key if none).
 			count(c, &c->prefixes, buf, plen < MAX_PREFIX ? plen : MAX_PREFIX);
+			cluster_key(c, buf, hdr[1]);
 			if (sample)
 				shown = cnr_string_pool_add(&c->pool, buf, strlen(buf));
 		}
@@ -199,6 +266,66 @@ static void text_counts(FILE *out, const char *title, const struct count_map *m)
 	free(v);
 }
 
+struct sorted_cluster {
+	const char *pattern;
+	const struct cluster *cl;
+};
+
+static int cmp_cluster(const void *a, const void *b)
+{
+	const struct sorted_cluster *x = a, *y = b;
+	if (x->cl->count != y->cl->count)
+		return x->cl->count > y->cl->count ? -1 : 1;
+	return strcmp(x->pattern, y->pattern);
+}
+
+static struct sorted_cluster *sorted_clusters(const struct cluster_map *m, size_t *n_ret)
+{
+	struct sorted_cluster *v = malloc((m->size ? m->size : 1) * sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; v && m->slots && i <= m->mask; i++) {
+		if (m->slots[i].used)
+			v[n++] = (struct sorted_cluster){ m->slots[i].key, &m->slots[i].value };
+	}
+	if (v && n)
+		qsort(v, n, sizeof(*v), cmp_cluster);
+	*n_ret = n;
+	return v;
+}
+
+static void json_clusters(struct cnr_json *j, const struct cluster_map *m)
+{
+	size_t n = 0;
+	struct sorted_cluster *v = sorted_clusters(m, &n);
+	cnr_json_key(j, "key_clusters");
+	cnr_json_begin_array(j);
+	for (size_t i = 0; v && i < n; i++) {
+		cnr_json_begin_object(j);
+		cnr_json_key(j, "pattern");
+		cnr_json_string(j, v[i].pattern);
+		cnr_json_key(j, "count");
+		cnr_json_uint(j, v[i].cl->count);
+		cnr_json_key(j, "key_bytes");
+		cnr_json_uint(j, v[i].cl->bytes);
+		cnr_json_key(j, "sample");
+		cnr_json_string(j, v[i].cl->sample);
+		cnr_json_end_object(j);
+	}
+	cnr_json_end_array(j);
+	free(v);
+}
+
+static void text_clusters(FILE *out, const struct cluster_map *m)
+{
+	size_t n = 0;
+	struct sorted_cluster *v = sorted_clusters(m, &n);
+	fprintf(out, "key clusters:\n");
+	for (size_t i = 0; v && i < n; i++)
+		fprintf(out, "  %10" PRIu64 "  %-24s %" PRIu64 " key bytes, e.g. %s\n", v[i].cl->count, v[i].pattern,
+			v[i].cl->bytes, v[i].cl->sample);
+	free(v);
+}
+
 struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64_t type_addr, size_t limit, bool json,
 				 FILE *out)
 {
@@ -260,8 +387,10 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 			cnr_json_bool(&j, info.growing);
 		}
 		json_counts(&j, "value_types", &c.types);
-		if (info.key->kind == REFLECT_STRING)
+		if (info.key->kind == REFLECT_STRING) {
 			json_counts(&j, "key_prefixes", &c.prefixes);
+			json_clusters(&j, &c.clusters);
+		}
 		cnr_json_key(&j, "sample");
 		cnr_json_begin_array(&j);
 		for (size_t i = 0; i < c.entries.size; i++) {
@@ -293,8 +422,10 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 			fprintf(out, "buckets: 2^%u, %" PRIu64 " overflow buckets%s\n", info.B, info.overflow_buckets,
 				info.growing ? ", growing (oldbuckets not yet evacuated)" : "");
 		text_counts(out, "value types", &c.types);
-		if (info.key->kind == REFLECT_STRING)
+		if (info.key->kind == REFLECT_STRING) {
 			text_counts(out, "key prefixes", &c.prefixes);
+			text_clusters(out, &c.clusters);
+		}
 		if (c.entries.size)
 			fputs("entries:\n", out);
 		for (size_t i = 0; i < c.entries.size; i++)
@@ -306,6 +437,7 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 out:
 	count_map_deinit(&c.types);
 	count_map_deinit(&c.prefixes);
+	cluster_map_deinit(&c.clusters);
 	entry_vector_deinit(&c.entries);
 	cnr_string_pool_deinit(&c.pool);
 	cnr_type_cache_destroy(c.tc);

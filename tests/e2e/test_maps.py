@@ -27,6 +27,13 @@ def check(t, core, exe, truth, label):
         t.eq(got["value_types"], m["value_types"], f"{name}: %T of the values")
         if m.get("key_prefixes") is not None:
             t.eq(got.get("key_prefixes"), m["key_prefixes"], f"{name}: key prefixes")
+            # Key clusters split the keys exactly: by prefix they add up to
+            # the program's own prefix counts.
+            by_prefix = {}
+            for c in got.get("key_clusters", []):
+                p = c["pattern"].split(":")[0] if ":" in c["pattern"] else c["sample"]
+                by_prefix[p] = by_prefix.get(p, 0) + c["count"]
+            t.eq(by_prefix, m["key_prefixes"], f"{name}: key clusters add up to the key prefixes")
         internals = m.get("internals") or {}
         fields = SWISS if got["impl"] == "swiss" else OLD
         t.eq(got["impl"], internals.get("impl", got["impl"]), f"{name}: map implementation")
