@@ -263,10 +263,14 @@ struct cnr_error *cnr_pclntab_source_frames(struct cnr_pclntab *tab, const struc
 			if (err)
 				break;
 		}
-		struct cnr_source_frame *sf = &frames[n++];
+		// A frame counts only once it is whole: callers may use what came
+		// before an error.
+		struct cnr_source_frame *sf = &frames[n];
+		*sf = (struct cnr_source_frame){ .function = f->name, .file = "?" };
 		err = file_line(tab, f, pc, &sf->file, &sf->line);
 		if (err)
 			break;
+		n++;
 		if (ix < 0) {
 			sf->function = f->name;
 			sf->inlined = false;
@@ -275,8 +279,10 @@ struct cnr_error *cnr_pclntab_source_frames(struct cnr_pclntab *tab, const struc
 		uint8_t rec[64];
 		uint64_t size = l->inl_size < sizeof(rec) ? l->inl_size : sizeof(rec);
 		err = cnr_memory_read(&tab->prog->mem, inltree + (uint64_t)ix * l->inl_size, rec, size);
-		if (err)
+		if (err) {
+			n--; // its name is unknown
 			break;
+		}
 		sf->function = string_at(&tab->funcnametab, u32_at(rec + l->inl_nameoff));
 		sf->inlined = true;
 		pc = f->entry + u32_at(rec + l->inl_parentpc);
