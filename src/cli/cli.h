@@ -56,6 +56,10 @@ int cnr_cli_fail(struct cnr_error *err);
 // Remove a command's own flag from argv (before the common options are
 // parsed); returns whether it was there.
 bool cnr_cli_take_flag(int *argc, char **argv, const char *flag);
+// Take the ADDR operand that follows the command name: on success store it,
+// drop it from argv (argv[1] becomes the command name) and return -1; else
+// print why and return CNR_EXIT_USAGE.  Run the rest as argc - 1, argv + 1.
+int cnr_cli_take_addr(int argc, char **argv, const char *const *usage, uint64_t *ret);
 // Remove "--name VALUE" from argv; *ret is VALUE or stays untouched.
 // Returns false if the flag lacks its value.
 bool cnr_cli_take_value(int *argc, char **argv, const char *flag, const char **ret);

@@ -9,7 +9,7 @@
 #include "goruntime/heap_graph.h"
 #include "goruntime/memstats.h"
 #include "graph/dominators.h"
-#include "report/json_writer.h"
+#include "report/live_report.h"
 
 const char *const live_usage[] = {
 	"coroner live [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
@@ -30,20 +30,7 @@ static int live_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		struct cnr_json j;
 		cnr_json_init(&j, stdout);
 		cnr_json_begin_object(&j);
-		cnr_json_key(&j, "objects");
-		cnr_json_uint(&j, hg.live_objects + hg.garbage_objects);
-		cnr_json_key(&j, "bytes");
-		cnr_json_uint(&j, hg.live_bytes + hg.garbage_bytes);
-		cnr_json_key(&j, "live_objects");
-		cnr_json_uint(&j, hg.live_objects);
-		cnr_json_key(&j, "live_bytes");
-		cnr_json_uint(&j, hg.live_bytes);
-		cnr_json_key(&j, "garbage_objects");
-		cnr_json_uint(&j, hg.garbage_objects);
-		cnr_json_key(&j, "garbage_bytes");
-		cnr_json_uint(&j, hg.garbage_bytes);
-		cnr_json_key(&j, "edges");
-		cnr_json_uint(&j, hg.edges);
+		cnr_json_heap_ledger(&j, &hg);
 		cnr_json_key(&j, "roots");
 		cnr_json_begin_array(&j);
 		for (size_t i = 0; i < n; i++) {

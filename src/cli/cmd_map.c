@@ -59,17 +59,8 @@ int cmd_map(int argc, char **argv)
 		}
 	}
 	// ADDR comes first after the command name.
-	if (argc < 2) {
-		cnr_cli_error("missing ADDR");
-		cnr_cli_print_usage(map_usage, true);
-		return CNR_EXIT_USAGE;
-	}
-	char *end;
-	a.addr = strtoull(argv[1], &end, 0);
-	if (*end || !a.addr) {
-		cnr_cli_error("'%s' is not a map address", argv[1]);
-		return CNR_EXIT_USAGE;
-	}
-	argv[1] = argv[0];
+	int r = cnr_cli_take_addr(argc, argv, map_usage, &a.addr);
+	if (r >= 0)
+		return r;
 	return cnr_cli_run(argc - 1, argv + 1, map_usage, map_body, &a);
 }

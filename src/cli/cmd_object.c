@@ -138,17 +138,9 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 
 int cmd_object(int argc, char **argv)
 {
-	if (argc < 2) {
-		cnr_cli_error("missing ADDR");
-		cnr_cli_print_usage(object_usage, true);
-		return CNR_EXIT_USAGE;
-	}
-	char *end;
-	uint64_t addr = strtoull(argv[1], &end, 0);
-	if (*end || !addr) {
-		cnr_cli_error("'%s' is not an address", argv[1]);
-		return CNR_EXIT_USAGE;
-	}
-	argv[1] = argv[0];
+	uint64_t addr;
+	int r = cnr_cli_take_addr(argc, argv, object_usage, &addr);
+	if (r >= 0)
+		return r;
 	return cnr_cli_run(argc - 1, argv + 1, object_usage, object_body, &addr);
 }

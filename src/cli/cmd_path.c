@@ -152,17 +152,8 @@ int cmd_path(int argc, char **argv)
 		}
 		a.k = (uint32_t)v;
 	}
-	if (argc < 2) {
-		cnr_cli_error("missing ADDR");
-		cnr_cli_print_usage(path_usage, true);
-		return CNR_EXIT_USAGE;
-	}
-	char *end;
-	a.addr = strtoull(argv[1], &end, 0);
-	if (*end || !a.addr) {
-		cnr_cli_error("'%s' is not an address", argv[1]);
-		return CNR_EXIT_USAGE;
-	}
-	argv[1] = argv[0];
+	int r = cnr_cli_take_addr(argc, argv, path_usage, &a.addr);
+	if (r >= 0)
+		return r;
 	return cnr_cli_run(argc - 1, argv + 1, path_usage, path_body, &a);
 }

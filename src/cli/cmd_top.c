@@ -11,7 +11,7 @@
 #include "goruntime/program.h"
 #include "graph/dominators.h"
 #include "graph/reach.h"
-#include "report/json_writer.h"
+#include "report/live_report.h"
 #include "util/hash_map.h"
 
 const char *const top_usage[] = {
@@ -235,14 +235,7 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 		struct cnr_json j;
 		cnr_json_init(&j, stdout);
 		cnr_json_begin_object(&j);
-		cnr_json_key(&j, "live_objects");
-		cnr_json_uint(&j, hg.live_objects);
-		cnr_json_key(&j, "live_bytes");
-		cnr_json_uint(&j, hg.live_bytes);
-		cnr_json_key(&j, "garbage_objects");
-		cnr_json_uint(&j, hg.garbage_objects);
-		cnr_json_key(&j, "garbage_bytes");
-		cnr_json_uint(&j, hg.garbage_bytes);
+		cnr_json_heap_ledger(&j, &hg);
 		cnr_json_key(&j, "rows");
 		cnr_json_begin_array(&j);
 		for (size_t i = 0; i < shown; i++) {

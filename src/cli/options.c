@@ -172,3 +172,21 @@ bool cnr_cli_take_value(int *argc, char **argv, const char *flag, const char **r
 	*argc = n;
 	return ok;
 }
+
+int cnr_cli_take_addr(int argc, char **argv, const char *const *usage, uint64_t *ret)
+{
+	if (argc < 2) {
+		cnr_cli_error("missing ADDR");
+		cnr_cli_print_usage(usage, true);
+		return CNR_EXIT_USAGE;
+	}
+	char *end;
+	uint64_t addr = strtoull(argv[1], &end, 0);
+	if (*end || !addr) {
+		cnr_cli_error("'%s' is not an address", argv[1]);
+		return CNR_EXIT_USAGE;
+	}
+	argv[1] = argv[0];
+	*ret = addr;
+	return -1;
+}

@@ -143,6 +143,31 @@ void cnr_type_cache_destroy(struct cnr_type_cache *tc)
 	free(tc);
 }
 
+// A name record (internal/abi/type.go Name; runtime/type.go name in 1.19):
+// one flag byte, a uvarint length, the bytes; copied NUL-terminated into
+// buf (MAX_NAME + 1 bytes).
+static struct cnr_error *name_bytes(struct cnr_type_cache *tc, uint64_t addr, char *buf, size_t *len_ret)
+{
+	uint8_t b;
+	uint64_t len = 0;
+	size_t pos = 1;
+	struct cnr_error *err;
+	for (int shift = 0; shift < 35; shift += 7) {
+		if ((err = cnr_memory_read(&tc->prog->mem, addr + pos++, &b, 1)))
+			return err;
+		len |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+	}
+	if (len > MAX_NAME)
+		return cnr_error_corrupt("name at 0x%" PRIx64 " claims %" PRIu64 " bytes", addr, len);
+	if ((err = cnr_memory_read(&tc->prog->mem, addr + pos, buf, len)))
+		return err;
+	buf[len] = '\0';
+	*len_ret = len;
+	return NULL;
+}
+
 // runtime/type.go resolveNameOff + internal/abi Name: one flag byte, a
 // uvarint length, the bytes.
 static struct cnr_error *read_name(struct cnr_type_cache *tc, uint64_t type_addr, int32_t off, uint8_t tflag,
@@ -159,25 +184,11 @@ static struct cnr_error *read_name(struct cnr_type_cache *tc, uint64_t type_addr
 		return NULL;
 	}
 	uint64_t addr = m->types + (int64_t)off;
-	uint8_t hdr[11];
-	struct cnr_error *err = cnr_memory_read(&tc->prog->mem, addr, hdr, 1);
+	char buf[MAX_NAME + 1];
+	size_t len;
+	struct cnr_error *err = name_bytes(tc, addr, buf, &len);
 	if (err)
 		return err;
-	uint64_t len = 0;
-	size_t pos = 1;
-	for (int shift = 0; shift < 35; shift += 7) {
-		if ((err = cnr_memory_read(&tc->prog->mem, addr + pos, &hdr[pos], 1)))
-			return err;
-		len |= (uint64_t)(hdr[pos] & 0x7f) << shift;
-		if (!(hdr[pos++] & 0x80))
-			break;
-	}
-	if (len > MAX_NAME)
-		return cnr_error_corrupt("type name at 0x%" PRIx64 " claims %" PRIu64 " bytes", addr, len);
-	char buf[MAX_NAME + 1];
-	if ((err = cnr_memory_read(&tc->prog->mem, addr + pos, buf, len)))
-		return err;
-	buf[len] = '\0';
 	const char *s = buf;
 	if ((tflag & TFLAG_EXTRA_STAR) && len > 0 && buf[0] == '*') {
 		s++;
@@ -558,25 +569,13 @@ struct cnr_error *cnr_type_array_len(struct cnr_type_cache *tc, const struct cnr
 	return cnr_memory_read_u64(&tc->prog->mem, t->addr + tc->cl->array_len, ret);
 }
 
-// A name record at addr: flag byte, uvarint length, bytes
-// (internal/abi/type.go Name; runtime/type.go name in 1.19).
+// A name record at addr, pooled.
 static struct cnr_error *name_at(struct cnr_type_cache *tc, uint64_t addr, const char **ret)
 {
-	uint8_t b[11];
-	uint64_t len = 0;
-	size_t pos = 1;
-	struct cnr_error *err;
-	for (int shift = 0; shift < 35; shift += 7) {
-		if ((err = cnr_memory_read(&tc->prog->mem, addr + pos, &b[pos], 1)))
-			return err;
-		len |= (uint64_t)(b[pos] & 0x7f) << shift;
-		if (!(b[pos++] & 0x80))
-			break;
-	}
-	if (len > MAX_NAME)
-		return cnr_error_corrupt("name at 0x%" PRIx64 " claims %" PRIu64 " bytes", addr, len);
 	char buf[MAX_NAME + 1];
-	if ((err = cnr_memory_read(&tc->prog->mem, addr + pos, buf, len)))
+	size_t len;
+	struct cnr_error *err = name_bytes(tc, addr, buf, &len);
+	if (err)
 		return err;
 	*ret = cnr_string_pool_add(&tc->names, buf, len);
 	return *ret ? NULL : &cnr_enomem;

@@ -58,24 +58,36 @@ static void print_frame(void *arg, const struct cnr_source_frame *sf, const stru
 	fputc('\n', a->out);
 }
 
-static void print_created_by(struct cnr_program *prog, const struct cnr_goroutine *g, FILE *out, const char *indent)
+// Where g was created (its go statement), as Go's traceback shows it:
+// false if unknown or for goroutine 1 (runtime/traceback.go printcreatedby).
+static bool created_by(struct cnr_program *prog, const struct cnr_goroutine *g, struct cnr_source_frame *sf,
+		       struct cnr_frame *fr)
 {
 	struct cnr_func f;
-	// runtime/traceback.go printcreatedby: not for goroutine 1.
 	if (!g->gopc || g->goid == 1 || !cnr_pclntab_find(prog->pclntab, g->gopc, &f))
-		return;
-	struct cnr_frame fr = { .pc = g->gopc, .func = f };
-	struct cnr_source_frame sf[MAX_SOURCE_FRAMES];
+		return false;
+	*fr = (struct cnr_frame){ .pc = g->gopc, .func = f };
+	struct cnr_source_frame sfs[MAX_SOURCE_FRAMES];
 	size_t n = 0;
-	struct cnr_error *err = cnr_pclntab_source_frames(prog->pclntab, &f, trace_pc(&fr, false), sf, MAX_SOURCE_FRAMES, &n);
+	struct cnr_error *err = cnr_pclntab_source_frames(prog->pclntab, &f, trace_pc(fr, false), sfs, MAX_SOURCE_FRAMES, &n);
 	if (err || n == 0) {
 		cnr_error_destroy(err);
-		return;
+		return false;
 	}
-	fprintf(out, "%screated by %s", indent, sf[0].function);
+	*sf = sfs[0];
+	return true;
+}
+
+static void print_created_by(struct cnr_program *prog, const struct cnr_goroutine *g, FILE *out, const char *indent)
+{
+	struct cnr_source_frame sf;
+	struct cnr_frame fr;
+	if (!created_by(prog, g, &sf, &fr))
+		return;
+	fprintf(out, "%screated by %s", indent, sf.function);
 	if (g->parent_goid)
 		fprintf(out, " in goroutine %" PRIu64, g->parent_goid);
-	fprintf(out, "\n%s\t%s:%d +0x%" PRIx64 "\n", indent, sf[0].file, sf[0].line, g->gopc - f.entry);
+	fprintf(out, "\n%s\t%s:%d +0x%" PRIx64 "\n", indent, sf.file, sf.line, g->gopc - fr.func.entry);
 }
 
 static void print_header(const struct cnr_goroutine *g, FILE *out)
@@ -295,22 +307,13 @@ void cnr_goroutines_report_json(struct cnr_program *prog, const struct cnr_gorou
 		cnr_json_hex(&j, g->stack_hi);
 		cnr_json_key(&j, "stack_complete");
 		cnr_json_bool(&j, !g->stack_incomplete);
-		struct cnr_func f;
+		struct cnr_source_frame sf;
+		struct cnr_frame fr;
 		cnr_json_key(&j, "created_by");
-		if (g->gopc && cnr_pclntab_find(prog->pclntab, g->gopc, &f)) {
-			struct cnr_frame fr = { .pc = g->gopc, .func = f };
-			struct cnr_source_frame sf[MAX_SOURCE_FRAMES];
-			size_t n = 0;
-			struct cnr_error *err = cnr_pclntab_source_frames(prog->pclntab, &f, trace_pc(&fr, false), sf,
-									  MAX_SOURCE_FRAMES, &n);
-			cnr_error_destroy(err);
-			if (n)
-				json_frame(&a, &sf[0], &fr, true);
-			else
-				cnr_json_null(&j);
-		} else {
+		if (created_by(prog, g, &sf, &fr))
+			json_frame(&a, &sf, &fr, true);
+		else
 			cnr_json_null(&j);
-		}
 		cnr_json_key(&j, "frames");
 		cnr_json_begin_array(&j);
 		a.g = g;
