@@ -42,6 +42,7 @@ struct collect {
 	size_t limit;
 	struct cnr_string_pool pool;
 	bool iface_empty; // elem is interface{} (eface) rather than an iface
+	bool iface_known;
 	uint64_t itab_type_off;
 	unsigned errors;
 };
@@ -167,6 +168,14 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 	struct collect *c = arg;
 	const char *shown = NULL;
 	bool sample = c->entries.size < c->limit;
+	// cnr_map_walk resolved the key and value types before the first entry.
+	// An interface type with no methods is interface{} (eface).
+	if (!c->iface_known) {
+		const struct cnr_rtype *e = c->info->elem;
+		c->iface_empty = e->kind == REFLECT_INTERFACE && e->name &&
+				 (strcmp(e->name, "interface {}") == 0 || strcmp(e->name, "any") == 0);
+		c->iface_known = true;
+	}
 	char buf[MAX_KEY_SHOWN + 1];
 	if (c->info->key->kind == REFLECT_STRING) {
 		// Only the first bytes matter: the prefix and the shown key.
@@ -340,13 +349,6 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 	err = cnr_dwarf_offsetof(prog->dwarf, itab, "Type|_type", &c.itab_type_off);
 	if (err)
 		goto out;
-	// Pre-read the types so on_entry knows what the elements are.
-	err = cnr_map_walk(prog, c.tc, addr, type_addr, NULL, NULL, &info);
-	if (err)
-		goto out;
-	// An interface type with no methods is interface{} (eface).
-	c.iface_empty = info.elem->kind == REFLECT_INTERFACE && info.elem->name &&
-			(strcmp(info.elem->name, "interface {}") == 0 || strcmp(info.elem->name, "any") == 0);
 	err = cnr_map_walk(prog, c.tc, addr, type_addr, on_entry, &c, &info);
 	if (err)
 		goto out;
