@@ -123,29 +123,34 @@ static struct cnr_error *global_roots(struct builder *b)
 {
 	struct cnr_program *prog = b->prog;
 	const struct cnr_dwarf *dw = prog->dwarf;
-	uint64_t md, off_data, off_bss, off_dmask, off_bmask, off_n, off_bytes;
+	uint64_t md, off_data, off_bss, off_edata, off_ebss, off_dmask, off_bmask, off_n, off_bytes;
 	struct cnr_error *err;
 	if ((err = cnr_program_global(prog, "runtime.firstmoduledata", &md, NULL)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.moduledata", "data", &off_data)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.moduledata", "bss", &off_bss)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.moduledata", "edata", &off_edata)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.moduledata", "ebss", &off_ebss)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.moduledata", "gcdatamask", &off_dmask)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.moduledata", "gcbssmask", &off_bmask)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.bitvector", "n", &off_n)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.bitvector", "bytedata", &off_bytes)))
 		return err;
 	const struct {
-		uint64_t start_off, mask_off;
+		uint64_t start_off, end_off, mask_off;
 		const char *what;
-	} sections[] = { { off_data, off_dmask, "data" }, { off_bss, off_bmask, "bss" } };
+	} sections[] = { { off_data, off_edata, off_dmask, "data" }, { off_bss, off_ebss, off_bmask, "bss" } };
 	for (size_t s = 0; s < 2; s++) {
-		uint64_t start, bytes;
+		uint64_t start, end, bytes;
 		int32_t n;
 		if ((err = cnr_memory_read_u64(&prog->mem, md + sections[s].start_off, &start)) ||
+		    (err = cnr_memory_read_u64(&prog->mem, md + sections[s].end_off, &end)) ||
 		    (err = cnr_memory_read(&prog->mem, md + sections[s].mask_off + off_n, &n, 4)) ||
 		    (err = cnr_memory_read_u64(&prog->mem, md + sections[s].mask_off + off_bytes, &bytes)))
 			return err;
-		if (n < 0 || (uint64_t)n > MAX_SECTION_WORDS)
-			return cnr_error_corrupt("module %s pointer mask claims %d words", sections[s].what, n);
+		// The mask covers the section and no more (runtime/symtab.go modulesinit).
+		if (n < 0 || (uint64_t)n > MAX_SECTION_WORDS || end < start || (uint64_t)n > (end - start) / 8)
+			return cnr_error_corrupt("module %s pointer mask claims %d words for [0x%" PRIx64 ", 0x%" PRIx64 ")",
+						 sections[s].what, n, start, end);
 		uint8_t *mask = malloc((size_t)n / 8 + 1);
 		uint64_t *words = malloc((size_t)n * 8 + 8);
 		if (!mask || !words) {
