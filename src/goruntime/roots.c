@@ -85,7 +85,8 @@ static void field_path(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *
 	}
 }
 
-static const char *global_name(struct builder *b, uint64_t slot)
+// The global whose value covers slot, or NULL.
+static const struct global *global_of(const struct builder *b, uint64_t slot)
 {
 	size_t lo = 0, hi = b->nglobals;
 	while (lo < hi) {
@@ -95,9 +96,14 @@ static const char *global_name(struct builder *b, uint64_t slot)
 		else
 			hi = mid;
 	}
+	return lo > 0 && slot - b->globals[lo - 1].addr < b->globals[lo - 1].size ? &b->globals[lo - 1] : NULL;
+}
+
+static const char *global_name(struct builder *b, uint64_t slot)
+{
 	char name[NAME_LEN];
-	if (lo > 0 && slot - b->globals[lo - 1].addr < b->globals[lo - 1].size) {
-		const struct global *g = &b->globals[lo - 1];
+	const struct global *g = global_of(b, slot);
+	if (g) {
 		snprintf(name, sizeof(name), "%s", g->var->name);
 		field_path(b->prog->dwarf, cnr_dwarf_type_at(b->prog->dwarf, g->var->type_offset), slot - g->addr, name,
 			   sizeof(name));
@@ -108,12 +114,21 @@ static const char *global_name(struct builder *b, uint64_t slot)
 	return cnr_string_pool_add(b->names, name, strlen(name));
 }
 
+// The last root added is the word at slot of global g.
+static void set_var_type(struct builder *b, const struct global *g, uint64_t slot)
+{
+	if (!g)
+		return;
+	b->roots.data[b->roots.size - 1].var_type = g->var->type_offset;
+	b->roots.data[b->roots.size - 1].var_offset = slot - g->addr;
+}
+
 static struct cnr_error *add_root(struct builder *b, enum cnr_root_kind kind, uint64_t slot, uint64_t value,
 				  const char *name, bool conservative)
 {
 	if (!name)
 		return &cnr_enomem;
-	struct cnr_root r = { kind, slot, value, name, conservative };
+	struct cnr_root r = { kind, slot, value, name, conservative, 0, 0 };
 	return root_vector_push(&b->roots, r) ? NULL : &cnr_enomem;
 }
 
@@ -165,6 +180,8 @@ static struct cnr_error *global_roots(struct builder *b)
 				continue;
 			uint64_t slot = start + 8 * (uint64_t)i;
 			err = add_root(b, CNR_ROOT_GLOBAL, slot, words[i], global_name(b, slot), false);
+			if (!err)
+				set_var_type(b, global_of(b, slot), slot);
 		}
 		free(mask);
 		free(words);
@@ -200,6 +217,10 @@ static void on_slot(void *arg, const struct cnr_live_slot *s)
 			 s->kind == CNR_SLOT_ARG ? "arg" : "slot", s->slot - fc->g->stack_lo);
 	fc->err = add_root(fc->b, CNR_ROOT_STACK, s->slot, s->value, cnr_string_pool_add(fc->b->names, name, strlen(name)),
 			   s->kind == CNR_SLOT_CONSERVATIVE);
+	if (!fc->err && s->var) {
+		fc->b->roots.data[fc->b->roots.size - 1].var_type = s->var_type;
+		fc->b->roots.data[fc->b->roots.size - 1].var_offset = s->var_offset;
+	}
 }
 
 static struct cnr_error *stack_roots(struct builder *b, const struct cnr_goroutines *gs)
@@ -236,6 +257,8 @@ static struct cnr_error *stack_roots(struct builder *b, const struct cnr_gorouti
 							 cnr_string_pool_add(b->names, name, strlen(name)), false);
 			if (err)
 				return err;
+			const struct cnr_dwarf_type *et = cw->elem_type ? cnr_dwarf_type_by_name(prog->dwarf, cw->elem_type) : NULL;
+			b->roots.data[b->roots.size - 1].var_type = et ? et->offset : 0;
 		}
 	}
 	return NULL;

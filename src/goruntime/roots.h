@@ -21,6 +21,10 @@ struct cnr_root {
 	uint64_t value;  // the pointer
 	const char *name; // owned by the root set
 	bool conservative; // from a frame scanned conservatively (maybe not a pointer)
+	// The slot is the word at var_offset inside a value of DWARF type
+	// var_type (the global, frame variable or channel element); 0 if unknown.
+	// Typing starts from here.
+	uint64_t var_type, var_offset;
 };
 
 struct cnr_roots {

@@ -19,7 +19,7 @@ struct frame_vars {
 	size_t n;
 	struct {
 		const char *name;
-		uint64_t addr, size;
+		uint64_t addr, size, type_offset;
 	} v[MAX_FRAME_VARS];
 };
 
@@ -34,6 +34,7 @@ static void add_var(void *arg, const struct cnr_dwarf_frame_var *var)
 	fv->v[fv->n].name = var->name;
 	fv->v[fv->n].addr = fv->fp + (uint64_t)var->cfa_offset;
 	fv->v[fv->n].size = size ? size : 8;
+	fv->v[fv->n].type_offset = var->type_offset;
 	fv->n++;
 }
 
@@ -43,6 +44,7 @@ static void name_slot(const struct frame_vars *fv, struct cnr_live_slot *s)
 		if (s->slot >= fv->v[i].addr && s->slot - fv->v[i].addr < fv->v[i].size) {
 			s->var = fv->v[i].name;
 			s->var_offset = s->slot - fv->v[i].addr;
+			s->var_type = fv->v[i].type_offset;
 			return;
 		}
 	}

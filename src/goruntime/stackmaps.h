@@ -21,6 +21,7 @@ struct cnr_live_slot {
 	enum cnr_slot_kind kind;
 	const char *var;
 	uint64_t var_offset;
+	uint64_t var_type; // DWARF type of var (0 if unnamed)
 };
 
 typedef void cnr_slot_fn(void *arg, const struct cnr_live_slot *s);
