@@ -539,6 +539,59 @@ const struct cnr_dwarf_type *cnr_dwarf_type_at(const struct cnr_dwarf *dw, uint6
 	return i ? &dw->types.data[*i] : NULL;
 }
 
+const struct cnr_dwarf_type *cnr_dwarf_type_nth(const struct cnr_dwarf *dw, size_t i)
+{
+	return i < dw->types.size ? &dw->types.data[i] : NULL;
+}
+
+uint64_t cnr_dwarf_type_size(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t)
+{
+	t = cnr_dwarf_type_strip(dw, t);
+	return t && t->has_size ? t->size : 8;
+}
+
+uint64_t cnr_dwarf_field_path(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t, uint64_t off, char *buf,
+			      size_t len)
+{
+	enum { MAX_DEPTH = 16 };
+	size_t n = 0;
+	if (len)
+		buf[0] = 0;
+	for (int depth = 0; depth < MAX_DEPTH && n < len; depth++) {
+		t = cnr_dwarf_type_strip(dw, t);
+		if (!t)
+			break;
+		int w;
+		if (t->tag == DW_TAG_structure_type && t->go_kind == 25 /* reflect.Struct */) {
+			const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, t), *hit = NULL;
+			for (uint32_t i = 0; i < t->nfields; i++) {
+				uint64_t sz = cnr_dwarf_type_size(dw, cnr_dwarf_type_at(dw, f[i].type_offset));
+				if (off >= f[i].offset && off - f[i].offset < sz)
+					hit = &f[i];
+			}
+			if (!hit || !hit->name)
+				break;
+			w = snprintf(buf + n, len - n, ".%s", hit->name);
+			off -= hit->offset;
+			t = cnr_dwarf_type_at(dw, hit->type_offset);
+		} else if (t->tag == DW_TAG_array_type) {
+			const struct cnr_dwarf_type *e = cnr_dwarf_type_at(dw, t->type_offset);
+			uint64_t esz = cnr_dwarf_type_size(dw, e);
+			if (!esz)
+				break;
+			w = snprintf(buf + n, len - n, "[%" PRIu64 "]", off / esz);
+			off %= esz;
+			t = e;
+		} else {
+			break;
+		}
+		if (w < 0)
+			break;
+		n = (size_t)w < len - n ? n + (size_t)w : len - 1;
+	}
+	return off;
+}
+
 const struct cnr_dwarf_type *cnr_dwarf_type_strip(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t)
 {
 	for (int i = 0; t && t->tag == DW_TAG_typedef && i < 16; i++)

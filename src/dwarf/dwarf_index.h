@@ -81,6 +81,18 @@ const struct cnr_dwarf_field *cnr_dwarf_fields(const struct cnr_dwarf *dw, const
 struct cnr_error *cnr_dwarf_offsetof(const struct cnr_dwarf *dw, const char *type_name, const char *path,
 				     uint64_t *ret);
 
+// The size of a value of t (typedefs followed); Go gives pointer types no
+// byte size, so those and unknown types are 8.
+uint64_t cnr_dwarf_type_size(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t);
+// Write to buf the path to offset off inside a value of t: struct fields by
+// name (".sessions.byID"), array elements by index ("[3]"); strings,
+// slices, maps and interfaces are leaves.  Returns the offset left inside
+// the leaf.
+uint64_t cnr_dwarf_field_path(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t, uint64_t off, char *buf,
+			      size_t len);
+// Type i of the index, i < cnr_dwarf_num_types().
+const struct cnr_dwarf_type *cnr_dwarf_type_nth(const struct cnr_dwarf *dw, size_t i);
+
 const struct cnr_dwarf_var *cnr_dwarf_global(const struct cnr_dwarf *dw, const char *name);
 // All globals, in no particular order: i < cnr_dwarf_num_globals().
 size_t cnr_dwarf_num_globals(const struct cnr_dwarf *dw);

@@ -33,56 +33,10 @@ struct builder {
 	size_t nglobals;
 };
 
-static uint64_t type_size(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t)
-{
-	t = cnr_dwarf_type_strip(dw, t);
-	if (!t)
-		return 8;
-	// Go's DWARF gives pointer types no byte size.
-	return t->has_size ? t->size : 8;
-}
-
 static int cmp_global(const void *a, const void *b)
 {
 	const struct global *x = a, *y = b;
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-// Extend name with the field path to offset off inside type t: struct
-// fields by name, array elements by index; strings, slices, maps and
-// interfaces are leaves (their pointer word is the value itself).
-static void field_path(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t, uint64_t off, char *name,
-		       size_t len)
-{
-	for (int depth = 0; depth < MAX_NAME_DEPTH; depth++) {
-		t = cnr_dwarf_type_strip(dw, t);
-		if (!t)
-			return;
-		size_t n = strlen(name);
-		if (t->tag == 0x13 /* DW_TAG_structure_type */ && t->go_kind == 25 /* reflect.Struct */) {
-			const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, t), *hit = NULL;
-			for (uint32_t i = 0; i < t->nfields; i++) {
-				uint64_t sz = type_size(dw, cnr_dwarf_type_at(dw, f[i].type_offset));
-				if (off >= f[i].offset && off - f[i].offset < sz)
-					hit = &f[i];
-			}
-			if (!hit || !hit->name)
-				return;
-			snprintf(name + n, len - n, ".%s", hit->name);
-			off -= hit->offset;
-			t = cnr_dwarf_type_at(dw, hit->type_offset);
-		} else if (t->tag == 0x01 /* DW_TAG_array_type */) {
-			const struct cnr_dwarf_type *e = cnr_dwarf_type_at(dw, t->type_offset);
-			uint64_t esz = type_size(dw, e);
-			if (!esz)
-				return;
-			snprintf(name + n, len - n, "[%" PRIu64 "]", off / esz);
-			off %= esz;
-			t = e;
-		} else {
-			return;
-		}
-	}
 }
 
 // The global whose value covers slot, or NULL.
@@ -105,8 +59,9 @@ static const char *global_name(struct builder *b, uint64_t slot)
 	const struct global *g = global_of(b, slot);
 	if (g) {
 		snprintf(name, sizeof(name), "%s", g->var->name);
-		field_path(b->prog->dwarf, cnr_dwarf_type_at(b->prog->dwarf, g->var->type_offset), slot - g->addr, name,
-			   sizeof(name));
+		size_t n = strlen(name);
+		cnr_dwarf_field_path(b->prog->dwarf, cnr_dwarf_type_at(b->prog->dwarf, g->var->type_offset), slot - g->addr,
+				     name + n, sizeof(name) - n);
 	} else {
 		// Pointer words no DWARF variable covers still count.
 		snprintf(name, sizeof(name), "global at 0x%" PRIx64, slot);
@@ -279,7 +234,7 @@ struct cnr_error *cnr_roots_read(struct cnr_program *prog, const struct cnr_goro
 		return &cnr_enomem;
 	for (size_t i = 0; i < n; i++) {
 		const struct cnr_dwarf_var *v = cnr_dwarf_global_at(dw, i);
-		b.globals[i] = (struct global){ v->addr + prog->bias, type_size(dw, cnr_dwarf_type_at(dw, v->type_offset)), v };
+		b.globals[i] = (struct global){ v->addr + prog->bias, cnr_dwarf_type_size(dw, cnr_dwarf_type_at(dw, v->type_offset)), v };
 	}
 	b.nglobals = n;
 	qsort(b.globals, b.nglobals, sizeof(*b.globals), cmp_global);
