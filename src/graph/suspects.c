@@ -1,0 +1,205 @@
+// Leak suspects from the dominator tree (see suspects.h).
+#include "graph/suspects.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/dominators.h"
+#include "util/vector.h"
+
+DEFINE_VECTOR(suspect_nodes, uint32_t)
+
+struct cnr_error *cnr_graph_dom_tree_init(struct cnr_graph *g, struct cnr_graph_dom_tree *ret)
+{
+	struct cnr_error *err = cnr_graph_compute_retained(g);
+	if (err)
+		return err;
+	uint32_t N = g->node_count;
+	const uint32_t *order;
+	uint32_t n = cnr_graph_dom_order(g, &order);
+	uint32_t *first = calloc((size_t)N + 2, sizeof(*first));
+	uint32_t *children = cnr_graph_alloc(n ? n : 1, sizeof(*children), false);
+	if (!first || !children) {
+		free(first);
+		free(children);
+		return &cnr_enomem;
+	}
+	// Count each parent's children in first[parent + 1], sum them up, then
+	// fill with first[parent] as the cursor, which leaves it at the next
+	// parent's start: shifted back down, it is each list's start again.
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t d = g->idom[order[i]];
+		first[(d < N ? d : N) + 1]++;
+	}
+	for (uint32_t v = 0; v <= N; v++)
+		first[v + 1] += first[v];
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t d = g->idom[order[i]];
+		children[first[d < N ? d : N]++] = order[i];
+	}
+	memmove(first + 1, first, ((size_t)N + 1) * sizeof(*first));
+	first[0] = 0;
+	*ret = (struct cnr_graph_dom_tree){ .node_count = N, .first = first, .children = children };
+	return NULL;
+}
+
+void cnr_graph_dom_tree_deinit(struct cnr_graph_dom_tree *t)
+{
+	free(t->first);
+	free(t->children);
+	t->first = t->children = NULL;
+}
+
+// Whether a ranks before b: more retained, then the lower ID.
+static bool before(const struct cnr_graph *g, uint32_t a, uint32_t b)
+{
+	uint64_t ra = cnr_graph_retained(g, a), rb = cnr_graph_retained(g, b);
+	return ra != rb ? ra > rb : a < b;
+}
+
+// A binary heap of nodes whose top is the one that ranks first when best
+// is true, last when it is false.
+static void heap_up(const struct cnr_graph *g, uint32_t *h, size_t i, bool best)
+{
+	while (i) {
+		size_t p = (i - 1) / 2;
+		if (before(g, h[i], h[p]) != best)
+			break;
+		uint32_t x = h[i];
+		h[i] = h[p];
+		h[p] = x;
+		i = p;
+	}
+}
+
+static void heap_down(const struct cnr_graph *g, uint32_t *h, size_t n, bool best)
+{
+	for (size_t i = 0;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && before(g, h[l], h[m]) == best)
+			m = l;
+		if (r < n && before(g, h[r], h[m]) == best)
+			m = r;
+		if (m == i)
+			return;
+		uint32_t x = h[i];
+		h[i] = h[m];
+		h[m] = x;
+		i = m;
+	}
+}
+
+uint32_t cnr_graph_dom_tree_top_children(const struct cnr_graph *g, const struct cnr_graph_dom_tree *t,
+					 uint32_t node, uint32_t k, uint32_t *ret)
+{
+	const uint32_t *c;
+	uint32_t n = cnr_graph_dom_tree_children(t, node, &c), size = 0;
+	if (!k)
+		return 0;
+	// ret is a heap of the k best seen so far, the worst on top.
+	for (uint32_t i = 0; i < n; i++) {
+		if (size < k) {
+			ret[size] = c[i];
+			heap_up(g, ret, size++, false);
+		} else if (before(g, c[i], ret[0])) {
+			ret[0] = c[i];
+			heap_down(g, ret, size, false);
+		}
+	}
+	// Popping the worst to the back sorts ret best first.
+	for (uint32_t m = size; m > 1; m--) {
+		uint32_t x = ret[0];
+		ret[0] = ret[m - 1];
+		ret[m - 1] = x;
+		heap_down(g, ret, m - 1, false);
+	}
+	return size;
+}
+
+struct cnr_error *cnr_graph_dom_tree_count(const struct cnr_graph *g, const struct cnr_graph_dom_tree *t,
+					   uint32_t node, uint64_t *ret)
+{
+	assert(node < t->node_count);
+	// Only reachable nodes have an idom, and so a place in the tree.
+	if (cnr_graph_idom(g, node) == CNR_GRAPH_NO_NODE) {
+		*ret = 0;
+		return NULL;
+	}
+	uint64_t count = 0;
+	struct suspect_nodes stack = { 0 };
+	if (!suspect_nodes_push(&stack, node))
+		return &cnr_enomem;
+	while (stack.size) {
+		uint32_t v = stack.data[--stack.size];
+		count++;
+		const uint32_t *c;
+		uint32_t n = cnr_graph_dom_tree_children(t, v, &c);
+		if (!suspect_nodes_reserve(&stack, stack.size + n)) {
+			suspect_nodes_deinit(&stack);
+			return &cnr_enomem;
+		}
+		memcpy(&stack.data[stack.size], c, (size_t)n * sizeof(*c));
+		stack.size += n;
+	}
+	suspect_nodes_deinit(&stack);
+	*ret = count;
+	return NULL;
+}
+
+struct cnr_error *cnr_graph_find_suspects(const struct cnr_graph *g, const struct cnr_graph_dom_tree *t, uint32_t max,
+					  uint64_t min_bytes, uint32_t *ret, uint32_t *count_ret)
+{
+	// The frontier: subtrees not walked yet, a heap with the largest on top.
+	struct suspect_nodes frontier = { 0 };
+	uint32_t count = 0;
+	const uint32_t *c;
+	uint32_t n = cnr_graph_dom_tree_children(t, CNR_GRAPH_SUPER_ROOT, &c);
+	for (uint32_t i = 0; i < n; i++) {
+		if (cnr_graph_retained(g, c[i]) < min_bytes || !cnr_graph_retained(g, c[i]))
+			continue;
+		if (!suspect_nodes_push(&frontier, c[i])) {
+			suspect_nodes_deinit(&frontier);
+			return &cnr_enomem;
+		}
+		heap_up(g, frontier.data, frontier.size - 1, true);
+	}
+	while (count < max && frontier.size) {
+		uint32_t x = frontier.data[0];
+		frontier.data[0] = frontier.data[--frontier.size];
+		heap_down(g, frontier.data, frontier.size, true);
+		uint64_t rx = cnr_graph_retained(g, x), big = 0;
+		n = cnr_graph_dom_tree_children(t, x, &c);
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t r = cnr_graph_retained(g, c[i]);
+			if (r > big)
+				big = r;
+		}
+		if (big < rx - big) {
+			// No child holds half of x's bytes: x is where they accumulate.
+			ret[count++] = x;
+			continue;
+		}
+		// x holds its bytes through one child (and perhaps others): walk on.
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t r = cnr_graph_retained(g, c[i]);
+			if (r < min_bytes || !r)
+				continue;
+			if (!suspect_nodes_push(&frontier, c[i])) {
+				suspect_nodes_deinit(&frontier);
+				return &cnr_enomem;
+			}
+			heap_up(g, frontier.data, frontier.size - 1, true);
+		}
+	}
+	suspect_nodes_deinit(&frontier);
+	// Popped largest first already, but for ties between a node and a
+	// child of the same size (shallow 0): sort, to keep the promise.
+	for (uint32_t i = 1; i < count; i++) {
+		uint32_t x = ret[i], j = i;
+		for (; j > 0 && before(g, x, ret[j - 1]); j--)
+			ret[j] = ret[j - 1];
+		ret[j] = x;
+	}
+	*count_ret = count;
+	return NULL;
+}
