@@ -53,6 +53,10 @@ static int live_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		       " bytes; garbage %" PRIu64 " objects, %" PRIu64 " bytes; %" PRIu64 " pointers\n",
 		       hg.live_objects + hg.garbage_objects, hg.live_bytes + hg.garbage_bytes, hg.live_objects,
 		       hg.live_bytes, hg.garbage_objects, hg.garbage_bytes, hg.edges);
+		printf("typed: %" PRIu64 " of %" PRIu64 " live bytes (%.3f%%), %" PRIu64 " of %" PRIu64 " live objects\n",
+		       hg.typed_live_bytes, hg.live_bytes,
+		       hg.live_bytes ? 100.0 * (double)hg.typed_live_bytes / (double)hg.live_bytes : 100.0,
+		       hg.typed_live_objects, hg.live_objects);
 		for (size_t i = 0; i < n && shown < 20; i++) {
 			uint64_t id = cnr_heap_graph_object(&hg, hg.roots.v[i].value);
 			if (id == UINT64_MAX)

@@ -9,6 +9,7 @@
 
 #include "goruntime/heap_graph.h"
 #include "goruntime/program.h"
+#include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/reach.h"
 #include "report/json_writer.h"
@@ -64,7 +65,9 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 		cnr_json_key(&j, "retainers");
 		cnr_json_begin_array(&j);
 	} else {
-		printf("object 0x%" PRIx64 ": %" PRIu64 " bytes, %s, retains %" PRIu64 " bytes\n", addr, size,
+		char tname[256];
+		cnr_heap_graph_type_name(&hg, (uint32_t)id, tname, sizeof(tname));
+		printf("object 0x%" PRIx64 " %s: %" PRIu64 " bytes, %s, retains %" PRIu64 " bytes\n", addr, tname, size,
 		       live ? "live" : "garbage", retained);
 		printf("retainers:\n");
 	}
@@ -123,8 +126,11 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 			cnr_json_end_object(&j);
 		} else {
 			printf("  +%-4zu 0x%016" PRIx64, 8 * w, words[w]);
-			if (to != UINT64_MAX)
-				printf("  -> object 0x%" PRIx64 " (%" PRIu64 " bytes)", ta, ts);
+			if (to != UINT64_MAX) {
+				char tn[256];
+				cnr_heap_graph_type_name(&hg, (uint32_t)to, tn, sizeof(tn));
+				printf("  -> object 0x%" PRIx64 " %s (%" PRIu64 " bytes)", ta, tn, ts);
+			}
 			putchar('\n');
 		}
 	}

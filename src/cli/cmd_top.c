@@ -9,6 +9,7 @@
 
 #include "goruntime/heap_graph.h"
 #include "goruntime/program.h"
+#include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/reach.h"
 #include "report/live_report.h"
@@ -49,32 +50,16 @@ static int cmp_row(const void *a, const void *b)
 	return strcmp(x->label, y->label);
 }
 
-// The group of the object in slot of span s: its runtime-recorded type if
-// any (malloc header, largeType), else its size class; key and label.
-static uint64_t type_group(struct cnr_program *prog, struct cnr_heap_graph *hg, const struct cnr_heap_span *s,
-			   uint64_t slot, uint64_t header_min, char *label, size_t len)
+// The group of object id: its type (goruntime/typing.h), else its size
+// class; key and label.
+static uint64_t type_group(const struct cnr_heap_graph *hg, const struct cnr_heap_span *s, uint64_t id, char *label,
+			   size_t len)
 {
-	uint64_t type = 0, addr = s->base + slot * s->elemsize;
-	if (header_min && !s->noscan) {
-		struct cnr_error *err = NULL;
-		if (s->sizeclass == 0)
-			type = s->largetype;
-		else if (s->elemsize > header_min)
-			err = cnr_memory_read_u64(&prog->mem, addr, &type);
-		cnr_error_destroy(err);
-	}
-	const struct cnr_rtype *t = NULL;
-	if (type) {
-		struct cnr_error *err = cnr_type_get(hg->heap.types, type, &t);
-		if (err) {
-			cnr_error_destroy(err);
-			t = NULL;
-		}
-	}
-	if (t && t->name) {
+	const struct cnr_obj_type *t = cnr_heap_graph_type(hg, (uint32_t)id);
+	if (t) {
 		if (label)
 			snprintf(label, len, "%s", t->name);
-		return type;
+		return (uint64_t)(uintptr_t)t;
 	}
 	if (label)
 		snprintf(label, len, "unknown (%" PRIu64 "-byte %s, %s)", s->elemsize,
@@ -134,12 +119,6 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 		}
 		const uint32_t *order;
 		uint32_t n = cnr_graph_dom_order(hg.graph, &order);
-		// Objects with a type header (Go 1.22+) are over this size.
-		int64_t min = 0;
-		uint64_t header_min = cnr_go_heap_bits(prog->ops, &prog->go_version) == CNR_HEAP_BITS_SPAN &&
-					      cnr_dwarf_constant(prog->dwarf, "runtime.minSizeForMallocHeader", &min)
-				      ? (uint64_t)min
-				      : 0;
 		for (size_t si = 0; si < hg.heap.nspans && code == CNR_EXIT_OK; si++) {
 			const struct cnr_heap_span *sp = hg.by_id[si];
 			uint64_t last_key = 0;
@@ -148,7 +127,7 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 				uint64_t id = sp->first + slot;
 				if (!cnr_heap_allocated(&hg.heap, id) || !cnr_graph_is_reachable(hg.graph, (uint32_t)id))
 					continue;
-				uint64_t key = type_group(prog, &hg, sp, slot, header_min, NULL, 0);
+				uint64_t key = type_group(&hg, sp, id, NULL, 0);
 				if (key != last_key || !last_key) {
 					bool inserted;
 					uint32_t *slotp = row_index_insert(&index, key, &inserted);
@@ -164,8 +143,7 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 						if (slotp) {
 							*slotp = (uint32_t)nrows;
 							memset(&rows[nrows], 0, sizeof(rows[nrows]));
-							type_group(prog, &hg, sp, slot, header_min, rows[nrows].label,
-								   sizeof(rows[nrows].label));
+							type_group(&hg, sp, id, rows[nrows].label, sizeof(rows[nrows].label));
 							nrows++;
 						}
 					}

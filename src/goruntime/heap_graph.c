@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "goruntime/program.h"
+#include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/reach.h"
 #include "util/hash_map.h"
@@ -216,6 +217,7 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 		if ((err = cnr_program_constant(prog, "runtime.minSizeForMallocHeader", &min)))
 			goto out;
 		b.header_min = (uint64_t)min;
+		hg->header_min = b.header_min;
 	} else {
 		uint64_t mheap, arenas_off;
 		const struct cnr_dwarf_type *ha = cnr_dwarf_type_by_name(prog->dwarf, "runtime.heapArena");
@@ -290,6 +292,8 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 		err = cnr_graph_compute_reachability(hg->graph);
 	if (!err)
 		err = cnr_graph_compute_retained(hg->graph);
+	if (!err)
+		err = cnr_heap_graph_type_objects(prog, hg);
 	if (err)
 		goto out;
 	for (uint64_t id = 0; id < heap->nslots; id++) {
@@ -339,6 +343,7 @@ void cnr_heap_graph_slot(const struct cnr_heap_graph *hg, uint64_t id, uint64_t 
 void cnr_heap_graph_deinit(struct cnr_heap_graph *hg)
 {
 	free(hg->by_id);
+	cnr_heap_typing_destroy(hg->typing);
 	cnr_graph_destroy(hg->graph);
 	cnr_roots_deinit(&hg->roots);
 	cnr_goroutines_deinit(&hg->gs);

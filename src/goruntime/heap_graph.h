@@ -20,10 +20,14 @@ struct cnr_heap_graph {
 	uint64_t edges, roots_in_heap;
 	uint64_t live_objects, live_bytes, garbage_objects, garbage_bytes;
 	const struct cnr_heap_span **by_id; // spans sorted by first slot id
+	uint64_t header_min;          // objects over this carry a malloc header (Go 1.22+), else 0
+	struct cnr_heap_typing *typing; // the type of every object (goruntime/typing.h)
+	uint64_t typed_live_objects, typed_live_bytes;
 };
 
 struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap_graph *ret);
 void cnr_heap_graph_deinit(struct cnr_heap_graph *hg);
+void cnr_heap_typing_destroy(struct cnr_heap_typing *ty);
 
 // The object (slot id) holding addr, or UINT64_MAX for memory that is not
 // an allocated heap object.

@@ -1,0 +1,874 @@
+// Heap typing by propagation.  A type's pointer words are compiled once
+// into a "plan" (word offset, what kind of pointer, what it points to),
+// from the DWARF layout: struct fields and arrays flattened, strings,
+// slices, interfaces, maps, channels and funcs as leaves.  A breadth-first
+// walk then types each object's targets from its own plan, starting with
+// what the runtime recorded (malloc headers, largeType) and the roots'
+// DWARF types.  The first type an object gets sticks: runtime-recorded
+// types come first, so they win.
+#include "goruntime/typing.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/heap_graph.h"
+#include "goruntime/pclntab.h"
+#include "goruntime/program.h"
+#include "graph/reach.h"
+#include "util/hash_map.h"
+#include "util/string_pool.h"
+#include "util/vector.h"
+
+enum {
+	TAG_ARRAY = 0x01,     // DW_TAG_array_type
+	TAG_POINTER = 0x0f,   // DW_TAG_pointer_type
+	TAG_STRUCT = 0x13,    // DW_TAG_structure_type
+	MAX_PLAN_DEPTH = 24,
+	MAX_PLAN_ENTRIES = 1 << 20,
+	MAX_NAME = 512,
+	NO_RECORD = 0,
+};
+
+enum entry_kind {
+	E_PTR,       // *T (also map and chan values): target holds T
+	E_STRING,    // string data pointer
+	E_SLICE,     // slice array pointer: target is an array of T
+	E_EFACE,     // interface{} data word; the type word is 8 bytes before
+	E_IFACE,     // non-empty interface data word; the itab is 8 bytes before
+	E_FUNC,      // func value: a closure context
+	E_SWISS_DIR, // maps.Map.dirPtr: a directory of *table, or one group if dirLen == 0
+	E_CHAN_BUF,  // hchan.buf: an array of the element type hchan.elemtype names
+};
+
+struct entry {
+	uint32_t off;
+	uint8_t kind;
+	int32_t aux_off;  // E_SWISS_DIR: dirLen, E_CHAN_BUF: elemtype, relative to off
+	uint64_t target;  // DWARF type: E_PTR pointee, E_SLICE element, E_SWISS_DIR *table
+	uint64_t target2; // E_SWISS_DIR: the group type
+	uint64_t map_rtype; // E_PTR to a map header: the map's runtime type
+};
+
+struct plan {
+	uint32_t first, n; // entries
+	uint64_t size;
+};
+
+struct record {
+	struct cnr_obj_type t;
+	int32_t plan; // -1: nothing to follow
+};
+
+DEFINE_VECTOR(entry_vector, struct entry)
+DEFINE_VECTOR(plan_vector, struct plan)
+DEFINE_VECTOR(record_vector, struct record)
+DEFINE_VECTOR(id_vector, uint32_t)
+DEFINE_HASH_MAP(u64_u32_map, uint64_t, uint32_t, cnr_hash_u64, cnr_eq_u64)
+DEFINE_HASH_MAP(u64_u64_map, uint64_t, uint64_t, cnr_hash_u64, cnr_eq_u64)
+
+struct cnr_heap_typing {
+	struct record_vector records; // index 0 unused: NO_RECORD
+	uint32_t *of;                 // record per slot id
+	struct entry_vector entries;
+	struct plan_vector plans;
+	struct u64_u32_map plan_of;   // DWARF type -> plan
+	struct u64_u32_map record_of; // record key -> record
+	struct u64_u64_map dwarf_of;  // runtime type -> DWARF type
+	struct u64_u64_map itab_type; // itab -> concrete runtime type
+	struct cnr_string_pool names;
+	uint64_t types_base;
+};
+
+struct typer {
+	struct cnr_program *prog;
+	struct cnr_heap_graph *hg;
+	struct cnr_heap_typing *ty;
+	struct id_vector queue;
+	uint8_t *buf; // object bytes not contiguous in the core
+	size_t buf_len;
+};
+
+static const struct cnr_dwarf_type *dtype(const struct typer *tp, uint64_t off)
+{
+	return off ? cnr_dwarf_type_at(tp->prog->dwarf, off) : NULL;
+}
+
+static uint64_t rtype_addr(const struct typer *tp, const struct cnr_dwarf_type *t)
+{
+	return t && t->go_runtime_type && tp->ty->types_base ? tp->ty->types_base + t->go_runtime_type : 0;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+// --- Plans -----------------------------------------------------------
+
+static struct cnr_error *push_entry(struct typer *tp, struct entry e)
+{
+	if (tp->ty->entries.size >= MAX_PLAN_ENTRIES)
+		return NULL; // a pathological type: the rest of it stays untyped
+	return entry_vector_push(&tp->ty->entries, e) ? NULL : &cnr_enomem;
+}
+
+static struct cnr_error *plan_value(struct typer *tp, const struct cnr_dwarf_type *t, uint64_t off, int depth);
+
+// The pointee of pointer type t (typedefs followed), or 0.
+static uint64_t pointee(const struct typer *tp, const struct cnr_dwarf_type *t)
+{
+	t = cnr_dwarf_type_strip(tp->prog->dwarf, t);
+	return t && t->tag == TAG_POINTER ? t->type_offset : 0;
+}
+
+static struct cnr_error *plan_struct(struct typer *tp, const struct cnr_dwarf_type *t, uint64_t off, int depth)
+{
+	const struct cnr_dwarf *dw = tp->prog->dwarf;
+	const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, t);
+	bool swiss_map = has_prefix(t->name, "map<"), chan = has_prefix(t->name, "hchan<");
+	const struct cnr_dwarf_field *dir_len = swiss_map ? cnr_dwarf_field(dw, t, "dirLen") : NULL;
+	const struct cnr_dwarf_field *elemtype = chan ? cnr_dwarf_field(dw, t, "elemtype") : NULL;
+	for (uint32_t i = 0; i < t->nfields; i++) {
+		const struct cnr_dwarf_type *ft = dtype(tp, f[i].type_offset);
+		struct cnr_error *err = NULL;
+		if (swiss_map && dir_len && f[i].name && strcmp(f[i].name, "dirPtr") == 0) {
+			// **table<K,V>; the group type is table.groups.data's pointee.
+			uint64_t table_ptr = pointee(tp, ft);
+			const struct cnr_dwarf_type *table = dtype(tp, pointee(tp, dtype(tp, table_ptr)));
+			const struct cnr_dwarf_field *groups = table ? cnr_dwarf_field(dw, table, "groups") : NULL;
+			const struct cnr_dwarf_type *gref = groups ? dtype(tp, groups->type_offset) : NULL;
+			const struct cnr_dwarf_field *data = gref ? cnr_dwarf_field(dw, gref, "data") : NULL;
+			uint64_t group = data ? pointee(tp, dtype(tp, data->type_offset)) : 0;
+			err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset), .kind = E_SWISS_DIR,
+							     .aux_off = (int32_t)dir_len->offset - (int32_t)f[i].offset,
+							     .target = table_ptr, .target2 = group });
+		} else if (chan && elemtype && f[i].name && strcmp(f[i].name, "buf") == 0) {
+			err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset), .kind = E_CHAN_BUF,
+							     .aux_off = (int32_t)elemtype->offset - (int32_t)f[i].offset });
+		} else if (ft) {
+			err = plan_value(tp, ft, off + f[i].offset, depth + 1);
+		}
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+// t's reflect.Kind: the first typedef on the way down that states one
+// ("interface {}" is a typedef of a typedef of runtime.eface).
+static uint8_t go_kind(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t)
+{
+	for (int i = 0; t && i < 16; i++) {
+		if (t->go_kind || t->tag != 0x16 /* DW_TAG_typedef */)
+			return t->go_kind;
+		t = cnr_dwarf_type_at(dw, t->type_offset);
+	}
+	return 0;
+}
+
+// Append the pointer words of a value of t at off.
+static struct cnr_error *plan_value(struct typer *tp, const struct cnr_dwarf_type *t, uint64_t off, int depth)
+{
+	const struct cnr_dwarf *dw = tp->prog->dwarf;
+	if (depth > MAX_PLAN_DEPTH || off > UINT32_MAX)
+		return NULL;
+	const struct cnr_dwarf_type *s = cnr_dwarf_type_strip(dw, t);
+	uint8_t kind = go_kind(dw, t);
+	switch (kind) {
+	case CNR_KIND_MAP:
+	case CNR_KIND_CHAN:
+	case CNR_KIND_POINTER: {
+		uint64_t to = pointee(tp, t);
+		const struct cnr_dwarf_type *tt = dtype(tp, to);
+		// Old maps' mapextra lists overflow buckets as untyped *bmap;
+		// the typed chain bucket<K,V>.overflow reaches the same ones.
+		if (!tt || (tt->name && strcmp(tt->name, "runtime.bmap") == 0))
+			return NULL;
+		return push_entry(tp, (struct entry){ .off = (uint32_t)off, .kind = E_PTR, .target = to,
+						      .map_rtype = kind == CNR_KIND_MAP ? rtype_addr(tp, t) : 0 });
+	}
+	case CNR_KIND_FUNC:
+		return push_entry(tp, (struct entry){ .off = (uint32_t)off, .kind = E_FUNC });
+	case CNR_KIND_STRING:
+		return push_entry(tp, (struct entry){ .off = (uint32_t)off, .kind = E_STRING });
+	case CNR_KIND_SLICE: {
+		const struct cnr_dwarf_field *array = s ? cnr_dwarf_field(dw, s, "array") : NULL;
+		uint64_t elem = array ? pointee(tp, dtype(tp, array->type_offset)) : 0;
+		if (!elem)
+			return NULL;
+		return push_entry(tp, (struct entry){ .off = (uint32_t)off, .kind = E_SLICE, .target = elem });
+	}
+	case CNR_KIND_INTERFACE: {
+		const struct cnr_dwarf_field *tab = s ? cnr_dwarf_field(dw, s, "tab") : NULL;
+		return push_entry(tp, (struct entry){ .off = (uint32_t)off + 8, .kind = tab ? E_IFACE : E_EFACE });
+	}
+	case CNR_KIND_UNSAFE_POINTER:
+		return NULL;
+	}
+	if (!s)
+		return NULL;
+	if (s->tag == TAG_POINTER)
+		return plan_value(tp, &(struct cnr_dwarf_type){ .tag = TAG_POINTER, .go_kind = CNR_KIND_POINTER,
+								.type_offset = s->type_offset }, off, depth);
+	if (s->tag == TAG_STRUCT)
+		return plan_struct(tp, s, off, depth);
+	if (s->tag == TAG_ARRAY && s->count) {
+		const struct cnr_dwarf_type *e = dtype(tp, s->type_offset);
+		uint64_t esz = cnr_dwarf_type_size(dw, e);
+		if (!e || !esz)
+			return NULL;
+		size_t before = tp->ty->entries.size;
+		struct cnr_error *err = plan_value(tp, e, off, depth + 1);
+		size_t per = tp->ty->entries.size - before;
+		// Repeat the first element's entries for the others.
+		for (uint64_t i = 1; !err && per && i < s->count; i++) {
+			for (size_t k = 0; k < per && !err; k++) {
+				struct entry x = tp->ty->entries.data[before + k];
+				x.off += (uint32_t)(i * esz);
+				err = push_entry(tp, x);
+			}
+		}
+		return err;
+	}
+	return NULL;
+}
+
+// The plan of DWARF type off, built once; -1 if it has no pointers.
+static struct cnr_error *plan_of(struct typer *tp, uint64_t off, int32_t *ret)
+{
+	struct cnr_heap_typing *ty = tp->ty;
+	uint32_t *hit = u64_u32_map_get(&ty->plan_of, off);
+	if (hit) {
+		*ret = (int32_t)*hit;
+		return NULL;
+	}
+	const struct cnr_dwarf_type *t = dtype(tp, off);
+	struct plan p = { .first = (uint32_t)ty->entries.size, .size = cnr_dwarf_type_size(tp->prog->dwarf, t) };
+	struct cnr_error *err = t ? plan_value(tp, t, 0, 0) : NULL;
+	if (err)
+		return err;
+	p.n = (uint32_t)(ty->entries.size - p.first);
+	int32_t idx = -1;
+	if (p.n) {
+		if (!plan_vector_push(&ty->plans, p))
+			return &cnr_enomem;
+		idx = (int32_t)ty->plans.size - 1;
+	}
+	bool inserted;
+	uint32_t *slot = u64_u32_map_insert(&ty->plan_of, off, &inserted);
+	if (!slot)
+		return &cnr_enomem;
+	*slot = (uint32_t)idx;
+	*ret = idx;
+	return NULL;
+}
+
+// --- Records ---------------------------------------------------------
+
+// Record keys: DWARF type and shape; runtime-only types; closures by pc.
+static uint64_t key_dwarf(uint64_t off, enum cnr_obj_shape shape) { return off << 2 | shape; }
+static uint64_t key_rtype(uint64_t rtype, enum cnr_obj_shape shape) { return 1ULL << 63 | rtype << 2 | shape; }
+static uint64_t key_closure(uint64_t pc) { return 1ULL << 62 | pc << 2; }
+
+static struct cnr_error *new_record(struct typer *tp, uint64_t key, struct record r, const char *name, uint32_t *ret)
+{
+	struct cnr_heap_typing *ty = tp->ty;
+	r.t.name = cnr_string_pool_add(&ty->names, name, strlen(name));
+	if (!r.t.name || !record_vector_push(&ty->records, r))
+		return &cnr_enomem;
+	bool inserted;
+	uint32_t *slot = u64_u32_map_insert(&ty->record_of, key, &inserted);
+	if (!slot)
+		return &cnr_enomem;
+	*slot = *ret = (uint32_t)ty->records.size - 1;
+	return NULL;
+}
+
+// The record of a value (shape ONE) or array (ARRAY) of DWARF type off.
+static struct cnr_error *dwarf_record(struct typer *tp, uint64_t off, enum cnr_obj_shape shape, uint64_t map_rtype,
+				      uint32_t *ret)
+{
+	uint32_t *hit = u64_u32_map_get(&tp->ty->record_of, key_dwarf(off, shape));
+	if (hit) {
+		struct record *r = &tp->ty->records.data[*hit];
+		if (!r->t.map_rtype)
+			r->t.map_rtype = map_rtype;
+		*ret = *hit;
+		return NULL;
+	}
+	const struct cnr_dwarf_type *t = dtype(tp, off);
+	struct record r = { .t = { .dwarf = off, .rtype = rtype_addr(tp, t), .map_rtype = map_rtype,
+				   .elem_size = cnr_dwarf_type_size(tp->prog->dwarf, t), .shape = shape } };
+	struct cnr_error *err = plan_of(tp, off, &r.plan);
+	if (err)
+		return err;
+	char name[MAX_NAME];
+	const char *base = t && t->name ? t->name : "?";
+	const struct cnr_rtype *mt = NULL;
+	if (map_rtype && shape == CNR_SHAPE_ONE && !cnr_type_get(tp->hg->heap.types, map_rtype, &mt) && mt->name)
+		base = mt->name; // the header of a map[K]V: name it as Go does
+	snprintf(name, sizeof(name), "%s%s", shape == CNR_SHAPE_ARRAY ? "[]" : "", base);
+	return new_record(tp, key_dwarf(off, shape), r, name, ret);
+}
+
+// The DWARF type of runtime type rtype, or 0.
+static uint64_t dwarf_of_rtype(struct typer *tp, uint64_t rtype)
+{
+	uint64_t *d = u64_u64_map_get(&tp->ty->dwarf_of, rtype);
+	return d ? *d : 0;
+}
+
+static struct cnr_error *rtype_record(struct typer *tp, uint64_t rtype, enum cnr_obj_shape shape, uint32_t *ret)
+{
+	uint64_t d = dwarf_of_rtype(tp, rtype);
+	if (d)
+		return dwarf_record(tp, d, shape, 0, ret);
+	uint32_t *hit = u64_u32_map_get(&tp->ty->record_of, key_rtype(rtype, shape));
+	if (hit) {
+		*ret = *hit;
+		return NULL;
+	}
+	const struct cnr_rtype *rt;
+	struct cnr_error *err = cnr_type_get(tp->hg->heap.types, rtype, &rt);
+	if (err)
+		return err;
+	char name[MAX_NAME];
+	snprintf(name, sizeof(name), "%s%s", shape == CNR_SHAPE_ARRAY ? "[]" : "", rt->name ? rt->name : "?");
+	struct record r = { .t = { .rtype = rtype, .elem_size = rt->size, .shape = shape }, .plan = -1 };
+	return new_record(tp, key_rtype(rtype, shape), r, name, ret);
+}
+
+// --- Objects ---------------------------------------------------------
+
+struct object {
+	uint32_t id;
+	uint64_t base, len; // the value's bytes (after a malloc header)
+	const struct cnr_heap_span *span;
+};
+
+static bool locate(const struct typer *tp, uint64_t addr, struct object *ret)
+{
+	const struct cnr_heap_graph *hg = tp->hg;
+	const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, addr);
+	if (!s || !s->elemsize)
+		return false;
+	uint64_t slot = (addr - s->base) / s->elemsize;
+	if (slot >= s->nelems || !cnr_heap_allocated(&hg->heap, s->first + slot))
+		return false;
+	ret->id = (uint32_t)(s->first + slot);
+	ret->span = s;
+	ret->base = s->base + slot * s->elemsize;
+	ret->len = s->elemsize;
+	if (hg->header_min && s->sizeclass && !s->noscan && s->elemsize > hg->header_min) {
+		ret->base += 8;
+		ret->len -= 8;
+	}
+	return addr >= ret->base;
+}
+
+static struct cnr_error *assign(struct typer *tp, const struct object *o, uint32_t rec)
+{
+	if (tp->ty->of[o->id] != NO_RECORD)
+		return NULL;
+	tp->ty->of[o->id] = rec;
+	return id_vector_push(&tp->queue, o->id) ? NULL : &cnr_enomem;
+}
+
+// Type the object at addr as holding DWARF type t: one value if it points
+// at the start and the slot holds one, else an array of them when addr
+// sits on an element boundary.  Interior pointers into a struct say
+// nothing about the enclosing object and are ignored.
+static struct cnr_error *type_target(struct typer *tp, uint64_t addr, uint64_t t, bool array, uint64_t map_rtype)
+{
+	struct object o;
+	if (!t || !locate(tp, addr, &o) || tp->ty->of[o.id] != NO_RECORD)
+		return NULL;
+	uint64_t size = cnr_dwarf_type_size(tp->prog->dwarf, dtype(tp, t)), off = addr - o.base;
+	if (!size || size > o.len)
+		return NULL;
+	enum cnr_obj_shape shape;
+	if (!array && off == 0 && o.len < 2 * size)
+		shape = CNR_SHAPE_ONE;
+	else if (off % size == 0)
+		shape = CNR_SHAPE_ARRAY;
+	else
+		return NULL;
+	uint32_t rec;
+	struct cnr_error *err = dwarf_record(tp, t, shape, map_rtype, &rec);
+	return err ? err : assign(tp, &o, rec);
+}
+
+static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, uint64_t word, uint64_t at,
+				     const uint8_t *bytes, uint64_t len);
+
+// An interface's data word, whose dynamic type is rtype.
+static struct cnr_error *type_interface(struct typer *tp, uint64_t rtype, uint64_t data)
+{
+	uint64_t d = dwarf_of_rtype(tp, rtype);
+	if (!d)
+		return NULL;
+	int32_t p;
+	struct cnr_error *err = plan_of(tp, d, &p);
+	if (err)
+		return err;
+	// Pointer-shaped types are stored in the data word itself
+	// (kindDirectIface); everything else is boxed on the heap.
+	const struct plan *pl = p >= 0 ? &tp->ty->plans.data[p] : NULL;
+	if (pl && pl->size == 8 && pl->n == 1 && tp->ty->entries.data[pl->first].off == 0) {
+		struct entry e = tp->ty->entries.data[pl->first];
+		if (e.kind == E_PTR || e.kind == E_FUNC || e.kind == E_CHAN_BUF)
+			return apply_entry(tp, &e, data, 0, NULL, 0);
+	}
+	return type_target(tp, data, d, false, 0);
+}
+
+// Follow one pointer word of a value: word is its content; bytes/len the
+// value's object (for the words an entry reads beside it), at its offset.
+static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, uint64_t word, uint64_t at,
+				     const uint8_t *bytes, uint64_t len)
+{
+	struct cnr_program *prog = tp->prog;
+	uint64_t aux = 0;
+	bool have_aux = false;
+	if (e->kind == E_EFACE || e->kind == E_IFACE) {
+		if (bytes && at >= 8) {
+			memcpy(&aux, bytes + at - 8, 8);
+			have_aux = true;
+		}
+	} else if (e->kind == E_SWISS_DIR || e->kind == E_CHAN_BUF) {
+		int64_t a = (int64_t)at + e->aux_off;
+		if (bytes && a >= 0 && (uint64_t)a + 8 <= len) {
+			memcpy(&aux, bytes + a, 8);
+			have_aux = true;
+		}
+	}
+	if (!word)
+		return NULL;
+	switch (e->kind) {
+	case E_PTR:
+		return type_target(tp, word, e->target, false, e->map_rtype);
+	case E_SLICE:
+		return type_target(tp, word, e->target, true, 0);
+	case E_STRING: {
+		struct object o;
+		if (!locate(tp, word, &o) || tp->ty->of[o.id] != NO_RECORD)
+			return NULL;
+		uint32_t *hit = u64_u32_map_get(&tp->ty->record_of, key_rtype(0, CNR_SHAPE_STRING_DATA));
+		uint32_t rec = hit ? *hit : 0;
+		struct cnr_error *err = NULL;
+		if (!hit) {
+			struct record r = { .t = { .elem_size = 1, .shape = CNR_SHAPE_STRING_DATA }, .plan = -1 };
+			err = new_record(tp, key_rtype(0, CNR_SHAPE_STRING_DATA), r, "string", &rec);
+		}
+		return err ? err : assign(tp, &o, rec);
+	}
+	case E_EFACE:
+		return have_aux && aux ? type_interface(tp, aux, word) : NULL;
+	case E_IFACE: {
+		if (!have_aux || !aux)
+			return NULL;
+		uint64_t *cached = u64_u64_map_get(&tp->ty->itab_type, aux), rtype = 0;
+		if (cached) {
+			rtype = *cached;
+		} else {
+			const struct cnr_rtype *iface, *concrete;
+			struct cnr_error *err = cnr_itab_types(tp->hg->heap.types, aux, &iface, &concrete);
+			if (err)
+				cnr_error_destroy(err);
+			else
+				rtype = concrete->addr;
+			bool inserted;
+			uint64_t *slot = u64_u64_map_insert(&tp->ty->itab_type, aux, &inserted);
+			if (!slot)
+				return &cnr_enomem;
+			*slot = rtype;
+		}
+		return rtype ? type_interface(tp, rtype, word) : NULL;
+	}
+	case E_FUNC: {
+		struct object o;
+		uint64_t pc;
+		struct cnr_func f;
+		if (!locate(tp, word, &o) || o.base != word || tp->ty->of[o.id] != NO_RECORD ||
+		    cnr_memory_read_u64(&prog->mem, word, &pc) || !cnr_pclntab_find(prog->pclntab, pc, &f))
+			return NULL;
+		uint32_t *hit = u64_u32_map_get(&tp->ty->record_of, key_closure(f.entry));
+		uint32_t rec = hit ? *hit : 0;
+		struct cnr_error *err = NULL;
+		if (!hit) {
+			char name[MAX_NAME];
+			snprintf(name, sizeof(name), "closure %s", f.name ? f.name : "?");
+			struct record r = { .t = { .elem_size = o.len, .shape = CNR_SHAPE_CLOSURE }, .plan = -1 };
+			err = new_record(tp, key_closure(f.entry), r, name, &rec);
+		}
+		return err ? err : assign(tp, &o, rec);
+	}
+	case E_SWISS_DIR:
+		if (!have_aux)
+			return NULL;
+		// dirLen == 0: a small map, dirPtr is its one group.
+		return aux == 0 ? type_target(tp, word, e->target2, false, 0) : type_target(tp, word, e->target, true, 0);
+	case E_CHAN_BUF:
+		return have_aux && aux ? type_target(tp, word, dwarf_of_rtype(tp, aux), true, 0) : NULL;
+	}
+	return NULL;
+}
+
+// Follow every pointer word of object id by its record's plan.
+static struct cnr_error *scan_object(struct typer *tp, uint32_t id)
+{
+	const struct record *r = &tp->ty->records.data[tp->ty->of[id]];
+	if (r->plan < 0)
+		return NULL;
+	const struct plan pl = tp->ty->plans.data[r->plan];
+	uint64_t slot_addr, slot_size;
+	cnr_heap_graph_slot(tp->hg, id, &slot_addr, &slot_size);
+	struct object o;
+	if (!locate(tp, slot_addr + slot_size - 1, &o) || o.id != id)
+		return NULL;
+	if (!pl.size || pl.size > o.len)
+		return NULL;
+	uint64_t n = r->t.shape == CNR_SHAPE_ARRAY ? o.len / pl.size : 1;
+	const uint8_t *bytes = cnr_memory_ptr(&tp->prog->mem, o.base, o.len);
+	if (!bytes) {
+		if (o.len > tp->buf_len) {
+			uint8_t *nb = realloc(tp->buf, o.len);
+			if (!nb)
+				return &cnr_enomem;
+			tp->buf = nb;
+			tp->buf_len = o.len;
+		}
+		struct cnr_error *err = cnr_memory_read(&tp->prog->mem, o.base, tp->buf, o.len);
+		if (err) {
+			cnr_error_destroy(err); // unreadable: its targets stay untyped
+			return NULL;
+		}
+		bytes = tp->buf;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		for (uint32_t k = 0; k < pl.n; k++) {
+			const struct entry *e = &tp->ty->entries.data[pl.first + k];
+			uint64_t at = i * pl.size + e->off, word;
+			if (at + 8 > o.len)
+				break;
+			memcpy(&word, bytes + at, 8);
+			struct cnr_error *err = apply_entry(tp, e, word, at, bytes, o.len);
+			if (err)
+				return err;
+			// apply_entry may have grown entries: reload (pl is a copy).
+		}
+	}
+	return NULL;
+}
+
+// --- Seeds -----------------------------------------------------------
+
+static struct cnr_error *index_runtime_types(struct typer *tp)
+{
+	struct cnr_program *prog = tp->prog;
+	uint64_t md;
+	struct cnr_error *err = cnr_program_global(prog, "runtime.firstmoduledata", &md, NULL);
+	if (!err)
+		err = cnr_memory_read_u64(&prog->mem, md + prog->layout.md_types, &tp->ty->types_base);
+	if (err)
+		return err;
+	size_t n = cnr_dwarf_num_types(prog->dwarf);
+	for (size_t i = 0; i < n; i++) {
+		const struct cnr_dwarf_type *t = cnr_dwarf_type_nth(prog->dwarf, i);
+		if (!t->go_runtime_type)
+			continue;
+		bool inserted;
+		uint64_t *slot = u64_u64_map_insert(&tp->ty->dwarf_of, tp->ty->types_base + t->go_runtime_type, &inserted);
+		if (!slot)
+			return &cnr_enomem;
+		if (inserted)
+			*slot = t->offset;
+	}
+	return NULL;
+}
+
+// The types the runtime wrote down itself (Go 1.22+): malloc headers of
+// objects over minSizeForMallocHeader, and each large span's largeType.
+static struct cnr_error *seed_headers(struct typer *tp)
+{
+	struct cnr_heap_graph *hg = tp->hg;
+	if (!hg->header_min)
+		return NULL;
+	for (size_t i = 0; i < hg->heap.nspans; i++) {
+		const struct cnr_heap_span *s = &hg->heap.spans[i];
+		if (s->noscan || (s->sizeclass && s->elemsize <= hg->header_min))
+			continue;
+		for (uint64_t slot = 0; slot < s->nelems; slot++) {
+			if (!cnr_heap_allocated(&hg->heap, s->first + slot))
+				continue;
+			uint64_t rtype = s->largetype;
+			if (s->sizeclass && cnr_memory_read_u64(&tp->prog->mem, s->base + slot * s->elemsize, &rtype))
+				continue;
+			const struct cnr_rtype *rt;
+			struct object o;
+			if (!rtype || !locate(tp, s->base + slot * s->elemsize + s->elemsize - 1, &o))
+				continue;
+			struct cnr_error *err = cnr_type_get(hg->heap.types, rtype, &rt);
+			if (err) {
+				cnr_error_destroy(err);
+				continue;
+			}
+			uint32_t rec;
+			enum cnr_obj_shape shape = rt->size && o.len >= 2 * rt->size ? CNR_SHAPE_ARRAY : CNR_SHAPE_ONE;
+			if ((err = rtype_record(tp, rtype, shape, &rec)) || (err = assign(tp, &o, rec)))
+				return err;
+		}
+	}
+	return NULL;
+}
+
+static struct cnr_error *seed_roots(struct typer *tp)
+{
+	const struct cnr_roots *roots = &tp->hg->roots;
+	for (size_t i = 0; i < roots->n; i++) {
+		const struct cnr_root *r = &roots->v[i];
+		int32_t p;
+		if (!r->var_type)
+			continue;
+		struct cnr_error *err = plan_of(tp, r->var_type, &p);
+		if (err)
+			return err;
+		if (p < 0)
+			continue;
+		// The plan entry for the root's word, and the words beside it.
+		const struct plan pl = tp->ty->plans.data[p];
+		uint64_t base = r->slot - r->var_offset;
+		for (uint32_t k = 0; k < pl.n; k++) {
+			const struct entry e = tp->ty->entries.data[pl.first + k];
+			if (e.off != r->var_offset)
+				continue;
+			uint8_t around[32] = { 0 };
+			uint64_t from = e.off >= 16 ? e.off - 16 : 0;
+			cnr_error_destroy(cnr_memory_read(&tp->prog->mem, base + from, around, sizeof(around)));
+			uint64_t at = e.off - from;
+			if (e.aux_off && ((int64_t)at + e.aux_off < 0 || (int64_t)at + e.aux_off + 8 > (int64_t)sizeof(around)))
+				continue; // the word beside it is too far to matter for roots
+			if ((err = apply_entry(tp, &e, r->value, at, around, sizeof(around))))
+				return err;
+			break;
+		}
+	}
+	return NULL;
+}
+
+struct cnr_error *cnr_heap_graph_type_objects(struct cnr_program *prog, struct cnr_heap_graph *hg)
+{
+	struct cnr_heap_typing *ty = calloc(1, sizeof(*ty));
+	if (!ty)
+		return &cnr_enomem;
+	hg->typing = ty;
+	struct typer tp = { .prog = prog, .hg = hg, .ty = ty };
+	struct cnr_error *err = NULL;
+	ty->of = calloc(hg->heap.nslots ? hg->heap.nslots : 1, sizeof(*ty->of));
+	if (!ty->of || !record_vector_push(&ty->records, (struct record){ .plan = -1 }))
+		err = &cnr_enomem;
+	if (!err && prog->dwarf)
+		err = index_runtime_types(&tp);
+	if (!err)
+		err = seed_headers(&tp);
+	if (!err)
+		err = seed_roots(&tp);
+	for (size_t i = 0; !err && i < tp.queue.size; i++)
+		err = scan_object(&tp, tp.queue.data[i]);
+	id_vector_deinit(&tp.queue);
+	free(tp.buf);
+	if (err)
+		return err;
+	for (uint64_t id = 0; id < hg->heap.nslots; id++) {
+		if (!ty->of[id] || !cnr_graph_is_reachable(hg->graph, (uint32_t)id))
+			continue;
+		hg->typed_live_objects++;
+		hg->typed_live_bytes += cnr_graph_size(hg->graph, (uint32_t)id);
+	}
+	return NULL;
+}
+
+void cnr_heap_typing_destroy(struct cnr_heap_typing *ty)
+{
+	if (!ty)
+		return;
+	free(ty->of);
+	record_vector_deinit(&ty->records);
+	entry_vector_deinit(&ty->entries);
+	plan_vector_deinit(&ty->plans);
+	u64_u32_map_deinit(&ty->plan_of);
+	u64_u32_map_deinit(&ty->record_of);
+	u64_u64_map_deinit(&ty->dwarf_of);
+	u64_u64_map_deinit(&ty->itab_type);
+	cnr_string_pool_deinit(&ty->names);
+	free(ty);
+}
+
+// --- Queries ---------------------------------------------------------
+
+const struct cnr_obj_type *cnr_heap_graph_type(const struct cnr_heap_graph *hg, uint32_t id)
+{
+	const struct cnr_heap_typing *ty = hg->typing;
+	if (!ty || id >= hg->heap.nslots || ty->of[id] == NO_RECORD)
+		return NULL;
+	return &ty->records.data[ty->of[id]].t;
+}
+
+void cnr_heap_graph_type_name(const struct cnr_heap_graph *hg, uint32_t id, char *buf, size_t len)
+{
+	const struct cnr_obj_type *t = cnr_heap_graph_type(hg, id);
+	uint64_t addr, size;
+	cnr_heap_graph_slot(hg, id, &addr, &size);
+	if (!t) {
+		snprintf(buf, len, "unknown (%" PRIu64 " bytes)", size);
+	} else if (t->shape == CNR_SHAPE_ARRAY && t->elem_size) {
+		const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, addr);
+		if (s && hg->header_min && s->sizeclass && !s->noscan && s->elemsize > hg->header_min)
+			size -= 8;
+		snprintf(buf, len, "[%" PRIu64 "]%s", size / t->elem_size, t->name + 2);
+	} else {
+		snprintf(buf, len, "%s", t->name);
+	}
+}
+
+// The offset in object from of the first pointer word into object to.
+static bool pointer_into(struct cnr_program *prog, const struct cnr_heap_graph *hg, uint32_t from, uint32_t to,
+			 uint64_t *off_ret)
+{
+	uint64_t faddr, fsize, taddr, tsize;
+	cnr_heap_graph_slot(hg, from, &faddr, &fsize);
+	cnr_heap_graph_slot(hg, to, &taddr, &tsize);
+	const uint8_t *bytes = cnr_memory_ptr(&prog->mem, faddr, fsize);
+	for (uint64_t off = 0; off + 8 <= fsize; off += 8) {
+		uint64_t v;
+		if (bytes)
+			memcpy(&v, bytes + off, 8);
+		else if (cnr_memory_read_u64(&prog->mem, faddr + off, &v))
+			continue;
+		if (v >= taddr && v - taddr < tsize) {
+			*off_ret = off;
+			return true;
+		}
+	}
+	return false;
+}
+
+// A map key as Go would print it, from the key's DWARF type.
+static void format_key(struct cnr_program *prog, const struct cnr_dwarf_type *kt, uint64_t addr, char *buf, size_t len)
+{
+	enum { MAX_KEY = 48 };
+	const struct cnr_dwarf_type *s = cnr_dwarf_type_strip(prog->dwarf, kt);
+	uint8_t kind = go_kind(prog->dwarf, kt);
+	uint64_t v = 0;
+	if (kind == CNR_KIND_STRING) {
+		uint64_t hdr[2];
+		char raw[MAX_KEY];
+		if (cnr_memory_read(&prog->mem, addr, hdr, sizeof(hdr)) == NULL) {
+			size_t n = hdr[1] < MAX_KEY ? (size_t)hdr[1] : MAX_KEY;
+			if (cnr_memory_read(&prog->mem, hdr[0], raw, n) == NULL) {
+				size_t o = 0;
+				o += (size_t)snprintf(buf, len, "\"");
+				for (size_t i = 0; i < n && o + 6 < len; i++) {
+					unsigned char c = (unsigned char)raw[i];
+					o += (size_t)snprintf(buf + o, len - o, c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? "%c" : "\\x%02x", c);
+				}
+				snprintf(buf + o, len - o, "%s\"", hdr[1] > n ? "…" : "");
+				return;
+			}
+		}
+	} else if (kind >= 2 && kind <= 12 && s && s->has_size && s->size <= 8 &&
+		   cnr_memory_read(&prog->mem, addr, &v, (size_t)s->size) == NULL) {
+		// reflect.Int..Uintptr: signed up to Int64 (6).
+		if (kind <= 6 && s->size < 8 && (v >> (8 * s->size - 1) & 1))
+			v |= ~0ULL << (8 * s->size);
+		snprintf(buf, len, kind <= 6 ? "%" PRId64 : "%" PRIu64, v);
+		return;
+	}
+	snprintf(buf, len, "…");
+}
+
+// Rewrite a hop through a map's buckets or groups as map[key]: path is
+// the field path inside one bucket (".values[3]...") or group
+// (".slots[3].elem..."), base the bucket's address.
+static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucket, uint64_t base, const char *path,
+		    char *buf, size_t len)
+{
+	const struct cnr_dwarf *dw = prog->dwarf;
+	unsigned j;
+	int n = 0;
+	char key[96];
+	if (has_prefix(bucket->name, "bucket<") && (sscanf(path, ".values[%u]%n", &j, &n) == 1 ||
+						    sscanf(path, ".keys[%u]%n", &j, &n) == 1)) {
+		const struct cnr_dwarf_field *keys = cnr_dwarf_field(dw, bucket, "keys");
+		const struct cnr_dwarf_type *kat = keys ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, keys->type_offset)) : NULL;
+		const struct cnr_dwarf_type *kt = kat ? cnr_dwarf_type_at(dw, kat->type_offset) : NULL;
+		if (!kt)
+			return false;
+		uint64_t ksz = cnr_dwarf_type_size(dw, kt), kaddr = base + keys->offset + j * ksz;
+		uint64_t indirect;
+		if (cnr_dwarf_type_strip(dw, kt)->tag == TAG_POINTER) { // keys over 128 bytes are stored indirectly
+			if (cnr_memory_read_u64(&prog->mem, kaddr, &indirect))
+				return false;
+			kaddr = indirect;
+			kt = cnr_dwarf_type_at(dw, cnr_dwarf_type_strip(dw, kt)->type_offset);
+		}
+		format_key(prog, kt, kaddr, key, sizeof(key));
+		snprintf(buf, len, path[1] == 'k' ? "map key %s" : "map[%s]", key);
+		return true;
+	}
+	if (has_prefix(bucket->name, "noalg.map.group[") && sscanf(path, ".slots[%u]%n", &j, &n) == 1) {
+		const struct cnr_dwarf_field *slots = cnr_dwarf_field(dw, bucket, "slots");
+		const struct cnr_dwarf_type *sat = slots ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, slots->type_offset)) : NULL;
+		const struct cnr_dwarf_type *st = sat ? cnr_dwarf_type_at(dw, sat->type_offset) : NULL;
+		const struct cnr_dwarf_field *kf = st ? cnr_dwarf_field(dw, st, "key") : NULL;
+		if (!kf)
+			return false;
+		uint64_t kaddr = base + slots->offset + j * cnr_dwarf_type_size(dw, st) + kf->offset, indirect;
+		const struct cnr_dwarf_type *kt = cnr_dwarf_type_at(dw, kf->type_offset);
+		if (kt && cnr_dwarf_type_strip(dw, kt)->tag == TAG_POINTER) {
+			if (cnr_memory_read_u64(&prog->mem, kaddr, &indirect))
+				return false;
+			kaddr = indirect;
+			kt = cnr_dwarf_type_at(dw, cnr_dwarf_type_strip(dw, kt)->type_offset);
+		}
+		format_key(prog, kt, kaddr, key, sizeof(key));
+		snprintf(buf, len, has_prefix(path + n, ".key") ? "map key %s" : "map[%s]", key);
+		return true;
+	}
+	return false;
+}
+
+void cnr_heap_graph_edge_label(struct cnr_program *prog, const struct cnr_heap_graph *hg, uint32_t from, uint32_t to,
+			       char *buf, size_t len)
+{
+	uint64_t off;
+	if (!len)
+		return;
+	if (!pointer_into(prog, hg, from, to, &off)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	const struct cnr_obj_type *t = cnr_heap_graph_type(hg, from);
+	uint64_t faddr, fsize;
+	cnr_heap_graph_slot(hg, from, &faddr, &fsize);
+	const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, faddr);
+	uint64_t header = s && hg->header_min && s->sizeclass && !s->noscan && s->elemsize > hg->header_min ? 8 : 0;
+	const struct cnr_dwarf_type *dt = t && t->dwarf && prog->dwarf ? cnr_dwarf_type_at(prog->dwarf, t->dwarf) : NULL;
+	if (!dt || !t->elem_size || off < header) {
+		snprintf(buf, len, "+0x%" PRIx64, off);
+		return;
+	}
+	uint64_t voff = off - header, elem = t->shape == CNR_SHAPE_ARRAY ? voff / t->elem_size : 0;
+	uint64_t inner = t->shape == CNR_SHAPE_ARRAY ? voff % t->elem_size : voff;
+	char path[256];
+	cnr_dwarf_field_path(prog->dwarf, dt, inner, path, sizeof(path));
+	const struct cnr_dwarf_type *ds = cnr_dwarf_type_strip(prog->dwarf, dt);
+	if (ds && map_hop(prog, ds, faddr + header + elem * t->elem_size, path, buf, len))
+		return;
+	if (t->shape == CNR_SHAPE_ARRAY)
+		snprintf(buf, len, "[%" PRIu64 "]%s", elem, path);
+	else
+		snprintf(buf, len, "%s", path[0] ? path : "+0");
+}
