@@ -1,23 +1,26 @@
-// coroner map ADDR: one map in depth (entries, value types, key prefixes).
+// coroner map ADDR: one map in depth (entries, value types, key prefixes
+// and clusters, nesting, the bytes each entry retains).
 #include "cli/cli.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "goruntime/maps.h"
 #include "goruntime/program.h"
 #include "report/map_report.h"
 
 const char *const map_usage[] = {
-	"coroner map ADDR [--type 'map[K]V'] [--limit N] [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
+	"coroner map ADDR [--type 'map[K]V'] [--limit N] [--sort retained|key|walk] [--no-retained] [--redact] [--json]",
+	"                 [--exe PATH] [--force] [-v] CORE [EXE]",
 	NULL,
 };
 
 struct map_args {
 	uint64_t addr;
 	const char *type;
-	size_t limit;
+	struct cnr_map_report_opts opts;
 };
 
 // The map's type: --type, else a global of map type holding addr.
@@ -34,27 +37,47 @@ static struct cnr_error *map_type(struct cnr_program *prog, const struct map_arg
 
 static int map_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
-	const struct map_args *a = arg;
+	struct map_args *a = arg;
 	uint64_t type;
+	a->opts.json = opts->json;
 	struct cnr_error *err = map_type(prog, a, &type);
 	if (!err)
-		err = cnr_map_report(prog, a->addr, type, a->limit, opts->json, stdout);
+		err = cnr_map_report(prog, a->addr, type, &a->opts, stdout);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 
 int cmd_map(int argc, char **argv)
 {
-	struct map_args a = { .limit = 20 };
-	const char *limit = NULL;
-	if (!cnr_cli_take_value(&argc, argv, "--type", &a.type) || !cnr_cli_take_value(&argc, argv, "--limit", &limit)) {
-		cnr_cli_error("--type and --limit want a value");
+	struct map_args a = { .opts = { .limit = 20, .retained = true, .sort = CNR_MAP_SORT_RETAINED } };
+	const char *limit = NULL, *sort = NULL;
+	if (!cnr_cli_take_value(&argc, argv, "--type", &a.type) || !cnr_cli_take_value(&argc, argv, "--limit", &limit) ||
+	    !cnr_cli_take_value(&argc, argv, "--sort", &sort)) {
+		cnr_cli_error("--type, --limit and --sort want a value");
 		return CNR_EXIT_USAGE;
 	}
+	a.opts.retained = !cnr_cli_take_flag(&argc, argv, "--no-retained");
+	a.opts.redact = cnr_cli_take_flag(&argc, argv, "--redact");
 	if (limit) {
 		char *end;
-		a.limit = strtoul(limit, &end, 10);
-		if (*end) {
+		a.opts.limit = strtoul(limit, &end, 10);
+		if (*end || !*limit) {
 			cnr_cli_error("--limit wants a number, not '%s'", limit);
+			return CNR_EXIT_USAGE;
+		}
+	}
+	if (!a.opts.retained)
+		a.opts.sort = CNR_MAP_SORT_WALK;
+	if (sort) {
+		if (strcmp(sort, "retained") == 0 && a.opts.retained) {
+			a.opts.sort = CNR_MAP_SORT_RETAINED;
+		} else if (strcmp(sort, "key") == 0) {
+			a.opts.sort = CNR_MAP_SORT_KEY;
+		} else if (strcmp(sort, "walk") == 0) {
+			a.opts.sort = CNR_MAP_SORT_WALK;
+		} else {
+			cnr_cli_error(strcmp(sort, "retained") == 0 ? "--sort retained needs the retained bytes (drop --no-retained)"
+								  : "--sort wants retained, key or walk, not '%s'",
+				      sort);
 			return CNR_EXIT_USAGE;
 		}
 	}

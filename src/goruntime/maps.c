@@ -107,6 +107,8 @@ struct walk {
 static struct cnr_error *emit(struct walk *w, uint64_t key, uint64_t elem)
 {
 	struct cnr_error *err;
+	w->info->key_slot = key;
+	w->info->elem_slot = elem;
 	// Keys and values over 128 bytes are stored as pointers to them.
 	if (w->ind_key && (err = cnr_memory_read_u64(&w->prog->mem, key, &key)))
 		return err;

@@ -24,6 +24,9 @@ struct cnr_map_info {
 	// both
 	uint64_t entries;     // entries found by the walk
 	uint64_t overflow_buckets; // chained to the current bucket array (old maps)
+	// During a callback: where the entry's key and value sit in their
+	// bucket or group (the slot words, before indirect ones are followed).
+	uint64_t key_slot, elem_slot;
 };
 
 // One entry: the addresses of its key and value (indirect ones followed).

@@ -4,46 +4,77 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "goruntime/heap_graph.h"
 #include "goruntime/program.h"
 #include "report/json_writer.h"
+#include "report/map_retained.h"
 #include "util/hash_map.h"
 #include "util/string_pool.h"
 #include "util/vector.h"
 
-enum { MAX_KEY_SHOWN = 256, MAX_PREFIX = 64, REFLECT_STRING = 24, REFLECT_INTERFACE = 20 };
+enum {
+	MAX_KEY_SHOWN = 256,
+	MAX_PREFIX = 64,
+	MAX_VALUE_SHOWN = 64,   // bytes of a string value shown
+	MAX_SHAPE_BYTES = 4096, // bytes of a string read for its shape
+	MAX_NEST_DEPTH = 64,    // nested values deeper than this are not followed
+	MAX_NEST_VISITS = 1 << 16, // values visited below one entry
+	MAX_SHAPE = 96,
+	REFLECT_BOOL = 1, REFLECT_INT = 2, REFLECT_INT64 = 6, REFLECT_UINT = 7, REFLECT_UINTPTR = 12,
+	REFLECT_FLOAT32 = 13, REFLECT_FLOAT64 = 14,
+};
+
+static const uint32_t NO_CLUSTER = UINT32_MAX;
 
 DEFINE_HASH_MAP(count_map, const char *, uint64_t, cnr_hash_string, cnr_eq_string)
 
 // Keys that differ only in their numbers or ids form one cluster.
 struct cluster {
-	uint64_t count, bytes;
-	const char *sample;
+	const char *pattern, *sample;
+	uint64_t count, key_bytes, retained;
 };
 
-DEFINE_HASH_MAP(cluster_map, const char *, struct cluster, cnr_hash_string, cnr_eq_string)
+DEFINE_VECTOR(cluster_vector, struct cluster)
+DEFINE_HASH_MAP(cluster_map, const char *, uint32_t, cnr_hash_string, cnr_eq_string)
 
+// Every entry the walk found; keys and values are read again for the ones
+// shown.
 struct entry {
-	const char *key;        // shown key (pool)
-	const char *value_type; // dynamic type for interfaces (pool or type name)
-	uint64_t value;         // address of the value (interface data resolved)
-	uint8_t kind;           // its reflect.Kind, 0 if unknown
-	uint64_t data, len;     // slices and strings: the backing array and length
+	uint64_t key, elem;   // addresses (indirect keys and values followed)
+	uint64_t retained;    // UINT64_MAX: not known
+	const char *sort_key; // string keys under --sort key (pool)
+	uint32_t cluster;
+	uint32_t leaves;      // values below the entry's value (1 for a scalar)
+	uint8_t depth;        // container levels below the entry
+	bool capped;          // nesting not followed to the end
 };
 
 DEFINE_VECTOR(entry_vector, struct entry)
+DEFINE_VECTOR(edge_vector, struct cnr_map_edge)
+DEFINE_VECTOR(u64_vector, uint64_t)
 
 struct collect {
 	struct cnr_program *prog;
 	struct cnr_type_cache *tc;
 	const struct cnr_map_info *info;
+	const struct cnr_map_report_opts *opts;
 	struct count_map types, prefixes;
-	struct cluster_map clusters;
+	struct cluster_map cluster_index;
+	struct cluster_vector clusters;
 	struct entry_vector entries;
-	size_t limit;
 	struct cnr_string_pool pool;
-	bool iface_empty; // elem is interface{} (eface) rather than an iface
 	bool iface_known;
 	uint64_t itab_type_off;
+	// Retained bytes: the heap graph, and every entry's pointer words.
+	struct cnr_heap_graph *hg;
+	const uint8_t *key_mask, *elem_mask;
+	uint64_t key_words, elem_words;
+	struct edge_vector edges;
+	struct u64_vector edge_off;
+	// Nesting.
+	uint64_t depths[MAX_NEST_DEPTH + 2];
+	uint64_t nested_entries, capped_entries;
+	unsigned visits;
 	unsigned errors;
 };
 
@@ -51,6 +82,8 @@ struct collect {
 static void count(struct collect *c, struct count_map *m, const char *key, size_t len)
 {
 	char buf[MAX_KEY_SHOWN + 1];
+	if (len > MAX_KEY_SHOWN)
+		len = MAX_KEY_SHOWN;
 	memcpy(buf, key, len);
 	buf[len] = '\0';
 	uint64_t *n = count_map_get(m, buf);
@@ -64,22 +97,36 @@ static void count(struct collect *c, struct count_map *m, const char *key, size_
 	(*n)++;
 }
 
+static bool pointer_shaped(const struct cnr_rtype *t)
+{
+	return t->kind == CNR_KIND_POINTER || t->kind == CNR_KIND_CHAN || t->kind == CNR_KIND_MAP ||
+	       t->kind == CNR_KIND_FUNC || t->kind == CNR_KIND_UNSAFE_POINTER;
+}
+
 // Where an interface's value lives: in the data word for pointer-shaped
 // types, else at the address the data word holds.
 static uint64_t interface_value(struct collect *c, uint64_t addr, const struct cnr_rtype *t)
 {
 	if (!t)
 		return 0;
-	if (t->kind == 22 || t->kind == 18 || t->kind == 21 || t->kind == 19 || t->kind == 26)
-		return addr + 8; // pointer-shaped: the word itself is the value
+	if (pointer_shaped(t))
+		return addr + 8; // the word itself is the value
 	uint64_t data = 0;
 	if (cnr_memory_read_u64(&c->prog->mem, addr + 8, &data) != NULL)
 		c->errors++;
 	return data;
 }
 
-// The dynamic type of the interface value at addr, as %T prints it.
-static const char *dynamic_type(struct collect *c, uint64_t addr, const struct cnr_rtype **type_ret)
+static bool empty_interface(const struct cnr_rtype *t)
+{
+	return t->kind == CNR_KIND_INTERFACE && t->name &&
+	       (strcmp(t->name, "interface {}") == 0 || strcmp(t->name, "any") == 0);
+}
+
+// The dynamic type of the interface value at addr (of interface type
+// iface), as %T prints it; *type_ret NULL for a nil or unreadable one.
+static const char *dynamic_type(struct collect *c, const struct cnr_rtype *iface, uint64_t addr,
+				const struct cnr_rtype **type_ret)
 {
 	*type_ret = NULL;
 	uint64_t word;
@@ -91,7 +138,7 @@ static const char *dynamic_type(struct collect *c, uint64_t addr, const struct c
 		return "<nil>";
 	uint64_t type = word;
 	// A non-empty interface holds an itab; its type is itab._type.
-	if (!c->iface_empty && cnr_memory_read_u64(&c->prog->mem, word + c->itab_type_off, &type) != NULL) {
+	if (!empty_interface(iface) && cnr_memory_read_u64(&c->prog->mem, word + c->itab_type_off, &type) != NULL) {
 		c->errors++;
 		return "(unreadable)";
 	}
@@ -146,39 +193,263 @@ static void key_pattern(const char *key, char *out, size_t len)
 	out[o < len ? o : len - 1] = '\0';
 }
 
-static void cluster_key(struct collect *c, const char *key, uint64_t len)
+// --redact: a key pattern with its literal letters replaced by their
+// class and count ("sess:{hex}" -> "{a-z4}:{hex}"); placeholders and
+// punctuation stay.
+static void redact_pattern(const char *pat, char *out, size_t len)
+{
+	size_t o = 0;
+	for (const char *p = pat; *p && o + 16 < len;) {
+		// Only the placeholders key_pattern() writes: a '{' of the key
+		// itself is punctuation.
+		static const char *const holders[] = { "{n}", "{hex}", "{uuid}" };
+		size_t h = 0;
+		while (h < 3 && strncmp(p, holders[h], strlen(holders[h])) != 0)
+			h++;
+		if (h < 3) {
+			o += (size_t)snprintf(out + o, len - o, "%s", holders[h]);
+			p += strlen(holders[h]);
+			continue;
+		}
+		bool lower = false, upper = false, digit = false, other = false;
+		size_t n = 0;
+		for (;; n++) {
+			unsigned char ch = (unsigned char)p[n];
+			if (ch >= 'a' && ch <= 'z')
+				lower = true;
+			else if (ch >= 'A' && ch <= 'Z')
+				upper = true;
+			else if (ch >= '0' && ch <= '9')
+				digit = true;
+			else if (ch >= 0x80 || (ch < 0x20 && ch))
+				other = true;
+			else
+				break;
+		}
+		if (!n) {
+			out[o++] = *p++; // punctuation and spaces stay
+			continue;
+		}
+		o += (size_t)snprintf(out + o, len - o, "{%s%s%s%s%zu}", upper ? "A-Z" : "", lower ? "a-z" : "",
+				      digit ? "0-9" : "", other ? "~" : "", n);
+		p += n;
+	}
+	out[o < len ? o : len - 1] = '\0';
+}
+
+// --redact: a string's shape, its length and character classes:
+// "str(12:a-z0-9:)" for "user:1234567"; ~ for bytes outside printable
+// ASCII.  s holds the first n of the string's len bytes.
+static void string_shape(const char *s, size_t n, uint64_t len, char *out, size_t outlen)
+{
+	bool seen[128] = { false }, other = false, lower = false, upper = false, digit = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 'a' && ch <= 'z')
+			lower = true;
+		else if (ch >= 'A' && ch <= 'Z')
+			upper = true;
+		else if (ch >= '0' && ch <= '9')
+			digit = true;
+		else if (ch >= 0x20 && ch < 0x7f)
+			seen[ch] = true;
+		else
+			other = true;
+	}
+	size_t o = (size_t)snprintf(out, outlen, "str(%" PRIu64 ":%s%s%s", len, lower ? "a-z" : "", upper ? "A-Z" : "",
+				    digit ? "0-9" : "");
+	for (int ch = 0x20; ch < 0x7f && o + 4 < outlen; ch++) {
+		if (seen[ch])
+			out[o++] = (char)ch;
+	}
+	if (o + 4 < outlen) {
+		if (other)
+			out[o++] = '~';
+		if (n < len)
+			out[o++] = '+'; // classes of the first bytes only
+		out[o++] = ')';
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
+}
+
+// Printable text of s (n bytes): \xNN for the rest; "..." if cut.
+static void escape(const char *s, size_t n, uint64_t len, char *out, size_t outlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 8 < outlen; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", ch);
+	}
+	if (n < len && o + 4 < outlen)
+		o += (size_t)snprintf(out + o, outlen - o, "...");
+	out[o] = '\0';
+}
+
+static void cluster_key(struct collect *c, const char *key, uint64_t len, uint32_t *index_ret)
 {
 	char pat[MAX_KEY_SHOWN + 16];
 	key_pattern(key, pat, sizeof(pat));
-	struct cluster *cl = cluster_map_get(&c->clusters, pat);
-	if (!cl) {
+	uint32_t *i = cluster_map_get(&c->cluster_index, pat);
+	if (!i) {
 		const char *copy = cnr_string_pool_add(&c->pool, pat, strlen(pat));
 		const char *sample = cnr_string_pool_add(&c->pool, key, strlen(key));
 		bool inserted;
-		if (!copy || !sample || !(cl = cluster_map_insert(&c->clusters, copy, &inserted)))
+		if (!copy || !sample || !(i = cluster_map_insert(&c->cluster_index, copy, &inserted)))
 			return;
-		*cl = (struct cluster){ 0, 0, sample };
+		*i = (uint32_t)c->clusters.size;
+		if (!cluster_vector_push(&c->clusters, (struct cluster){ copy, sample, 0, 0, 0 })) {
+			*i = NO_CLUSTER;
+			return;
+		}
 	}
-	cl->count++;
-	cl->bytes += len;
+	if (*i == NO_CLUSTER)
+		return;
+	c->clusters.data[*i].count++;
+	c->clusters.data[*i].key_bytes += len;
+	*index_ret = *i;
+}
+
+static uint32_t node_of(struct collect *c, uint64_t addr)
+{
+	uint64_t id = addr ? cnr_heap_graph_object(c->hg, addr) : UINT64_MAX;
+	return id == UINT64_MAX ? CNR_GRAPH_NO_NODE : (uint32_t)id;
+}
+
+// The pointer words of a key or value slot, as edges from the slot's
+// holder: the one word of an indirect slot, else the words the type's
+// pointer mask names.
+static void slot_words(struct collect *c, uint64_t slot, bool indirect, const uint8_t *mask, uint64_t nwords)
+{
+	uint32_t holder = node_of(c, slot);
+	uint64_t words[MAX_KEY_SHOWN / 8 * 2];
+	if (indirect) {
+		mask = (const uint8_t *)"\1";
+		nwords = 1;
+	}
+	if (!nwords)
+		return;
+	if (nwords > sizeof(words) / 8 || cnr_memory_read(&c->prog->mem, slot, words, nwords * 8) != NULL) {
+		c->errors++;
+		return;
+	}
+	for (uint64_t w = 0; w < nwords; w++) {
+		if (mask[w / 8] >> (w % 8) & 1)
+			edge_vector_push(&c->edges, (struct cnr_map_edge){ holder, node_of(c, words[w]) });
+	}
+}
+
+struct nest {
+	struct collect *c;
+	const struct cnr_rtype *elem;
+	unsigned depth;
+	uint32_t leaves;
+	uint8_t max_depth; // below the container
+	bool capped;
+};
+
+static void nest_value(struct collect *c, const struct cnr_rtype *t, uint64_t addr, unsigned depth,
+		       struct nest *ret);
+
+static void nest_entry(void *arg, uint64_t key, uint64_t elem)
+{
+	(void)key;
+	struct nest *n = arg;
+	struct nest child = { 0 };
+	nest_value(n->c, n->elem, elem, n->depth + 1, &child);
+	n->leaves += child.leaves;
+	if (child.max_depth > n->max_depth)
+		n->max_depth = child.max_depth;
+	n->capped |= child.capped;
+}
+
+static bool container_elem(const struct cnr_rtype *e)
+{
+	return e->kind == CNR_KIND_INTERFACE || e->kind == CNR_KIND_MAP || e->kind == CNR_KIND_SLICE;
+}
+
+// How deeply the value of type t at addr nests: maps and slices of
+// interfaces, maps or slices are containers (depth 1 + their deepest
+// element, leaves the sum of theirs); anything else is one leaf.  Capped
+// in depth and visits against cycles and hostile cores.
+static void nest_value(struct collect *c, const struct cnr_rtype *t, uint64_t addr, unsigned depth,
+		       struct nest *ret)
+{
+	*ret = (struct nest){ .c = c };
+	if (c->visits++ >= MAX_NEST_VISITS || depth > MAX_NEST_DEPTH) {
+		ret->capped = true;
+		return;
+	}
+	if (t && t->kind == CNR_KIND_INTERFACE) {
+		const struct cnr_rtype *dt;
+		dynamic_type(c, t, addr, &dt);
+		if (!dt) {
+			ret->leaves = 1; // nil
+			return;
+		}
+		t = dt;
+		addr = interface_value(c, addr, dt);
+	}
+	const struct cnr_rtype *e = NULL;
+	if (!t || (t->kind != CNR_KIND_MAP && t->kind != CNR_KIND_SLICE) || cnr_type_elem(c->tc, t, &e) != NULL ||
+	    !container_elem(e)) {
+		ret->leaves = 1;
+		return;
+	}
+	ret->max_depth = 1;
+	struct nest n = { .c = c, .elem = e, .depth = depth, .max_depth = 0 };
+	if (t->kind == CNR_KIND_MAP) {
+		uint64_t header;
+		struct cnr_map_info info;
+		struct cnr_error *err = cnr_memory_read_u64(&c->prog->mem, addr, &header);
+		if (!err && header)
+			err = cnr_map_walk(c->prog, c->tc, header, t->addr, nest_entry, &n, &info);
+		if (err) {
+			cnr_error_destroy(err);
+			c->errors++;
+		}
+	} else {
+		uint64_t hdr[2];
+		if (cnr_memory_read(&c->prog->mem, addr, hdr, sizeof(hdr)) != NULL) {
+			c->errors++;
+			return;
+		}
+		for (uint64_t i = 0; i < hdr[1] && !n.capped; i++) {
+			if (c->visits >= MAX_NEST_VISITS) {
+				n.capped = true;
+				break;
+			}
+			nest_entry(&n, 0, hdr[0] + i * e->size);
+		}
+	}
+	ret->leaves = n.leaves;
+	ret->max_depth = (uint8_t)(1 + n.max_depth);
+	ret->capped = n.capped;
 }
 
 static void on_entry(void *arg, uint64_t key, uint64_t elem)
 {
 	struct collect *c = arg;
-	const char *shown = NULL;
-	bool sample = c->entries.size < c->limit;
+	const struct cnr_map_info *info = c->info;
+	struct entry e = { .key = key, .elem = elem, .cluster = NO_CLUSTER };
 	// cnr_map_walk resolved the key and value types before the first entry.
-	// An interface type with no methods is interface{} (eface).
 	if (!c->iface_known) {
-		const struct cnr_rtype *e = c->info->elem;
-		c->iface_empty = e->kind == REFLECT_INTERFACE && e->name &&
-				 (strcmp(e->name, "interface {}") == 0 || strcmp(e->name, "any") == 0);
 		c->iface_known = true;
+		if (c->hg) {
+			struct cnr_error *err = cnr_type_ptrmask(c->tc, info->key, &c->key_mask, &c->key_words);
+			if (!err)
+				err = cnr_type_ptrmask(c->tc, info->elem, &c->elem_mask, &c->elem_words);
+			if (err) {
+				cnr_warn_error(c->prog->ctx, err);
+				c->errors++;
+			}
+		}
 	}
-	char buf[MAX_KEY_SHOWN + 1];
-	if (c->info->key->kind == REFLECT_STRING) {
-		// Only the first bytes matter: the prefix and the shown key.
+	if (info->key->kind == CNR_KIND_STRING) {
+		// Only the first bytes matter: the prefix, the cluster, the key sorted on.
+		char buf[MAX_KEY_SHOWN + 1];
 		uint64_t hdr[2];
 		struct cnr_error *err = cnr_memory_read(&c->prog->mem, key, hdr, sizeof(hdr));
 		size_t n = 0;
@@ -194,32 +465,185 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 			size_t plen = strcspn(buf, ":");
 			// Key prefix up to the first ':' (the whole key if none).
 			count(c, &c->prefixes, buf, plen < MAX_PREFIX ? plen : MAX_PREFIX);
-			cluster_key(c, buf, hdr[1]);
-			if (sample)
-				shown = cnr_string_pool_add(&c->pool, buf, strlen(buf));
+			cluster_key(c, buf, hdr[1], &e.cluster);
+			if (c->opts->sort == CNR_MAP_SORT_KEY)
+				e.sort_key = cnr_string_pool_add(&c->pool, buf, n);
 		}
-	} else if (sample) {
-		snprintf(buf, sizeof(buf), "@0x%" PRIx64, key);
-		shown = cnr_string_pool_add(&c->pool, buf, strlen(buf));
 	}
-	const struct cnr_rtype *dt = c->info->elem;
-	const char *vt = c->info->elem->kind == REFLECT_INTERFACE ? dynamic_type(c, elem, &dt)
-								   : (c->info->elem->name ? c->info->elem->name : "?");
-	count(c, &c->types, vt, strlen(vt) < MAX_KEY_SHOWN ? strlen(vt) : MAX_KEY_SHOWN);
-	if (!sample)
+	const struct cnr_rtype *dt = info->elem;
+	const char *vt = info->elem->kind == CNR_KIND_INTERFACE ? dynamic_type(c, info->elem, elem, &dt)
+								 : (info->elem->name ? info->elem->name : "?");
+	count(c, &c->types, vt, strlen(vt));
+	if (c->hg) {
+		if (!edge_vector_reserve(&c->edges, c->edges.size + 4))
+			c->errors++;
+		slot_words(c, info->key_slot, info->key_slot != key, c->key_mask, c->key_words);
+		slot_words(c, info->elem_slot, info->elem_slot != elem, c->elem_mask, c->elem_words);
+		u64_vector_push(&c->edge_off, c->edges.size);
+	}
+	struct nest n;
+	c->visits = 0;
+	nest_value(c, info->elem, elem, 0, &n);
+	e.depth = n.max_depth;
+	e.leaves = n.leaves;
+	e.capped = n.capped;
+	c->depths[e.depth <= MAX_NEST_DEPTH ? e.depth : MAX_NEST_DEPTH + 1]++;
+	c->nested_entries += e.depth > 0;
+	c->capped_entries += e.capped;
+	if (!entry_vector_push(&c->entries, e))
+		c->errors++;
+}
+
+// --- output -----------------------------------------------------------
+
+struct shown {
+	char key[MAX_KEY_SHOWN * 4 + 16];
+	char value[MAX_SHAPE + MAX_KEY_SHOWN * 4 + 16];
+	const char *value_type;
+	uint64_t value_addr, data, len;
+	bool has_data;
+};
+
+// An integer of the given kind and size at addr, as text.
+static bool integer_text(struct collect *c, const struct cnr_rtype *t, uint64_t addr, char *out, size_t len)
+{
+	uint64_t v = 0;
+	if (t->size > 8 || cnr_memory_read(&c->prog->mem, addr, &v, t->size) != NULL)
+		return false;
+	if (t->kind >= REFLECT_INT && t->kind <= REFLECT_INT64) {
+		int shift = 64 - 8 * (int)t->size;
+		snprintf(out, len, "%" PRId64, (int64_t)(v << shift) >> shift);
+	} else {
+		snprintf(out, len, "%" PRIu64, v);
+	}
+	return true;
+}
+
+// The text (or --redact shape) of a string at addr (its header): at most
+// max bytes, quoted if asked.
+static void string_text(struct collect *c, uint64_t addr, bool redact, size_t max, bool quote, char *out, size_t len)
+{
+	uint64_t hdr[2];
+	char buf[MAX_SHAPE_BYTES];
+	if (redact)
+		max = MAX_SHAPE_BYTES;
+	if (cnr_memory_read(&c->prog->mem, addr, hdr, sizeof(hdr)) != NULL) {
+		snprintf(out, len, "(unreadable)");
 		return;
-	struct entry e = { shown, vt, elem, dt ? dt->kind : 0, 0, 0 };
-	if (c->info->elem->kind == REFLECT_INTERFACE)
-		e.value = interface_value(c, elem, dt);
-	// Strings and slices: where their bytes are, and how many.
-	if (e.value && (e.kind == REFLECT_STRING || e.kind == 23)) {
+	}
+	size_t n = hdr[1] < max ? (size_t)hdr[1] : max;
+	if (cnr_memory_read(&c->prog->mem, hdr[0], buf, n) != NULL) {
+		snprintf(out, len, "(unreadable)");
+		return;
+	}
+	if (redact) {
+		string_shape(buf, n, hdr[1], out, len);
+		return;
+	}
+	char esc[MAX_KEY_SHOWN * 4 + 8];
+	escape(buf, n, hdr[1], esc, sizeof(esc));
+	snprintf(out, len, quote ? "\"%s\"" : "%s", esc);
+}
+
+// The shown content of a value of type t at addr: strings quoted, numbers
+// and booleans as Go prints them, lengths of maps and slices, addresses
+// of the rest.  Redacted: numbers and booleans by type, strings by shape.
+static void value_text(struct collect *c, const struct cnr_rtype *t, uint64_t addr, bool redact, size_t max,
+		       bool quote, char *out, size_t len)
+{
+	if (!t) {
+		snprintf(out, len, "nil");
+		return;
+	}
+	const char *name = t->name ? t->name : "?";
+	if (t->kind == CNR_KIND_STRING) {
+		string_text(c, addr, redact, max, quote, out, len);
+	} else if (redact && (t->kind == REFLECT_BOOL || (t->kind >= REFLECT_INT && t->kind <= REFLECT_UINTPTR))) {
+		snprintf(out, len, "%s", name);
+	} else if (t->kind == REFLECT_BOOL) {
+		uint8_t b = 0;
+		if (cnr_memory_read(&c->prog->mem, addr, &b, 1) == NULL)
+			snprintf(out, len, "%s", b ? "true" : "false");
+		else
+			snprintf(out, len, "(unreadable)");
+	} else if (t->kind >= REFLECT_INT && t->kind <= REFLECT_UINTPTR) {
+		if (!integer_text(c, t, addr, out, len))
+			snprintf(out, len, "(unreadable)");
+	} else if (t->kind == REFLECT_FLOAT64 || t->kind == REFLECT_FLOAT32) {
+		double d = 0;
+		float f = 0;
+		struct cnr_error *err = t->kind == REFLECT_FLOAT64 ? cnr_memory_read(&c->prog->mem, addr, &d, 8)
+								  : cnr_memory_read(&c->prog->mem, addr, &f, 4);
+		if (t->kind == REFLECT_FLOAT32)
+			d = f;
+		if (redact)
+			snprintf(out, len, "%s", name);
+		else if (err)
+			snprintf(out, len, "(unreadable)");
+		else
+			snprintf(out, len, "%.17g", d);
+		cnr_error_destroy(err);
+	} else if (t->kind == CNR_KIND_SLICE) {
+		uint64_t hdr[3];
+		if (cnr_memory_read(&c->prog->mem, addr, hdr, sizeof(hdr)) == NULL)
+			snprintf(out, len, "len %" PRIu64 " cap %" PRIu64, hdr[1], hdr[2]);
+		else
+			snprintf(out, len, "(unreadable)");
+	} else if (t->kind == CNR_KIND_MAP) {
+		uint64_t header = 0;
+		struct cnr_map_info info;
+		struct cnr_error *err = cnr_memory_read_u64(&c->prog->mem, addr, &header);
+		if (!err && header)
+			err = cnr_map_walk(c->prog, c->tc, header, t->addr, NULL, NULL, &info);
+		if (err)
+			snprintf(out, len, "(unreadable)");
+		else
+			snprintf(out, len, "len %" PRIu64, header ? info.len : 0);
+		cnr_error_destroy(err);
+	} else if (pointer_shaped(t)) {
+		uint64_t p = 0;
+		if (cnr_memory_read_u64(&c->prog->mem, addr, &p) == NULL)
+			snprintf(out, len, "0x%" PRIx64, p);
+		else
+			snprintf(out, len, "(unreadable)");
+	} else {
+		snprintf(out, len, "@0x%" PRIx64, addr);
+	}
+}
+
+// quote: strings in double quotes (text output; JSON has its own).
+static void show_entry(struct collect *c, const struct entry *e, bool quote, struct shown *s)
+{
+	const struct cnr_map_info *info = c->info;
+	bool redact = c->opts->redact;
+	memset(s, 0, sizeof(*s));
+	const struct cnr_rtype *kt = info->key;
+	if (kt->kind == CNR_KIND_STRING || kt->kind == REFLECT_BOOL ||
+	    (kt->kind >= REFLECT_INT && kt->kind <= REFLECT_FLOAT64))
+		value_text(c, kt, e->key, redact, MAX_KEY_SHOWN, false, s->key, sizeof(s->key));
+	else
+		snprintf(s->key, sizeof(s->key), "@0x%" PRIx64, e->key);
+	const struct cnr_rtype *dt = info->elem;
+	uint64_t v = e->elem;
+	if (info->elem->kind == CNR_KIND_INTERFACE) {
+		s->value_type = dynamic_type(c, info->elem, e->elem, &dt);
+		v = interface_value(c, e->elem, dt);
+	} else {
+		s->value_type = dt->name ? dt->name : "?";
+	}
+	s->value_addr = v;
+	if (dt && v && (dt->kind == CNR_KIND_STRING || dt->kind == CNR_KIND_SLICE)) {
 		uint64_t hdr[2];
-		if (cnr_memory_read(&c->prog->mem, e.value, hdr, sizeof(hdr)) == NULL) {
-			e.data = hdr[0];
-			e.len = hdr[1];
+		if (cnr_memory_read(&c->prog->mem, v, hdr, sizeof(hdr)) == NULL) {
+			s->has_data = true;
+			s->data = hdr[0];
+			s->len = hdr[1];
 		}
 	}
-	entry_vector_push(&c->entries, e);
+	if (dt && !v)
+		snprintf(s->value, sizeof(s->value), "(unreadable)");
+	else
+		value_text(c, dt, v, redact, MAX_VALUE_SHOWN, quote, s->value, sizeof(s->value));
 }
 
 struct sorted {
@@ -235,26 +659,50 @@ static int cmp_sorted(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-// The counts of m, most first (ties by name): deterministic output.
-static struct sorted *sorted_counts(const struct count_map *m, size_t *n_ret)
+// The counts of m, most first (ties by name): deterministic output.  With
+// --redact, names become their redacted patterns and counts merge.
+static struct sorted *sorted_counts(struct collect *c, const struct count_map *m, bool redact, size_t *n_ret)
 {
 	struct sorted *v = malloc((m->size ? m->size : 1) * sizeof(*v));
 	size_t n = 0;
 	if (!v)
 		return NULL;
+	struct count_map merged = { 0 };
 	for (size_t i = 0; m->slots && i <= m->mask; i++) {
-		if (m->slots[i].used)
+		if (!m->slots[i].used)
+			continue;
+		if (!redact) {
 			v[n++] = (struct sorted){ m->slots[i].key, m->slots[i].value };
+			continue;
+		}
+		char pat[MAX_KEY_SHOWN + 16], red[MAX_KEY_SHOWN * 2 + 16];
+		key_pattern(m->slots[i].key, pat, sizeof(pat));
+		redact_pattern(pat, red, sizeof(red));
+		uint64_t *slot = count_map_get(&merged, red);
+		bool inserted;
+		if (!slot) {
+			const char *copy = cnr_string_pool_add(&c->pool, red, strlen(red));
+			if (!copy || !(slot = count_map_insert(&merged, copy, &inserted)))
+				continue;
+			*slot = 0;
+		}
+		*slot += m->slots[i].value;
 	}
+	for (size_t i = 0; redact && merged.slots && i <= merged.mask; i++) {
+		if (merged.slots[i].used)
+			v[n++] = (struct sorted){ merged.slots[i].key, merged.slots[i].value };
+	}
+	count_map_deinit(&merged);
 	qsort(v, n, sizeof(*v), cmp_sorted);
 	*n_ret = n;
 	return v;
 }
 
-static void json_counts(struct cnr_json *j, const char *key, const struct count_map *m)
+static void json_counts(struct collect *c, struct cnr_json *j, const char *key, const struct count_map *m,
+			bool redact)
 {
 	size_t n;
-	struct sorted *v = sorted_counts(m, &n);
+	struct sorted *v = sorted_counts(c, m, redact, &n);
 	cnr_json_key(j, key);
 	cnr_json_begin_object(j);
 	for (size_t i = 0; v && i < n; i++) {
@@ -265,81 +713,337 @@ static void json_counts(struct cnr_json *j, const char *key, const struct count_
 	free(v);
 }
 
-static void text_counts(FILE *out, const char *title, const struct count_map *m)
+static void text_counts(struct collect *c, FILE *out, const char *title, const struct count_map *m, bool redact)
 {
 	size_t n;
-	struct sorted *v = sorted_counts(m, &n);
+	struct sorted *v = sorted_counts(c, m, redact, &n);
 	fprintf(out, "%s:\n", title);
 	for (size_t i = 0; v && i < n; i++)
 		fprintf(out, "  %10" PRIu64 "  %s\n", v[i].n, v[i].name);
 	free(v);
 }
 
-struct sorted_cluster {
-	const char *pattern;
-	const struct cluster *cl;
-};
-
-static int cmp_cluster(const void *a, const void *b)
+static int cmp_cluster_count(const void *a, const void *b)
 {
-	const struct sorted_cluster *x = a, *y = b;
-	if (x->cl->count != y->cl->count)
-		return x->cl->count > y->cl->count ? -1 : 1;
+	const struct cluster *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
 	return strcmp(x->pattern, y->pattern);
 }
 
-static struct sorted_cluster *sorted_clusters(const struct cluster_map *m, size_t *n_ret)
+static int cmp_cluster_retained(const void *a, const void *b)
 {
-	struct sorted_cluster *v = malloc((m->size ? m->size : 1) * sizeof(*v));
-	size_t n = 0;
-	for (size_t i = 0; v && m->slots && i <= m->mask; i++) {
-		if (m->slots[i].used)
-			v[n++] = (struct sorted_cluster){ m->slots[i].key, &m->slots[i].value };
-	}
-	if (v && n)
-		qsort(v, n, sizeof(*v), cmp_cluster);
-	*n_ret = n;
-	return v;
+	const struct cluster *x = a, *y = b;
+	if (x->retained != y->retained)
+		return x->retained > y->retained ? -1 : 1;
+	return cmp_cluster_count(a, b);
 }
 
-static void json_clusters(struct cnr_json *j, const struct cluster_map *m)
+static const char *cluster_pattern(const struct cluster *cl, bool redact, char *buf, size_t len)
 {
-	size_t n = 0;
-	struct sorted_cluster *v = sorted_clusters(m, &n);
+	if (!redact)
+		return cl->pattern;
+	redact_pattern(cl->pattern, buf, len);
+	return buf;
+}
+
+static void json_clusters(struct collect *c, struct cnr_json *j, const struct cluster *v, size_t n)
+{
+	char buf[MAX_KEY_SHOWN * 2 + 16];
 	cnr_json_key(j, "key_clusters");
 	cnr_json_begin_array(j);
-	for (size_t i = 0; v && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		cnr_json_begin_object(j);
 		cnr_json_key(j, "pattern");
-		cnr_json_string(j, v[i].pattern);
+		cnr_json_string(j, cluster_pattern(&v[i], c->opts->redact, buf, sizeof(buf)));
 		cnr_json_key(j, "count");
-		cnr_json_uint(j, v[i].cl->count);
+		cnr_json_uint(j, v[i].count);
 		cnr_json_key(j, "key_bytes");
-		cnr_json_uint(j, v[i].cl->bytes);
-		cnr_json_key(j, "sample");
-		cnr_json_string(j, v[i].cl->sample);
+		cnr_json_uint(j, v[i].key_bytes);
+		if (c->hg) {
+			cnr_json_key(j, "retained_bytes");
+			cnr_json_uint(j, v[i].retained);
+		}
+		if (!c->opts->redact) {
+			cnr_json_key(j, "sample");
+			cnr_json_string(j, v[i].sample);
+		}
 		cnr_json_end_object(j);
 	}
 	cnr_json_end_array(j);
-	free(v);
 }
 
-static void text_clusters(FILE *out, const struct cluster_map *m)
+static void text_clusters(struct collect *c, FILE *out, const struct cluster *v, size_t n)
 {
-	size_t n = 0;
-	struct sorted_cluster *v = sorted_clusters(m, &n);
+	char buf[MAX_KEY_SHOWN * 2 + 16];
 	fprintf(out, "key clusters:\n");
-	for (size_t i = 0; v && i < n; i++)
-		fprintf(out, "  %10" PRIu64 "  %-24s %" PRIu64 " key bytes, e.g. %s\n", v[i].cl->count, v[i].pattern,
-			v[i].cl->bytes, v[i].cl->sample);
-	free(v);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "  %10" PRIu64 "  %-24s %" PRIu64 " key bytes", v[i].count,
+			cluster_pattern(&v[i], c->opts->redact, buf, sizeof(buf)), v[i].key_bytes);
+		if (c->hg)
+			fprintf(out, ", retains %" PRIu64 " bytes", v[i].retained);
+		if (!c->opts->redact)
+			fprintf(out, ", e.g. %s", v[i].sample);
+		fputc('\n', out);
+	}
 }
 
-struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64_t type_addr, size_t limit, bool json,
-				 FILE *out)
+// Sorting entries: qsort has no context argument.
+static const struct collect *sort_ctx;
+
+static int cmp_key(const struct entry *x, const struct entry *y)
 {
-	struct collect c = { .prog = prog, .limit = limit };
+	const struct cnr_rtype *kt = sort_ctx->info->key;
+	if (kt->kind == CNR_KIND_STRING) {
+		int r = strcmp(x->sort_key ? x->sort_key : "", y->sort_key ? y->sort_key : "");
+		if (r)
+			return r;
+	} else if (kt->kind >= REFLECT_INT && kt->kind <= REFLECT_UINTPTR && kt->size <= 8) {
+		uint64_t a = 0, b = 0;
+		bool sgn = kt->kind <= REFLECT_INT64;
+		if (cnr_memory_read(&sort_ctx->prog->mem, x->key, &a, kt->size) == NULL &&
+		    cnr_memory_read(&sort_ctx->prog->mem, y->key, &b, kt->size) == NULL) {
+			int shift = 64 - 8 * (int)kt->size;
+			if (sgn ? ((int64_t)(a << shift) >> shift) != ((int64_t)(b << shift) >> shift) : a != b)
+				return sgn ? (((int64_t)(a << shift) >> shift) < ((int64_t)(b << shift) >> shift) ? -1 : 1)
+					   : (a < b ? -1 : 1);
+		}
+	}
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	if (sort_ctx->opts->sort == CNR_MAP_SORT_RETAINED && x->retained != y->retained) {
+		// Unknown (UINT64_MAX) last.
+		uint64_t rx = x->retained + 1, ry = y->retained + 1;
+		return rx > ry ? -1 : 1;
+	}
+	return cmp_key(x, y);
+}
+
+static const char *sort_name(enum cnr_map_sort s)
+{
+	return s == CNR_MAP_SORT_RETAINED ? "retained" : s == CNR_MAP_SORT_KEY ? "key" : "walk";
+}
+
+// Per-entry retained bytes and the cluster totals.
+static struct cnr_error *entries_retained(struct collect *c, uint64_t addr, uint64_t *map_ret, uint64_t *sum_ret)
+{
+	size_t n = c->entries.size;
+	uint64_t *ret = malloc((n ? n : 1) * sizeof(*ret));
+	uint64_t *off = malloc((n + 1) * sizeof(*off));
+	if (!ret || !off || c->edge_off.size != n) {
+		free(ret);
+		free(off);
+		return &cnr_enomem;
+	}
+	off[0] = 0;
+	memcpy(off + 1, c->edge_off.data, n * sizeof(*off));
+	struct cnr_error *err = cnr_map_entries_retained(c->hg->graph, node_of(c, addr), c->edges.data, off, n, ret,
+						       map_ret);
+	uint64_t sum = 0, unknown = 0;
+	for (size_t i = 0; !err && i < n; i++) {
+		struct entry *e = &c->entries.data[i];
+		e->retained = ret[i];
+		if (ret[i] == UINT64_MAX) {
+			unknown++;
+			continue;
+		}
+		sum += ret[i];
+		if (e->cluster != NO_CLUSTER)
+			c->clusters.data[e->cluster].retained += ret[i];
+	}
+	if (unknown)
+		cnr_info(c->prog->ctx, "map at 0x%" PRIx64 ": %" PRIu64 " entries sit outside the heap; their retained bytes are not known",
+			 addr, unknown);
+	*sum_ret = sum;
+	free(ret);
+	free(off);
+	return err;
+}
+
+static void json_entry(struct collect *c, struct cnr_json *j, const struct entry *e)
+{
+	struct shown s;
+	show_entry(c, e, false, &s);
+	cnr_json_begin_object(j);
+	cnr_json_key(j, "key");
+	cnr_json_string(j, s.key);
+	cnr_json_key(j, "value_type");
+	cnr_json_string(j, s.value_type);
+	cnr_json_key(j, "value");
+	cnr_json_hex(j, s.value_addr);
+	cnr_json_key(j, "content");
+	cnr_json_string(j, s.value);
+	if (s.has_data) {
+		cnr_json_key(j, "data");
+		cnr_json_hex(j, s.data);
+		cnr_json_key(j, "len");
+		cnr_json_uint(j, s.len);
+	}
+	if (c->hg) {
+		cnr_json_key(j, "retained_bytes");
+		if (e->retained == UINT64_MAX)
+			cnr_json_null(j);
+		else
+			cnr_json_uint(j, e->retained);
+	}
+	cnr_json_key(j, "depth");
+	cnr_json_uint(j, e->depth);
+	cnr_json_key(j, "leaves");
+	cnr_json_uint(j, e->leaves);
+	if (e->capped) {
+		cnr_json_key(j, "nesting_capped");
+		cnr_json_bool(j, true);
+	}
+	cnr_json_end_object(j);
+}
+
+static void json_report(struct collect *c, FILE *out, const struct cluster *clusters, size_t nclusters,
+			uint64_t map_retained, uint64_t entries_sum, size_t shown, uint64_t max_depth)
+{
+	const struct cnr_map_info *info = c->info;
+	bool redact = c->opts->redact;
+	struct cnr_json j;
+	cnr_json_init(&j, out);
+	cnr_json_begin_object(&j);
+	cnr_json_key(&j, "addr");
+	cnr_json_hex(&j, info->addr);
+	cnr_json_key(&j, "type");
+	cnr_json_string(&j, info->type->name);
+	cnr_json_key(&j, "len");
+	cnr_json_uint(&j, info->len);
+	cnr_json_key(&j, "entries");
+	cnr_json_uint(&j, info->entries);
+	cnr_json_key(&j, "impl");
+	cnr_json_string(&j, info->swiss ? "swiss" : "hmap");
+	if (info->swiss) {
+		cnr_json_key(&j, "dir_len");
+		cnr_json_uint(&j, info->dir_len);
+		cnr_json_key(&j, "tables");
+		cnr_json_uint(&j, info->tables);
+		cnr_json_key(&j, "groups");
+		cnr_json_uint(&j, info->groups);
+		cnr_json_key(&j, "tombstones");
+		cnr_json_uint(&j, info->tombstones);
+	} else {
+		cnr_json_key(&j, "B");
+		cnr_json_uint(&j, info->B);
+		cnr_json_key(&j, "noverflow");
+		cnr_json_uint(&j, info->noverflow);
+		cnr_json_key(&j, "overflow_buckets");
+		cnr_json_uint(&j, info->overflow_buckets);
+		cnr_json_key(&j, "growing");
+		cnr_json_bool(&j, info->growing);
+	}
+	cnr_json_key(&j, "redacted");
+	cnr_json_bool(&j, redact);
+	if (c->hg) {
+		cnr_json_key(&j, "retained_bytes");
+		cnr_json_uint(&j, map_retained);
+		cnr_json_key(&j, "entries_retained_bytes");
+		cnr_json_uint(&j, entries_sum);
+	}
+	json_counts(c, &j, "value_types", &c->types, false);
+	if (info->key->kind == CNR_KIND_STRING) {
+		json_counts(c, &j, "key_prefixes", &c->prefixes, redact);
+		json_clusters(c, &j, clusters, nclusters);
+	}
+	cnr_json_key(&j, "nesting");
+	cnr_json_begin_object(&j);
+	cnr_json_key(&j, "nested_entries");
+	cnr_json_uint(&j, c->nested_entries);
+	cnr_json_key(&j, "max_depth");
+	cnr_json_uint(&j, max_depth);
+	cnr_json_key(&j, "depths");
+	cnr_json_begin_object(&j);
+	for (unsigned d = 0; d <= MAX_NEST_DEPTH + 1; d++) {
+		if (!c->depths[d])
+			continue;
+		char name[16];
+		snprintf(name, sizeof(name), "%u", d);
+		cnr_json_key(&j, name);
+		cnr_json_uint(&j, c->depths[d]);
+	}
+	cnr_json_end_object(&j);
+	cnr_json_key(&j, "capped_entries");
+	cnr_json_uint(&j, c->capped_entries);
+	cnr_json_end_object(&j);
+	cnr_json_key(&j, "sort");
+	cnr_json_string(&j, sort_name(c->opts->sort));
+	cnr_json_key(&j, "sample");
+	cnr_json_begin_array(&j);
+	for (size_t i = 0; i < shown; i++)
+		json_entry(c, &j, &c->entries.data[i]);
+	cnr_json_end_array(&j);
+	cnr_json_end_object(&j);
+}
+
+static void text_report(struct collect *c, FILE *out, const struct cluster *clusters, size_t nclusters,
+			uint64_t map_retained, uint64_t entries_sum, size_t shown, uint64_t max_depth)
+{
+	const struct cnr_map_info *info = c->info;
+	bool redact = c->opts->redact;
+	fprintf(out, "map 0x%" PRIx64 " %s: len %" PRIu64 " (%" PRIu64 " entries walked)%s\n", info->addr,
+		info->type->name, info->len, info->entries, redact ? ", contents redacted" : "");
+	if (info->swiss)
+		fprintf(out, "swiss: directory %" PRIu64 ", %" PRIu64 " tables, %" PRIu64 " groups, %" PRIu64
+			     " tombstones\n",
+			info->dir_len, info->tables, info->groups, info->tombstones);
+	else
+		fprintf(out, "buckets: 2^%u, %" PRIu64 " overflow buckets%s\n", info->B, info->overflow_buckets,
+			info->growing ? ", growing (oldbuckets not yet evacuated)" : "");
+	if (c->hg)
+		fprintf(out, "retained: %" PRIu64 " bytes (the map), %" PRIu64 " bytes of it go with single entries\n",
+			map_retained, entries_sum);
+	text_counts(c, out, "value types", &c->types, false);
+	if (info->key->kind == CNR_KIND_STRING) {
+		text_counts(c, out, "key prefixes", &c->prefixes, redact);
+		text_clusters(c, out, clusters, nclusters);
+	}
+	if (c->nested_entries) {
+		fprintf(out, "nesting: %" PRIu64 " entries hold maps or slices of values, max depth %" PRIu64 "\n",
+			c->nested_entries, max_depth);
+		for (unsigned d = 0; d <= MAX_NEST_DEPTH + 1; d++) {
+			if (c->depths[d])
+				fprintf(out, "  %10" PRIu64 "  depth %u%s\n", c->depths[d], d,
+					d > MAX_NEST_DEPTH ? "+" : "");
+		}
+		if (c->capped_entries)
+			fprintf(out, "  (%" PRIu64 " entries nest deeper or wider than followed)\n", c->capped_entries);
+	}
+	if (!shown)
+		return;
+	fprintf(out, "entries (%zu of %zu, by %s):\n", shown, c->entries.size,
+		c->opts->sort == CNR_MAP_SORT_RETAINED ? "retained bytes" : c->opts->sort == CNR_MAP_SORT_KEY ? "key" : "walk order");
+	if (c->hg)
+		fprintf(out, "  %12s  %5s %6s  %-40s %s\n", "RETAINED", "DEPTH", "LEAVES", "KEY", "VALUE");
+	else
+		fprintf(out, "  %5s %6s  %-40s %s\n", "DEPTH", "LEAVES", "KEY", "VALUE");
+	for (size_t i = 0; i < shown; i++) {
+		const struct entry *e = &c->entries.data[i];
+		struct shown s;
+		show_entry(c, e, true, &s);
+		if (c->hg) {
+			if (e->retained == UINT64_MAX)
+				fprintf(out, "  %12s", "?");
+			else
+				fprintf(out, "  %12" PRIu64, e->retained);
+		}
+		fprintf(out, "  %5u %6" PRIu32 "%s %-40s %s %s\n", e->depth, e->leaves, e->capped ? "+" : " ", s.key,
+			s.value_type, s.value);
+	}
+}
+
+struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64_t type_addr,
+				 const struct cnr_map_report_opts *opts, FILE *out)
+{
+	struct collect c = { .prog = prog, .opts = opts };
+	struct cnr_heap_graph hg;
 	struct cnr_map_info info;
+	struct cluster *clusters = NULL;
 	struct cnr_error *err = cnr_type_cache_create(prog, &c.tc);
 	if (err)
 		return err;
@@ -349,98 +1053,58 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 	err = cnr_dwarf_offsetof(prog->dwarf, itab, "Type|_type", &c.itab_type_off);
 	if (err)
 		goto out;
+	if (opts->retained) {
+		if ((err = cnr_heap_graph_build(prog, &hg)))
+			goto out;
+		c.hg = &hg;
+	}
 	err = cnr_map_walk(prog, c.tc, addr, type_addr, on_entry, &c, &info);
 	if (err)
 		goto out;
 	if (info.entries != info.len)
 		cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": the header says %" PRIu64 " entries, the walk found %" PRIu64,
 			 addr, info.len, info.entries);
-	if (json) {
-		struct cnr_json j;
-		cnr_json_init(&j, out);
-		cnr_json_begin_object(&j);
-		cnr_json_key(&j, "addr");
-		cnr_json_hex(&j, addr);
-		cnr_json_key(&j, "type");
-		cnr_json_string(&j, info.type->name);
-		cnr_json_key(&j, "len");
-		cnr_json_uint(&j, info.len);
-		cnr_json_key(&j, "entries");
-		cnr_json_uint(&j, info.entries);
-		cnr_json_key(&j, "impl");
-		cnr_json_string(&j, info.swiss ? "swiss" : "hmap");
-		if (info.swiss) {
-			cnr_json_key(&j, "dir_len");
-			cnr_json_uint(&j, info.dir_len);
-			cnr_json_key(&j, "tables");
-			cnr_json_uint(&j, info.tables);
-			cnr_json_key(&j, "groups");
-			cnr_json_uint(&j, info.groups);
-			cnr_json_key(&j, "tombstones");
-			cnr_json_uint(&j, info.tombstones);
-		} else {
-			cnr_json_key(&j, "B");
-			cnr_json_uint(&j, info.B);
-			cnr_json_key(&j, "noverflow");
-			cnr_json_uint(&j, info.noverflow);
-			cnr_json_key(&j, "overflow_buckets");
-			cnr_json_uint(&j, info.overflow_buckets);
-			cnr_json_key(&j, "growing");
-			cnr_json_bool(&j, info.growing);
-		}
-		json_counts(&j, "value_types", &c.types);
-		if (info.key->kind == REFLECT_STRING) {
-			json_counts(&j, "key_prefixes", &c.prefixes);
-			json_clusters(&j, &c.clusters);
-		}
-		cnr_json_key(&j, "sample");
-		cnr_json_begin_array(&j);
-		for (size_t i = 0; i < c.entries.size; i++) {
-			cnr_json_begin_object(&j);
-			cnr_json_key(&j, "key");
-			cnr_json_string(&j, c.entries.data[i].key);
-			cnr_json_key(&j, "value_type");
-			cnr_json_string(&j, c.entries.data[i].value_type);
-			cnr_json_key(&j, "value");
-			cnr_json_hex(&j, c.entries.data[i].value);
-			if (c.entries.data[i].kind == REFLECT_STRING || c.entries.data[i].kind == 23) {
-				cnr_json_key(&j, "data");
-				cnr_json_hex(&j, c.entries.data[i].data);
-				cnr_json_key(&j, "len");
-				cnr_json_uint(&j, c.entries.data[i].len);
-			}
-			cnr_json_end_object(&j);
-		}
-		cnr_json_end_array(&j);
-		cnr_json_end_object(&j);
-	} else {
-		fprintf(out, "map 0x%" PRIx64 " %s: len %" PRIu64 " (%" PRIu64 " entries walked)\n", addr, info.type->name,
-			info.len, info.entries);
-		if (info.swiss)
-			fprintf(out, "swiss: directory %" PRIu64 ", %" PRIu64 " tables, %" PRIu64 " groups, %" PRIu64
-				     " tombstones\n",
-				info.dir_len, info.tables, info.groups, info.tombstones);
-		else
-			fprintf(out, "buckets: 2^%u, %" PRIu64 " overflow buckets%s\n", info.B, info.overflow_buckets,
-				info.growing ? ", growing (oldbuckets not yet evacuated)" : "");
-		text_counts(out, "value types", &c.types);
-		if (info.key->kind == REFLECT_STRING) {
-			text_counts(out, "key prefixes", &c.prefixes);
-			text_clusters(out, &c.clusters);
-		}
-		if (c.entries.size)
-			fputs("entries:\n", out);
-		for (size_t i = 0; i < c.entries.size; i++)
-			fprintf(out, "  %-40s %s\n", c.entries.data[i].key ? c.entries.data[i].key : "?",
-				c.entries.data[i].value_type);
+	uint64_t map_retained = 0, entries_sum = 0;
+	if (c.hg && (err = entries_retained(&c, addr, &map_retained, &entries_sum)))
+		goto out;
+	if (opts->sort != CNR_MAP_SORT_WALK && c.entries.size) {
+		sort_ctx = &c;
+		qsort(c.entries.data, c.entries.size, sizeof(*c.entries.data), cmp_entry);
+		sort_ctx = NULL;
 	}
+	size_t nclusters = c.clusters.size;
+	clusters = malloc((nclusters ? nclusters : 1) * sizeof(*clusters));
+	if (!clusters) {
+		err = &cnr_enomem;
+		goto out;
+	}
+	if (nclusters)
+		memcpy(clusters, c.clusters.data, nclusters * sizeof(*clusters));
+	if (nclusters)
+		qsort(clusters, nclusters, sizeof(*clusters), c.hg ? cmp_cluster_retained : cmp_cluster_count);
+	uint64_t max_depth = 0;
+	for (unsigned d = 0; d <= MAX_NEST_DEPTH + 1; d++) {
+		if (c.depths[d])
+			max_depth = d;
+	}
+	size_t shown = c.entries.size < opts->limit ? c.entries.size : opts->limit;
+	if (opts->json)
+		json_report(&c, out, clusters, nclusters, map_retained, entries_sum, shown, max_depth);
+	else
+		text_report(&c, out, clusters, nclusters, map_retained, entries_sum, shown, max_depth);
 	if (c.errors)
 		cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", addr, c.errors);
 out:
+	free(clusters);
+	if (c.hg)
+		cnr_heap_graph_deinit(c.hg);
 	count_map_deinit(&c.types);
 	count_map_deinit(&c.prefixes);
-	cluster_map_deinit(&c.clusters);
+	cluster_map_deinit(&c.cluster_index);
+	cluster_vector_deinit(&c.clusters);
 	entry_vector_deinit(&c.entries);
+	edge_vector_deinit(&c.edges);
+	u64_vector_deinit(&c.edge_off);
 	cnr_string_pool_deinit(&c.pool);
 	cnr_type_cache_destroy(c.tc);
 	return err;

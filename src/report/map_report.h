@@ -6,9 +6,25 @@
 
 #include "goruntime/maps.h"
 
+enum cnr_map_sort {
+	CNR_MAP_SORT_WALK,     // the order the walk found them
+	CNR_MAP_SORT_RETAINED, // most retained bytes first (ties by key)
+	CNR_MAP_SORT_KEY,      // by key: strings bytewise, integers by value
+};
+
+struct cnr_map_report_opts {
+	size_t limit;         // entries shown
+	bool json;
+	bool retained;        // build the heap graph: per-entry retained bytes
+	bool redact;          // shapes instead of key and value contents
+	enum cnr_map_sort sort;
+};
+
 // Walk the map and report it: header facts, the dynamic types of its
-// values, key prefixes for string keys, and up to limit entries.
-struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64_t type_addr, size_t limit, bool json,
-				 FILE *out);
+// values, key prefixes and clusters for string keys, how deeply its
+// interface values nest, the bytes each entry retains (opts->retained),
+// and up to opts->limit entries in opts->sort order.
+struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64_t type_addr,
+				 const struct cnr_map_report_opts *opts, FILE *out);
 
 #endif
