@@ -365,15 +365,11 @@ static void nest_entry(void *arg, uint64_t key, uint64_t elem)
 	n->capped |= child.capped;
 }
 
-static bool container_elem(const struct cnr_rtype *e)
-{
-	return e->kind == CNR_KIND_INTERFACE || e->kind == CNR_KIND_MAP || e->kind == CNR_KIND_SLICE;
-}
-
-// How deeply the value of type t at addr nests: maps and slices of
-// interfaces, maps or slices are containers (depth 1 + their deepest
-// element, leaves the sum of theirs); anything else is one leaf.  Capped
-// in depth and visits against cycles and hostile cores.
+// How deeply the value of type t at addr nests: a map or slice of
+// interfaces (map[string]interface{}, []interface{}) is a container, of
+// depth 1 + its deepest value (1 if empty) and as many leaves as its values
+// have; anything else is one leaf of depth 0.  Capped in depth and visits
+// against cycles and hostile cores.
 static void nest_value(struct collect *c, const struct cnr_rtype *t, uint64_t addr, unsigned depth,
 		       struct nest *ret)
 {
@@ -394,7 +390,7 @@ static void nest_value(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 	}
 	const struct cnr_rtype *e = NULL;
 	if (!t || (t->kind != CNR_KIND_MAP && t->kind != CNR_KIND_SLICE) || cnr_type_elem(c->tc, t, &e) != NULL ||
-	    !container_elem(e)) {
+	    e->kind != CNR_KIND_INTERFACE) {
 		ret->leaves = 1;
 		return;
 	}
