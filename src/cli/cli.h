@@ -89,5 +89,7 @@ int cmd_top(int argc, char **argv);
 extern const char *const object_usage[];
 int cmd_object(int argc, char **argv);
 extern const char *const goroutines_usage[];
+extern const char *const dot_usage[];
+int cmd_dot(int argc, char **argv);
 
 #endif

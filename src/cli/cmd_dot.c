@@ -1,0 +1,74 @@
+// coroner dot: the reference chains of the leak suspects (or of one
+// object) as a Graphviz graph on stdout: `coroner dot CORE | dot -Tsvg`.
+#include "cli/cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "goruntime/heap_graph.h"
+#include "report/dot_report.h"
+
+const char *const dot_usage[] = {
+	"coroner dot [--top N] [--max-nodes N] [--from ADDR] [--exe PATH] [--force] [-v] CORE [EXE]",
+	NULL,
+};
+
+static int dot_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
+{
+	const struct cnr_dot_opts *o = arg;
+	if (opts->json) {
+		cnr_cli_error("dot writes Graphviz, not JSON: drop --json");
+		return CNR_EXIT_USAGE;
+	}
+	struct cnr_heap_graph hg;
+	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (err)
+		return cnr_cli_fail(err);
+	err = cnr_dot_report(prog, &hg, o, stdout);
+	cnr_heap_graph_deinit(&hg);
+	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
+}
+
+// "--name N" into *ret, a number from min to max; false (said why) if bad.
+static bool take_number(int *argc, char **argv, const char *flag, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	const char *v = NULL;
+	if (!cnr_cli_take_value(argc, argv, flag, &v)) {
+		cnr_cli_error("%s wants a number", flag);
+		return false;
+	}
+	if (!v)
+		return true;
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (!*v || *end || n < min || n > max) {
+		cnr_cli_error("%s wants a number from %" PRIu32 " to %" PRIu32 ", not '%s'", flag, min, max, v);
+		return false;
+	}
+	*ret = (uint32_t)n;
+	return true;
+}
+
+int cmd_dot(int argc, char **argv)
+{
+	struct cnr_dot_opts o = { .top = CNR_DOT_DEFAULT_TOP, .max_nodes = CNR_DOT_DEFAULT_NODES };
+	const char *from = NULL;
+	if (!take_number(&argc, argv, "--top", 1, 1000, &o.top) ||
+	    !take_number(&argc, argv, "--max-nodes", CNR_DOT_MIN_NODES, 100000, &o.max_nodes))
+		return CNR_EXIT_USAGE;
+	if (!cnr_cli_take_value(&argc, argv, "--from", &from)) {
+		cnr_cli_error("--from wants an address");
+		return CNR_EXIT_USAGE;
+	}
+	if (from) {
+		char *end;
+		o.from_addr = strtoull(from, &end, 0);
+		if (!*from || *end || !o.from_addr) {
+			cnr_cli_error("'%s' is not an address", from);
+			return CNR_EXIT_USAGE;
+		}
+		o.from = true;
+	}
+	return cnr_cli_run(argc, argv, dot_usage, dot_body, &o);
+}
