@@ -187,16 +187,16 @@ int main(int argc, char **argv)
 	struct cnr_graph *g;
 	check(cnr_graph_builder_finish(b, &g), "finish");
 	phase("build CSR (finish)", true);
-	// The order of src/goruntime/heap_graph.c: reachability first (which
-	// builds the reverse graph on the second core), then the rest.
+	// The order of src/goruntime/heap_graph.c: reachability first (the
+	// DFS), then the rest; the reverse graph only for the paths.
 	check(cnr_graph_compute_reachability(g), "reachability");
-	phase("reachability (+ reverse graph)", true);
-	check(cnr_graph_build_reverse(g), "reverse");
-	phase("reverse graph (if not built yet)", true);
+	phase("reachability (DFS)", true);
 	check(cnr_graph_compute_dominators(g), "dominators");
-	phase("dominators (semi-NCA)", true);
+	phase("dominators (semi-NCA, + retained)", true);
 	check(cnr_graph_compute_retained(g), "retained");
-	phase("retained sizes", true);
+	phase("retained sizes (if not done yet)", true);
+	check(cnr_graph_build_reverse(g), "reverse");
+	phase("reverse graph (for paths)", true);
 	// A live object in the middle of the values with a few retainers, so
 	// that several roots reach it.
 	uint32_t target = first_value + region / 2;

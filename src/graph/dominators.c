@@ -16,20 +16,14 @@
 // retained size is what its label's roots hold (cnr_graph_retained_by_labels()).
 #include "graph/dominators.h"
 
+#include <inttypes.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/vector.h"
 
 DEFINE_VECTOR(cnr_graph_eval_stack, uint32_t)
-
-// A virtual node (a group) that precedes a real one.
-struct vpred {
-	uint32_t node, group;
-};
 
 struct snca_input {
 	const struct cnr_graph *g;
@@ -38,11 +32,6 @@ struct snca_input {
 	// j = group_count is the super-root.
 	const uint32_t *vsucc_off;
 	const uint32_t *vsucc;
-	// The group -> root node edges again, sorted by node, for the
-	// predecessor side; vpred_bits marks the nodes that have any.
-	const struct vpred *vpreds;
-	uint32_t vpred_count;
-	const uint64_t *vpred_bits;
 };
 
 // DFS preorder numbers run from 1 (the super-root) to n; 0 means "not
@@ -100,52 +89,19 @@ static inline uint32_t eval(uint32_t v, uint32_t last_linked, struct link *lk,
 	return best;
 }
 
-// Each node costs a few cache misses that depend on one another (vertex,
-// its offsets, its predecessors, their numbers); at ~200 ns each (measured
-// on a KVM guest) they would dominate.  The loops below know which nodes
-// come next, so they ask for those lines ahead of time and the misses of
-// several nodes overlap.
+// Each node costs cache misses; at ~200 ns each (measured on a KVM guest)
+// they would dominate if they depended on one another.  So the passes over
+// all edges read the edges in node order and only do independent random
+// accesses (the CPU overlaps them), the semidominator loop reads its
+// predecessor lists in preorder (sequentially), and the loops that know
+// which nodes come next ask for their lines ahead of time.
 // DFS_AHEAD: how far below the top of the DFS stack to ask for an entry's
 // successors (its offsets were asked for when it was pushed).
-// SEMI_THREAD_MIN: the fewest vertices worth a second thread.
-enum { PREFETCH_AHEAD = 16, DFS_AHEAD = 2, RETAINED_AHEAD = 16, SEMI_THREAD_MIN = 256 };
-
-// Prefetch, in stages, what the semidominator loop will need for the
-// vertices PREFETCH_AHEAD, 3/4, 1/2 and 1/2 - 1 of that steps below i:
-// their predecessor lists, the predecessors' numbers, and the forest
-// entries of those numbered above them (where eval() starts).  Each stage
-// reads only lines an earlier stage asked for.  (Prefetching further up
-// the forest was tried: the loads it needs stall the loop more than they
-// save.)
-static inline void prefetch_preds(const struct cnr_graph *g, const uint32_t *vertex, const uint32_t *dfnum,
-				  const struct link *lk, uint32_t i)
-{
-	uint32_t N = g->node_count;
-	if (i <= PREFETCH_AHEAD + 1)
-		return;
-	uint32_t x = vertex[i - PREFETCH_AHEAD];
-	if (x < N)
-		__builtin_prefetch(&g->in_offsets[x]);
-	x = vertex[i - PREFETCH_AHEAD * 3 / 4];
-	if (x < N)
-		__builtin_prefetch(&g->in_sources[g->in_offsets[x]]);
-	x = vertex[i - PREFETCH_AHEAD / 2];
-	if (x < N) {
-		uint32_t e = g->in_offsets[x], end = g->in_offsets[x + 1];
-		for (uint32_t k = 0; k < 4 && e < end; k++, e++)
-			__builtin_prefetch(&dfnum[g->in_sources[e]]);
-	}
-	uint32_t w = i - PREFETCH_AHEAD / 2 + 1;
-	x = vertex[w];
-	if (lk && x < N) {
-		uint32_t e = g->in_offsets[x], end = g->in_offsets[x + 1];
-		for (uint32_t k = 0; k < 4 && e < end; k++, e++) {
-			uint32_t j = dfnum[g->in_sources[e]];
-			if (j > w)
-				__builtin_prefetch(&lk[j]);
-		}
-	}
-}
+// DFS_BITS_AHEAD: how many successors ahead to ask for the bits of.
+// EDGE_AHEAD: how many edges ahead the predecessor passes ask for the
+// target's number.
+// PRED_THREAD_MIN: the fewest edges worth a second thread.
+enum { DFS_AHEAD = 2, DFS_BITS_AHEAD = 8, EDGE_AHEAD = 16, PRED_AHEAD = 16, RETAINED_AHEAD = 16, PRED_THREAD_MIN = 1 << 16 };
 
 // A pending edge of the DFS: node, reached from the vertex numbered parent.
 struct dfs_entry {
@@ -182,8 +138,9 @@ static struct cnr_error *check_size(uint32_t N, uint32_t k)
 }
 
 // Iterative DFS from the super-root with a stack of pending edges, pushed
-// in reverse so that they come off in order: the same preorder as the
-// recursive DFS, but going back up costs nothing (no parent's cursor to
+// in reverse so that they come off in order: the preorder of a recursive
+// DFS that takes each node's leaf children first (see below) and then the
+// others in order, but going back up costs nothing (no parent's cursor to
 // reload), and every successor's offsets are asked for as soon as it is
 // known.  Only edges to nodes not visited yet are pushed (the stack holds
 // at most E + R + k entries); one may be visited by the time it comes off.
@@ -197,18 +154,27 @@ static struct cnr_error *dfs(const struct snca_input *in, struct dfs_tree *ret)
 	uint32_t nv = N + k + 1, vroot = N + k;
 	struct cnr_graph_dfs_stack stack = { 0 };
 	// Visited nodes are tested in a bitset, which stays in cache where
-	// dfnum[] would not.
+	// dfnum[] would not.  So are the leaves (no successors): most heap
+	// objects are strings and other pointer-free data.  A DFS may take a
+	// node's children in any order; taking its leaves first numbers them
+	// at once, without a trip through the stack or a look at their
+	// offsets.
 	struct dfs_tree t = {
 		.visited = calloc(cnr_graph_bit_words(nv) + 1, sizeof(uint64_t)),
 		.dfnum = cnr_graph_alloc(nv, sizeof(uint32_t), true),
 		.vertex = cnr_graph_alloc((size_t)nv + 1, sizeof(uint32_t), false),
 		.parent = cnr_graph_alloc((size_t)nv + 1, sizeof(uint32_t), false),
 	};
+	uint64_t *leaf = calloc(cnr_graph_bit_words(nv) + 1, sizeof(uint64_t));
 	uint64_t *visited = t.visited;
 	uint32_t *dfnum = t.dfnum, *vertex = t.vertex, *parent = t.parent;
-	if (!visited || !dfnum || !vertex || !parent ||
+	if (!visited || !dfnum || !vertex || !parent || !leaf ||
 	    !cnr_graph_dfs_stack_push(&stack, (struct dfs_entry){ vroot, 0 }))
 		goto enomem;
+	for (uint32_t x = 0; x < N; x++) {
+		if (g->out_offsets[x] == g->out_offsets[x + 1])
+			cnr_graph_set_bit(leaf, x);
+	}
 	uint32_t n = 0;
 	while (stack.size) {
 		struct dfs_entry top = stack.data[--stack.size];
@@ -222,9 +188,10 @@ static struct cnr_error *dfs(const struct snca_input *in, struct dfs_tree *ret)
 		if (cnr_graph_bit(visited, y))
 			continue;
 		cnr_graph_set_bit(visited, y);
-		dfnum[y] = ++n;
-		vertex[n] = y;
-		parent[n] = top.parent;
+		uint32_t ny = ++n;
+		dfnum[y] = ny;
+		vertex[ny] = y;
+		parent[ny] = top.parent;
 		const uint32_t *succ;
 		uint32_t begin, end;
 		if (y < N) {
@@ -239,145 +206,180 @@ static struct cnr_error *dfs(const struct snca_input *in, struct dfs_tree *ret)
 		if (!cnr_graph_dfs_stack_reserve(&stack, stack.size + (end - begin)))
 			goto enomem;
 		for (uint32_t p = end; p-- > begin;) {
+			if (p >= begin + DFS_BITS_AHEAD) {
+				uint32_t a = succ[p - DFS_BITS_AHEAD];
+				__builtin_prefetch(&visited[a / 64]);
+				__builtin_prefetch(&leaf[a / 64]);
+			}
 			uint32_t w = succ[p];
 			if (cnr_graph_bit(visited, w))
 				continue;
-			stack.data[stack.size++] = (struct dfs_entry){ w, n };
+			if (cnr_graph_bit(leaf, w)) {
+				cnr_graph_set_bit(visited, w);
+				dfnum[w] = ++n;
+				vertex[n] = w;
+				parent[n] = ny;
+				continue;
+			}
+			stack.data[stack.size++] = (struct dfs_entry){ w, ny };
 			__builtin_prefetch(&g->out_offsets[w]);
 		}
 	}
 	cnr_graph_dfs_stack_deinit(&stack);
+	free(leaf);
 	t.n = n;
 	*ret = t;
 	return NULL;
 
 enomem:
 	cnr_graph_dfs_stack_deinit(&stack);
+	free(leaf);
 	dfs_tree_deinit(&t);
 	return &cnr_enomem;
 }
 
-// The predecessor numbers the semidominator loop reads, produced by a
-// second thread: for each vertex from n down to 2, a count (0 for a group)
-// and then that many numbers (0 for an unreachable retainer).  Finding
-// them costs several cache misses per vertex that prefetching only partly
-// hides; the loop itself waits on path compression.  Run side by side,
-// they overlap.  A single-producer, single-consumer ring of words.
-enum { RING_WORDS = 1 << 16, RING_PUBLISH = 1024, RING_PEEK = 16 };
-
-struct pred_ring {
-	uint32_t *buf; // [RING_WORDS]
-	_Alignas(64) _Atomic uint64_t head; // words written
-	_Alignas(64) _Atomic uint64_t tail; // words read
-};
-
-struct pred_producer {
+// The predecessors of every vertex but its DFS parent, as preorder
+// numbers: those of vertex i are pred[start[i] .. start[i + 1]).  The tree
+// edges are left out: the semidominator loop starts from the parent, and
+// in a heap most objects have no other retainer, so most lists are empty.
+// Built by two passes over the edges in node order (a count, then a fill),
+// whose random accesses (the target's number, its parent, its counter) do
+// not depend on one another, so the CPU overlaps them; a second thread
+// takes the second half of the nodes, with counters of its own.
+struct pred_part {
 	const struct snca_input *in;
-	const uint32_t *vertex, *dfnum;
-	uint32_t n;
-	struct pred_ring *ring;
+	const struct dfs_tree *t;
+	uint32_t lo, hi;  // real nodes [lo, hi)
+	bool virtuals;    // and the virtual vertices' edges
+	uint32_t *cursor; // [n + 2] counts, then fill positions (decremented)
+	uint32_t *pred;   // NULL to count
 };
 
-static void spin(unsigned *spins)
+static inline void pred_edge(const struct pred_part *p, uint32_t dx, uint32_t dy)
 {
-	if (++*spins > 64)
-		sched_yield();
+	if (p->t->parent[dy] == dx)
+		return; // a tree edge (or a duplicate of one)
+	if (p->pred)
+		p->pred[--p->cursor[dy]] = dx;
+	else
+		p->cursor[dy]++;
 }
 
-// The writer's side of the ring.
-struct pred_writer {
-	struct pred_ring *ring;
-	uint64_t pos, room;
-};
-
-// Append one word, waiting for room (after publishing what is written, so
-// that the reader cannot be waiting too).
-static inline void put_pred(struct pred_writer *wr, uint32_t word)
+static void *pred_pass(void *arg)
 {
-	if (wr->pos == wr->room) {
-		atomic_store_explicit(&wr->ring->head, wr->pos, memory_order_release);
-		unsigned spins = 0;
-		while ((wr->room = atomic_load_explicit(&wr->ring->tail, memory_order_acquire) + RING_WORDS) ==
-		       wr->pos)
-			spin(&spins);
-	}
-	wr->ring->buf[wr->pos++ & (RING_WORDS - 1)] = word;
-}
-
-static void *produce_preds(void *arg)
-{
-	const struct pred_producer *pp = arg;
-	const struct cnr_graph *g = pp->in->g;
-	const struct snca_input *in = pp->in;
-	const uint32_t *vertex = pp->vertex, *dfnum = pp->dfnum;
-	struct pred_ring *r = pp->ring;
-	uint32_t N = g->node_count;
-	struct pred_writer wr = { .ring = r, .room = RING_WORDS };
-	uint64_t published = 0;
-	for (uint32_t i = pp->n; i >= 2; i--) {
-		prefetch_preds(g, vertex, dfnum, NULL, i);
-		uint32_t x = vertex[i];
-		if (x >= N) {
-			put_pred(&wr, 0);
-		} else {
-			uint32_t b = g->in_offsets[x], e = g->in_offsets[x + 1], lo = 0, vcount = 0;
-			if (cnr_graph_bit(in->vpred_bits, x)) {
-				uint32_t hi = in->vpred_count;
-				while (lo < hi) {
-					uint32_t mid = lo + (hi - lo) / 2;
-					if (in->vpreds[mid].node < x)
-						lo = mid + 1;
-					else
-						hi = mid;
-				}
-				while (lo + vcount < in->vpred_count && in->vpreds[lo + vcount].node == x)
-					vcount++;
+	const struct pred_part *p = arg;
+	const struct cnr_graph *g = p->in->g;
+	uint32_t N = g->node_count, E = g->edge_count;
+	const uint32_t *dfnum = p->t->dfnum, *targets = g->out_targets, *offsets = g->out_offsets;
+	uint32_t e = offsets[p->lo];
+	for (uint32_t x = p->lo; x < p->hi; x++) {
+		uint32_t end = offsets[x + 1], dx = dfnum[x];
+		if (!dx) {
+			e = end; // unreached: so are its edges' sources
+			continue;
+		}
+		for (; e < end; e++) {
+			if (likely(e + 2 * EDGE_AHEAD < E)) {
+				__builtin_prefetch(&dfnum[targets[e + 2 * EDGE_AHEAD]]);
+				uint32_t da = dfnum[targets[e + EDGE_AHEAD]];
+				__builtin_prefetch(&p->t->parent[da]);
+				__builtin_prefetch(&p->cursor[da], 1);
 			}
-			// At least the DFS parent precedes it: never 0.
-			put_pred(&wr, e - b + vcount);
-			for (; b < e; b++)
-				put_pred(&wr, dfnum[g->in_sources[b]]);
-			for (uint32_t v = 0; v < vcount; v++)
-				put_pred(&wr, dfnum[in->vpreds[lo + v].group]);
-		}
-		if (wr.pos - published >= RING_PUBLISH) {
-			atomic_store_explicit(&r->head, wr.pos, memory_order_release);
-			published = wr.pos;
+			// A reached node's successors are all reached: dy != 0.
+			pred_edge(p, dx, dfnum[targets[e]]);
 		}
 	}
-	atomic_store_explicit(&r->head, wr.pos, memory_order_release);
+	if (p->virtuals) {
+		const struct snca_input *in = p->in;
+		for (uint32_t j = 0; j <= in->group_count; j++) {
+			uint32_t dx = dfnum[N + j];
+			for (uint32_t v = in->vsucc_off[j]; v < in->vsucc_off[j + 1]; v++)
+				pred_edge(p, dx, dfnum[in->vsucc[v]]);
+		}
+	}
 	return NULL;
 }
 
-// The reader's side of the ring.
-struct pred_reader {
-	struct pred_ring *ring;
-	uint64_t pos, avail, released;
-};
-
-static inline uint32_t get_pred(struct pred_reader *rd)
+// *start_ret: [n + 2], *pred_ret: the lists (see struct pred_part); free
+// both.
+static struct cnr_error *build_preds(const struct snca_input *in, const struct dfs_tree *t,
+				     uint32_t **start_ret, uint32_t **pred_ret)
 {
-	if (rd->pos == rd->avail) {
-		atomic_store_explicit(&rd->ring->tail, rd->pos, memory_order_release);
-		rd->released = rd->pos;
-		unsigned spins = 0;
-		while ((rd->avail = atomic_load_explicit(&rd->ring->head, memory_order_acquire)) == rd->pos)
-			spin(&spins);
+	const struct cnr_graph *g = in->g;
+	uint32_t N = g->node_count, n = t->n;
+	// Split the edges in halves at a node boundary.
+	uint32_t mid = N;
+	if (g->edge_count >= PRED_THREAD_MIN) {
+		uint32_t lo = 0, hi = N;
+		while (lo < hi) {
+			uint32_t m = lo + (hi - lo) / 2;
+			if (g->out_offsets[m] < g->edge_count / 2)
+				lo = m + 1;
+			else
+				hi = m;
+		}
+		mid = lo;
 	}
-	uint32_t word = rd->ring->buf[rd->pos++ & (RING_WORDS - 1)];
-	if (rd->pos - rd->released >= RING_PUBLISH) {
-		atomic_store_explicit(&rd->ring->tail, rd->pos, memory_order_release);
-		rd->released = rd->pos;
+	struct pred_part parts[2] = {
+		{ .in = in, .t = t, .lo = 0, .hi = mid, .virtuals = true },
+		{ .in = in, .t = t, .lo = mid, .hi = N },
+	};
+	uint32_t nparts = mid < N ? 2 : 1;
+	uint32_t *pred = NULL;
+	for (uint32_t k = 0; k < nparts; k++) {
+		parts[k].cursor = cnr_graph_alloc((size_t)n + 2, sizeof(uint32_t), true);
+		if (!parts[k].cursor)
+			goto enomem;
 	}
-	return word;
+	for (int pass = 0; pass < 2; pass++) {
+		pthread_t thread;
+		bool threaded = nparts == 2 && !pthread_create(&thread, NULL, pred_pass, &parts[1]);
+		pred_pass(&parts[0]);
+		if (threaded)
+			pthread_join(thread, NULL);
+		else if (nparts == 2)
+			pred_pass(&parts[1]);
+		if (pass == 1)
+			break;
+		// Counts to fill positions: part 0 fills vertex i's list down
+		// from the end of its share, part 1 down from the list's end.
+		uint64_t sum = 0;
+		uint32_t *c0 = parts[0].cursor, *c1 = nparts == 2 ? parts[1].cursor : NULL;
+		for (uint32_t i = 0; i <= n + 1; i++) {
+			uint32_t a = c0[i], b = c1 ? c1[i] : 0;
+			sum += (uint64_t)a + b;
+			c0[i] = sum - b;
+			if (c1)
+				c1[i] = sum;
+		}
+		if (sum > UINT32_MAX) {
+			free(parts[0].cursor);
+			free(parts[1].cursor);
+			return cnr_error_create(CNR_ERROR_INVALID,
+						"cannot compute dominators: %" PRIu64 " edges are too many", sum);
+		}
+		if (!(pred = cnr_graph_alloc(sum + PRED_AHEAD, sizeof(*pred), true)))
+			goto enomem;
+		parts[0].pred = parts[1].pred = pred;
+	}
+	// Part 0's positions went down to each list's start.
+	if (nparts == 2)
+		free(parts[1].cursor);
+	*start_ret = parts[0].cursor;
+	*pred_ret = pred;
+	return NULL;
+
+enomem:
+	free(parts[0].cursor);
+	free(parts[1].cursor);
+	free(pred);
+	return &cnr_enomem;
 }
 
 // Semi-NCA over the DFS tree *tree (computed here if NULL; consumed either
 // way).
 static struct cnr_error *snca(const struct snca_input *in, struct dfs_tree *tree, struct snca_result *ret)
 {
-	const struct cnr_graph *g = in->g;
-	uint32_t N = g->node_count;
 	struct dfs_tree t;
 	struct cnr_error *err;
 	if (tree) {
@@ -386,18 +388,19 @@ static struct cnr_error *snca(const struct snca_input *in, struct dfs_tree *tree
 	} else if ((err = dfs(in, &t))) {
 		return err;
 	}
-	err = &cnr_enomem;
-	struct cnr_graph_eval_stack stack = { 0 };
-	struct link *lk = NULL;
-	uint32_t *semi = NULL;
-	uint32_t n = t.n, *dfnum = t.dfnum, *vertex = t.vertex;
-	// The DFS parents become the immediate dominators.
-	uint32_t *idom = t.parent;
 	free(t.visited);
 	t.visited = NULL;
+	struct cnr_graph_eval_stack stack = { 0 };
+	struct link *lk = NULL;
+	uint32_t *start = NULL, *pred = NULL;
+	uint32_t n = t.n;
+	if ((err = build_preds(in, &t, &start, &pred)))
+		goto out;
+	err = &cnr_enomem;
+	// The DFS parents become the immediate dominators.
+	uint32_t *idom = t.parent;
 	lk = cnr_graph_alloc((size_t)n + 1, sizeof(*lk), false);
-	semi = cnr_graph_alloc((size_t)n + 1, sizeof(*semi), false);
-	if (!lk || !semi)
+	if (!lk)
 		goto out;
 	for (uint32_t i = 1; i <= n; i++)
 		lk[i] = (struct link){ .ancestor = idom[i], .best = i };
@@ -405,72 +408,21 @@ static struct cnr_error *snca(const struct snca_input *in, struct dfs_tree *tree
 	// Semidominators, in reverse preorder: sdom(w) = the smallest number
 	// reachable down from a predecessor through vertices numbered > w.  A
 	// predecessor numbered j <= w is not linked yet: it gives j itself.
+	// Once vertex i is done, start[i + 1] is not read again: it holds
+	// sdom(i) from then on.
 	bool enomem = false;
-	struct pred_ring ring = { .buf = n >= SEMI_THREAD_MIN ? malloc(RING_WORDS * sizeof(uint32_t)) : NULL };
-	struct pred_producer producer = { .in = in, .vertex = vertex, .dfnum = dfnum, .n = n, .ring = &ring };
-	pthread_t thread;
-	atomic_init(&ring.head, 0);
-	atomic_init(&ring.tail, 0);
-	// Without a thread (or for small graphs), the loop after this one
-	// finds the predecessors itself.
-	bool threaded = ring.buf && !pthread_create(&thread, NULL, produce_preds, &producer);
-	if (threaded) {
-		struct pred_reader rd = { .ring = &ring };
-		for (uint32_t i = n; i >= 2; i--) {
-			uint32_t count = get_pred(&rd), s = idom[i];
-			if (!count)
-				s = 1; // a group: the super-root is its one predecessor
-			for (; count; count--) {
-				// A word a little ahead is most likely a number: if
-				// above i, eval() will start there.
-				if (rd.avail - rd.pos > RING_PEEK) {
-					uint32_t ahead = ring.buf[(rd.pos + RING_PEEK) & (RING_WORDS - 1)];
-					if (ahead > i && ahead <= n)
-						__builtin_prefetch(&lk[ahead]);
-				}
-				uint32_t j = get_pred(&rd);
-				if (!j)
-					continue; // an unreachable retainer
-				uint32_t u = j <= i ? j : eval(j, i + 1, lk, &stack, &enomem);
-				if (u < s)
-					s = u;
-			}
-			semi[i] = s;
-			lk[i].best = s;
-		}
-		pthread_join(thread, NULL);
-	}
-	free(ring.buf);
-	for (uint32_t i = threaded ? 1 : n; i >= 2; i--) {
-		prefetch_preds(g, vertex, dfnum, lk, i);
-		uint32_t x = vertex[i], s = idom[i];
-		if (x < N) {
-			for (uint32_t e = g->in_offsets[x]; e < g->in_offsets[x + 1]; e++) {
-				uint32_t j = dfnum[g->in_sources[e]];
-				if (!j)
-					continue; // an unreachable retainer
-				uint32_t u = j <= i ? j : eval(j, i + 1, lk, &stack, &enomem);
-				if (u < s)
-					s = u;
-			}
-			if (cnr_graph_bit(in->vpred_bits, x)) {
-				uint32_t lo = 0, hi = in->vpred_count;
-				while (lo < hi) {
-					uint32_t mid = lo + (hi - lo) / 2;
-					if (in->vpreds[mid].node < x)
-						lo = mid + 1;
-					else
-						hi = mid;
-				}
-				for (; lo < in->vpred_count && in->vpreds[lo].node == x; lo++) {
-					uint32_t j = dfnum[in->vpreds[lo].group];
-					uint32_t u = j <= i ? j : eval(j, i + 1, lk, &stack, &enomem);
-					if (u < s)
-						s = u;
-				}
-			}
-		} else {
-			s = 1; // a group: the super-root is its one predecessor
+	uint32_t *semi = start + 1;
+	for (uint32_t i = n; i >= 2; i--) {
+		uint32_t s = idom[i]; // the parent
+		for (uint32_t e = start[i], end = start[i + 1]; e < end; e++) {
+			// Where eval() will start for a predecessor a little ahead.
+			uint32_t ahead = pred[e + PRED_AHEAD];
+			if (ahead > i)
+				__builtin_prefetch(&lk[ahead]);
+			uint32_t j = pred[e];
+			uint32_t u = j <= i ? j : eval(j, i + 1, lk, &stack, &enomem);
+			if (u < s)
+				s = u;
 		}
 		semi[i] = s;
 		lk[i].best = s;
@@ -479,6 +431,8 @@ static struct cnr_error *snca(const struct snca_input *in, struct dfs_tree *tree
 		goto out;
 	free(lk);
 	lk = NULL;
+	free(pred);
+	pred = NULL;
 
 	// idom(w) = the nearest common ancestor, in the dominator tree built so
 	// far, of parent(w) and sdom(w): climb from the parent while above
@@ -490,40 +444,30 @@ static struct cnr_error *snca(const struct snca_input *in, struct dfs_tree *tree
 			c = idom[c];
 		idom[i] = c;
 	}
-
 	ret->n = n;
-	ret->dfnum = dfnum;
-	ret->vertex = vertex;
+	ret->dfnum = t.dfnum;
+	ret->vertex = t.vertex;
 	ret->idom = idom;
 	memset(&t, 0, sizeof(t));
 	err = NULL;
 out:
 	cnr_graph_eval_stack_deinit(&stack);
 	dfs_tree_deinit(&t);
-	free(semi);
+	free(start);
+	free(pred);
 	free(lk);
 	return err;
-}
-
-static int cmp_vpred(const void *a, const void *b)
-{
-	const struct vpred *x = a, *y = b;
-	if (x->node != y->node)
-		return x->node < y->node ? -1 : 1;
-	return x->group < y->group ? -1 : x->group > y->group;
 }
 
 // The virtual layer for group_of[r] = the group of root entry r.
 struct groups {
 	uint32_t *vsucc_off, *vsucc;
-	struct vpred *vpreds;
 };
 
 static void groups_deinit(struct groups *gr)
 {
 	free(gr->vsucc_off);
 	free(gr->vsucc);
-	free(gr->vpreds);
 }
 
 static struct cnr_error *groups_init(struct groups *gr, const struct cnr_graph *g, uint32_t k,
@@ -533,8 +477,7 @@ static struct cnr_error *groups_init(struct groups *gr, const struct cnr_graph *
 	memset(gr, 0, sizeof(*gr));
 	gr->vsucc_off = calloc((size_t)k + 2, sizeof(*gr->vsucc_off));
 	gr->vsucc = malloc(((size_t)R + k) * sizeof(*gr->vsucc));
-	gr->vpreds = malloc(((size_t)R + 1) * sizeof(*gr->vpreds));
-	if (!gr->vsucc_off || !gr->vsucc || !gr->vpreds) {
+	if (!gr->vsucc_off || !gr->vsucc) {
 		groups_deinit(gr);
 		return &cnr_enomem;
 	}
@@ -544,10 +487,8 @@ static struct cnr_error *groups_init(struct groups *gr, const struct cnr_graph *
 	for (uint32_t j = 0; j < k; j++)
 		gr->vsucc_off[j + 1] += gr->vsucc_off[j];
 	uint32_t *fill = gr->vsucc_off; // fill[j] = next slot of group j
-	for (uint32_t r = 0; r < R; r++) {
+	for (uint32_t r = 0; r < R; r++)
 		gr->vsucc[fill[group_of[r]]++] = g->roots[r].node;
-		gr->vpreds[r] = (struct vpred){ .node = g->roots[r].node, .group = N + group_of[r] };
-	}
 	// fill[j] is now group j's end; shift back so vsucc_off[j] is its start.
 	memmove(&gr->vsucc_off[1], &gr->vsucc_off[0], k * sizeof(*gr->vsucc_off));
 	gr->vsucc_off[0] = 0;
@@ -555,16 +496,12 @@ static struct cnr_error *groups_init(struct groups *gr, const struct cnr_graph *
 	for (uint32_t j = 0; j < k; j++)
 		gr->vsucc[R + j] = N + j;
 	gr->vsucc_off[k + 1] = R + k;
-	qsort(gr->vpreds, R, sizeof(*gr->vpreds), cmp_vpred);
 
 	*in = (struct snca_input){
 		.g = g,
 		.group_count = k,
 		.vsucc_off = gr->vsucc_off,
 		.vsucc = gr->vsucc,
-		.vpreds = gr->vpreds,
-		.vpred_count = R,
-		.vpred_bits = g->root_bits,
 	};
 	return NULL;
 }
@@ -581,11 +518,6 @@ static struct cnr_error *groups_init_one(struct groups *gr, const struct cnr_gra
 	return err;
 }
 
-static void *build_reverse_thread(void *arg)
-{
-	return cnr_graph_build_reverse(arg);
-}
-
 struct cnr_error *cnr_graph_prepare_dominators(struct cnr_graph *g)
 {
 	if (g->reachable_bits)
@@ -598,18 +530,9 @@ struct cnr_error *cnr_graph_prepare_dominators(struct cnr_graph *g)
 	struct snca_input in;
 	if ((err = groups_init_one(&gr, g, &in)))
 		return err;
-	// The second core builds the predecessor lists meanwhile: the DFS
-	// waits on memory, the reverse graph is one sequential pass.  It only
-	// reads what the DFS reads and writes g->in_* (which the DFS does not
-	// touch) at its end.  If no thread can be had, the dominators build
-	// them later.
-	pthread_t thread;
-	bool threaded = !g->in_offsets && !pthread_create(&thread, NULL, build_reverse_thread, g);
 	struct dfs_tree t;
 	err = dfs(&in, &t);
 	groups_deinit(&gr);
-	if (threaded)
-		pthread_join(thread, NULL); // an error leaves g->in_* NULL: built again later
 	if (err)
 		return err;
 	// The vertices reached but the two virtual ones (the super-root and
@@ -642,13 +565,11 @@ struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g)
 {
 	if (g->idom)
 		return NULL;
-	struct cnr_error *err = cnr_graph_build_reverse(g);
-	if (err)
-		return err;
 	uint32_t N = g->node_count;
 	struct groups gr;
 	struct snca_input in;
-	if ((err = groups_init_one(&gr, g, &in)))
+	struct cnr_error *err = groups_init_one(&gr, g, &in);
+	if (err)
 		return err;
 	// The DFS cnr_graph_compute_reachability() left, if any.
 	struct dfs_tree cached = {
@@ -661,6 +582,31 @@ struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g)
 	if (err)
 		return err;
 
+	// Retained sizes over the preorder numbers, where each vertex's idom
+	// is numbered below it, most often near it: one backward pass folds
+	// each vertex into its idom after all of its own children.
+	uint64_t *acc = cnr_graph_alloc((size_t)res.n + 1, sizeof(*acc), false);
+	uint64_t *retained = cnr_graph_alloc(N, sizeof(*retained), true); // unreachable: 0
+	if (!acc || !retained) {
+		free(acc);
+		free(retained);
+		snca_result_deinit(&res);
+		return &cnr_enomem;
+	}
+	const uint32_t *vertex = res.vertex, *idom = res.idom;
+	for (uint32_t i = 1; i <= res.n; i++) {
+		if (i + RETAINED_AHEAD <= res.n && vertex[i + RETAINED_AHEAD] < N)
+			__builtin_prefetch(&g->sizes[vertex[i + RETAINED_AHEAD]]);
+		acc[i] = vertex[i] < N ? g->sizes[vertex[i]] : 0;
+	}
+	for (uint32_t i = res.n; i >= 2; i--)
+		acc[idom[i]] += acc[i];
+	for (uint32_t i = 1; i <= res.n; i++) {
+		if (vertex[i] < N)
+			retained[vertex[i]] = acc[i];
+	}
+	free(acc);
+
 	// Back from preorder numbers to node IDs, in place: once the
 	// unreachable nodes are marked, dfnum[] is not read again.  Walking
 	// the numbers reads vertex[] and idom[] mostly in order.  The lone
@@ -671,8 +617,8 @@ struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g)
 			idom_of[x] = CNR_GRAPH_NO_NODE;
 	}
 	for (uint32_t i = 3; i <= res.n; i++) {
-		uint32_t p = res.vertex[res.idom[i]];
-		idom_of[res.vertex[i]] = p < N ? p : CNR_GRAPH_SUPER_ROOT;
+		uint32_t p = vertex[idom[i]];
+		idom_of[vertex[i]] = p < N ? p : CNR_GRAPH_SUPER_ROOT;
 	}
 	// The preorder with the virtual vertices left out (they come first).
 	uint32_t *order = res.vertex, count = 0;
@@ -686,44 +632,14 @@ struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g)
 	shrunk = realloc(order, ((size_t)count + 1) * sizeof(*order));
 	g->dom_order = shrunk ? shrunk : order;
 	g->dom_order_count = count;
+	g->retained = retained;
 	return NULL;
 }
 
 struct cnr_error *cnr_graph_compute_retained(struct cnr_graph *g)
 {
-	if (g->retained)
-		return NULL;
-	struct cnr_error *err = cnr_graph_compute_dominators(g);
-	if (err)
-		return err;
-	uint32_t N = g->node_count;
-	uint64_t *retained = cnr_graph_alloc(N, sizeof(*retained), false);
-	if (!retained)
-		return &cnr_enomem;
-	// In node order (sequential): unreachable nodes retain 0.
-	for (uint32_t x = 0; x < N; x++)
-		retained[x] = g->idom[x] != CNR_GRAPH_NO_NODE ? g->sizes[x] : 0;
-	// Children come after their idom in the order: walking it backwards
-	// finishes each node before adding it to its idom.  The nodes to come
-	// are known, so their lines are asked for ahead.
-	const uint32_t *order = g->dom_order;
-	for (uint32_t i = g->dom_order_count; i-- > 0;) {
-		if (i >= RETAINED_AHEAD) {
-			uint32_t y = order[i - RETAINED_AHEAD];
-			__builtin_prefetch(&g->idom[y]);
-			__builtin_prefetch(&retained[y]);
-			if (i >= RETAINED_AHEAD / 2) {
-				uint32_t q = g->idom[order[i - RETAINED_AHEAD / 2]];
-				if (q < N)
-					__builtin_prefetch(&retained[q], 1);
-			}
-		}
-		uint32_t x = order[i], p = g->idom[x];
-		if (p < N)
-			retained[p] += retained[x];
-	}
-	g->retained = retained;
-	return NULL;
+	// The dominators compute them as they go.
+	return cnr_graph_compute_dominators(g);
 }
 
 struct label_index {
@@ -743,9 +659,7 @@ struct cnr_error *cnr_graph_retained_by_labels(struct cnr_graph *g, const uint32
 	if (count >= UINT32_MAX - (uint64_t)N - 2)
 		return cnr_error_create(CNR_ERROR_INVALID, "cannot compute retained sizes of %zu labels: too many",
 					count);
-	struct cnr_error *err = cnr_graph_build_reverse(g);
-	if (err)
-		return err;
+	struct cnr_error *err;
 	uint32_t k = count + 1; // the last group holds the unlisted labels
 	struct label_index *sorted = malloc((count + 1) * sizeof(*sorted));
 	uint32_t *group_of = malloc(((size_t)R + 1) * sizeof(*group_of));

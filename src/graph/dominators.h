@@ -7,19 +7,19 @@
 
 #include "graph/graph.h"
 
-// Compute the immediate dominator of every node (semi-NCA, iterative, no
-// recursion), building the reverse graph first if needed.  Does nothing if
-// already done.  Time O((N + E) log N) at worst, near-linear in practice;
-// 24 B/node of scratch, 8 B/node kept.  Uses the DFS that
-// cnr_graph_compute_reachability() left, if any; a second thread lists the
-// predecessors for the semidominator loop.
+// Compute the immediate dominator and the retained size of every node
+// (semi-NCA, iterative, no recursion).  Does nothing if already done.  Time
+// O((N + E) log N) at worst, near-linear in practice; 12 B/node kept,
+// 12 B/node and 4 B per non-tree edge of scratch (the predecessor lists
+// over DFS numbers, which it builds itself: the reverse graph is not
+// needed).  Uses the DFS that cnr_graph_compute_reachability() left, if
+// any; a second thread takes half of the edges while the lists are built.
 struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g);
 
 // For cnr_graph_compute_reachability(): run the DFS that the dominators
 // start with (reachability falls out of it) and keep it for
-// cnr_graph_compute_dominators(), building the reverse graph on a second
-// thread meanwhile.  Does nothing if reachability is already known.  12
-// B/node kept until the dominators are computed.
+// cnr_graph_compute_dominators().  Does nothing if reachability is already
+// known.  12 B/node kept until the dominators are computed.
 struct cnr_error *cnr_graph_prepare_dominators(struct cnr_graph *g);
 
 // After cnr_graph_compute_dominators(): node's immediate dominator,
@@ -43,8 +43,8 @@ static inline uint32_t cnr_graph_dom_order(const struct cnr_graph *g, const uint
 	return g->dom_order_count;
 }
 
-// Compute every node's retained size in one backward pass over the
-// dominator order (computing dominators first if needed).  Unreachable
+// Compute every node's retained size (cnr_graph_compute_dominators() does
+// it as it goes: one backward pass over the DFS numbers).  Unreachable
 // nodes retain 0.  Does nothing if already done.
 struct cnr_error *cnr_graph_compute_retained(struct cnr_graph *g);
 

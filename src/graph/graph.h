@@ -7,15 +7,16 @@
 //   builder           8 B/node + 8 B/edge (12 B/edge while unsorted edges
 //                     are turned into CSR)
 //   graph             12 B/node + 4 B/edge
-//   reverse graph     +4 B/node + 4 B/edge (cnr_graph_build_reverse())
+//   reverse graph     +4 B/node + 4 B/edge (cnr_graph_build_reverse(), for
+//                     paths and retainers; the dominators do without)
 //   reachability      +1 bit/node, and the DFS of the dominators: +12 B/node
 //                     kept until they are computed, a stack of at most
-//                     8 B/edge while walking; builds the reverse graph on a
-//                     second thread meanwhile
-//   dominators        +8 B/node kept, +24 B/node scratch while computing
-//                     (and the DFS stack if reachability did not run first)
-//   retained sizes    +8 B/node
-// 19 M nodes and 40 M edges peak at about 1.02 GB (bench/graph/).
+//                     8 B/edge while walking
+//   dominators        +12 B/node kept (with the retained sizes), +12 B/node
+//                     and 4 B per edge that is not a DFS tree edge scratch
+//                     while computing (and the DFS if reachability did not
+//                     run first)
+// 19 M nodes and 40 M edges peak at about 0.9 GB (bench/graph/).
 #ifndef CNR_GRAPH_GRAPH_H
 #define CNR_GRAPH_GRAPH_H
 

@@ -8,7 +8,7 @@
 // Mark every node reachable from a root.  Does nothing if already done.
 // Callers go on to the dominators, so this runs their DFS (see
 // cnr_graph_prepare_dominators()), which marks the same nodes, and keeps it
-// for them; the reverse graph is built on a second thread meanwhile.
+// for them.
 struct cnr_error *cnr_graph_compute_reachability(struct cnr_graph *g);
 
 // After cnr_graph_compute_reachability():
