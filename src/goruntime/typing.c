@@ -127,6 +127,26 @@ static uint64_t pointee(const struct typer *tp, const struct cnr_dwarf_type *t)
 	return t && t->tag == TAG_POINTER ? t->type_offset : 0;
 }
 
+// unsafe.Pointer fields of the standard library whose target type the
+// source code states in a comment.
+static const struct known_unsafe {
+	const char *type, *field, *target;
+	bool array;
+} known_unsafe_fields[] = {
+	{ "sync.Pool", "local", "sync.poolLocal", true },   // [P]poolLocal
+	{ "sync.Pool", "victim", "sync.poolLocal", true },
+	{ "sync.entry", "p", "interface {}", false },       // *interface{} (Go <= 1.19)
+};
+
+static const struct known_unsafe *known_unsafe(const char *type, const char *field)
+{
+	for (size_t i = 0; type && field && i < sizeof(known_unsafe_fields) / sizeof(known_unsafe_fields[0]); i++) {
+		if (strcmp(type, known_unsafe_fields[i].type) == 0 && strcmp(field, known_unsafe_fields[i].field) == 0)
+			return &known_unsafe_fields[i];
+	}
+	return NULL;
+}
+
 static struct cnr_error *plan_struct(struct typer *tp, const struct cnr_dwarf_type *t, uint64_t off, int depth)
 {
 	const struct cnr_dwarf *dw = tp->prog->dwarf;
@@ -144,6 +164,7 @@ static struct cnr_error *plan_struct(struct typer *tp, const struct cnr_dwarf_ty
 	}
 	for (uint32_t i = 0; i < t->nfields; i++) {
 		const struct cnr_dwarf_type *ft = dtype(tp, f[i].type_offset);
+		const struct known_unsafe *known;
 		struct cnr_error *err = NULL;
 		if (swiss_map && dir_len && f[i].name && strcmp(f[i].name, "dirPtr") == 0) {
 			// **table<K,V>; the group type is table.groups.data's pointee.
@@ -166,6 +187,12 @@ static struct cnr_error *plan_struct(struct typer *tp, const struct cnr_dwarf_ty
 			if (to)
 				err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset), .kind = E_PTR_ARRAY,
 								     .target = to });
+		} else if ((known = known_unsafe(t->name, f[i].name))) {
+			const struct cnr_dwarf_type *to = cnr_dwarf_type_by_name(dw, known->target);
+			if (to)
+				err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset),
+								     .kind = known->array ? E_PTR_ARRAY : E_PTR,
+								     .target = to->offset });
 		} else if (atomic_ptr && f[i].name && strcmp(f[i].name, "v") == 0) {
 			err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset), .kind = E_PTR,
 							     .target = atomic_ptr });
