@@ -960,7 +960,13 @@ static bool var_cfa_offset(struct cnr_dwarf *dw, Dwarf_Die die, uint64_t pc, int
 
 enum { MAX_VAR_DEPTH = 16 };
 
-static struct cnr_error *frame_vars_in(struct cnr_dwarf *dw, Dwarf_Die parent, uint64_t pc, int depth,
+#ifndef DW_AT_go_closure_offset
+#define DW_AT_go_closure_offset 0x2907
+#endif
+
+// The variables of parent in memory at pc or, if closure, the captured
+// variables at their DW_AT_go_closure_offset in the closure context.
+static struct cnr_error *frame_vars_in(struct cnr_dwarf *dw, Dwarf_Die parent, uint64_t pc, int depth, bool closure,
 				       cnr_frame_var_fn *fn, void *arg)
 {
 	if (depth > MAX_VAR_DEPTH)
@@ -982,10 +988,15 @@ static struct cnr_error *frame_vars_in(struct cnr_dwarf *dw, Dwarf_Die parent, u
 				.type_offset = die_type_offset(dw, child),
 				.is_param = tag == DW_TAG_formal_parameter,
 			};
-			if (v.name && var_cfa_offset(dw, child, pc, &v.cfa_offset))
+			uint64_t off;
+			if (closure && attr_udata(dw, child, DW_AT_go_closure_offset, &off) && off < INT32_MAX) {
+				v.cfa_offset = (int64_t)off;
 				fn(arg, &v);
+			} else if (!closure && v.name && var_cfa_offset(dw, child, pc, &v.cfa_offset)) {
+				fn(arg, &v);
+			}
 		} else if (tag == DW_TAG_lexical_block) {
-			struct cnr_error *err = frame_vars_in(dw, child, pc, depth + 1, fn, arg);
+			struct cnr_error *err = frame_vars_in(dw, child, pc, depth + 1, closure, fn, arg);
 			if (err) {
 				dwarf_dealloc_die(child);
 				return err;
@@ -1010,7 +1021,20 @@ struct cnr_error *cnr_dwarf_frame_vars(struct cnr_dwarf *dw, const struct cnr_dw
 	int r = dwarf_offdie_b(dw->dbg, f->die, 1, &die, &e);
 	if (r != DW_DLV_OK)
 		return dw_error(dw, e, "find a function's DIE");
-	struct cnr_error *err = frame_vars_in(dw, die, pc, 0, fn, arg);
+	struct cnr_error *err = frame_vars_in(dw, die, pc, 0, false, fn, arg);
+	dwarf_dealloc_die(die);
+	return err;
+}
+
+struct cnr_error *cnr_dwarf_closure_vars(struct cnr_dwarf *dw, const struct cnr_dwarf_func *f, cnr_frame_var_fn *fn,
+					 void *arg)
+{
+	Dwarf_Die die;
+	Dwarf_Error e = NULL;
+	int r = dwarf_offdie_b(dw->dbg, f->die, 1, &die, &e);
+	if (r != DW_DLV_OK)
+		return dw_error(dw, e, "find a function's DIE");
+	struct cnr_error *err = frame_vars_in(dw, die, 0, 0, true, fn, arg);
 	dwarf_dealloc_die(die);
 	return err;
 }

@@ -106,6 +106,11 @@ const struct cnr_dwarf_func *cnr_dwarf_func_at(const struct cnr_dwarf *dw, uint6
 // location lists evaluated at pc; register-only ones are skipped).
 struct cnr_error *cnr_dwarf_frame_vars(struct cnr_dwarf *dw, const struct cnr_dwarf_func *f, uint64_t pc,
 				       cnr_frame_var_fn *fn, void *arg);
+// The variables a closure of f captured, each with its offset in the
+// closure context as cfa_offset (DW_AT_go_closure_offset, Go 1.23+; none
+// before).
+struct cnr_error *cnr_dwarf_closure_vars(struct cnr_dwarf *dw, const struct cnr_dwarf_func *f, cnr_frame_var_fn *fn,
+					 void *arg);
 // File and line of pc from the line table of its compile unit.
 struct cnr_error *cnr_dwarf_line_at(struct cnr_dwarf *dw, uint64_t pc, const char **file_ret, int *line_ret);
 

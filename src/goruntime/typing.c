@@ -28,11 +28,13 @@ enum {
 	MAX_PLAN_DEPTH = 24,
 	MAX_PLAN_ENTRIES = 1 << 20,
 	MAX_NAME = 512,
+	TINY_BLOCK = 16,      // runtime/malloc.go maxTinySize
 	NO_RECORD = 0,
 };
 
 enum entry_kind {
 	E_PTR,       // *T (also map and chan values): target holds T
+	E_PTR_ARRAY, // *T that points at an array of T (map buckets and groups)
 	E_STRING,    // string data pointer
 	E_SLICE,     // slice array pointer: target is an array of T
 	E_EFACE,     // interface{} data word; the type word is 8 bytes before
@@ -40,13 +42,14 @@ enum entry_kind {
 	E_FUNC,      // func value: a closure context
 	E_SWISS_DIR, // maps.Map.dirPtr: a directory of *table, or one group if dirLen == 0
 	E_CHAN_BUF,  // hchan.buf: an array of the element type hchan.elemtype names
+	E_RPTR,      // a pointer to a value of runtime type target (no DWARF type)
 };
 
 struct entry {
 	uint32_t off;
 	uint8_t kind;
 	int32_t aux_off;  // E_SWISS_DIR: dirLen, E_CHAN_BUF: elemtype, relative to off
-	uint64_t target;  // DWARF type: E_PTR pointee, E_SLICE element, E_SWISS_DIR *table
+	uint64_t target;  // DWARF type: E_PTR pointee, E_SLICE element, E_SWISS_DIR *table; E_RPTR: runtime type
 	uint64_t target2; // E_SWISS_DIR: the group type
 	uint64_t map_rtype; // E_PTR to a map header: the map's runtime type
 };
@@ -88,6 +91,7 @@ struct typer {
 	struct id_vector queue;
 	uint8_t *buf; // object bytes not contiguous in the core
 	size_t buf_len;
+	struct cnr_error *err; // from a callback
 };
 
 static const struct cnr_dwarf_type *dtype(const struct typer *tp, uint64_t off)
@@ -123,15 +127,44 @@ static uint64_t pointee(const struct typer *tp, const struct cnr_dwarf_type *t)
 	return t && t->tag == TAG_POINTER ? t->type_offset : 0;
 }
 
+// unsafe.Pointer fields of the standard library whose target type the
+// source code states in a comment.
+static const struct known_unsafe {
+	const char *type, *field, *target;
+	bool array;
+} known_unsafe_fields[] = {
+	{ "sync.Pool", "local", "sync.poolLocal", true },   // [P]poolLocal
+	{ "sync.Pool", "victim", "sync.poolLocal", true },
+	{ "sync.entry", "p", "interface {}", false },       // *interface{} (Go <= 1.19)
+};
+
+static const struct known_unsafe *known_unsafe(const char *type, const char *field)
+{
+	for (size_t i = 0; type && field && i < sizeof(known_unsafe_fields) / sizeof(known_unsafe_fields[0]); i++) {
+		if (strcmp(type, known_unsafe_fields[i].type) == 0 && strcmp(field, known_unsafe_fields[i].field) == 0)
+			return &known_unsafe_fields[i];
+	}
+	return NULL;
+}
+
 static struct cnr_error *plan_struct(struct typer *tp, const struct cnr_dwarf_type *t, uint64_t off, int depth)
 {
 	const struct cnr_dwarf *dw = tp->prog->dwarf;
 	const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, t);
 	bool swiss_map = has_prefix(t->name, "map<"), chan = has_prefix(t->name, "hchan<");
+	bool old_map = has_prefix(t->name, "hash<"), group_ref = has_prefix(t->name, "groupReference<");
 	const struct cnr_dwarf_field *dir_len = swiss_map ? cnr_dwarf_field(dw, t, "dirLen") : NULL;
 	const struct cnr_dwarf_field *elemtype = chan ? cnr_dwarf_field(dw, t, "elemtype") : NULL;
+	// atomic.Pointer[T] keeps v as unsafe.Pointer; its "_ [0]*T" says what T is.
+	uint64_t atomic_ptr = 0;
+	for (uint32_t i = 0; i < t->nfields && !swiss_map && !chan; i++) {
+		const struct cnr_dwarf_type *ft = cnr_dwarf_type_strip(dw, dtype(tp, f[i].type_offset));
+		if (f[i].name && strcmp(f[i].name, "_") == 0 && ft && ft->tag == TAG_ARRAY && ft->count == 0)
+			atomic_ptr = pointee(tp, dtype(tp, ft->type_offset));
+	}
 	for (uint32_t i = 0; i < t->nfields; i++) {
 		const struct cnr_dwarf_type *ft = dtype(tp, f[i].type_offset);
+		const struct known_unsafe *known;
 		struct cnr_error *err = NULL;
 		if (swiss_map && dir_len && f[i].name && strcmp(f[i].name, "dirPtr") == 0) {
 			// **table<K,V>; the group type is table.groups.data's pointee.
@@ -147,6 +180,22 @@ static struct cnr_error *plan_struct(struct typer *tp, const struct cnr_dwarf_ty
 		} else if (chan && elemtype && f[i].name && strcmp(f[i].name, "buf") == 0) {
 			err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset), .kind = E_CHAN_BUF,
 							     .aux_off = (int32_t)elemtype->offset - (int32_t)f[i].offset });
+		} else if (f[i].name && ((old_map && (strcmp(f[i].name, "buckets") == 0 || strcmp(f[i].name, "oldbuckets") == 0)) ||
+					 (group_ref && strcmp(f[i].name, "data") == 0))) {
+			// *bucket<K,V> and *group point at arrays of them.
+			uint64_t to = pointee(tp, ft);
+			if (to)
+				err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset), .kind = E_PTR_ARRAY,
+								     .target = to });
+		} else if ((known = known_unsafe(t->name, f[i].name))) {
+			const struct cnr_dwarf_type *to = cnr_dwarf_type_by_name(dw, known->target);
+			if (to)
+				err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset),
+								     .kind = known->array ? E_PTR_ARRAY : E_PTR,
+								     .target = to->offset });
+		} else if (atomic_ptr && f[i].name && strcmp(f[i].name, "v") == 0) {
+			err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset), .kind = E_PTR,
+							     .target = atomic_ptr });
 		} else if (ft) {
 			err = plan_value(tp, ft, off + f[i].offset, depth + 1);
 		}
@@ -265,6 +314,52 @@ static struct cnr_error *plan_of(struct typer *tp, uint64_t off, int32_t *ret)
 	return NULL;
 }
 
+// The DWARF type of runtime type rtype, or 0.
+static uint64_t dwarf_of_rtype(struct typer *tp, uint64_t rtype)
+{
+	uint64_t *d = u64_u64_map_get(&tp->ty->dwarf_of, rtype);
+	return d ? *d : 0;
+}
+
+// Append the pointer words of a value of runtime type rt at off, for
+// types DWARF does not describe (the runtime's map.bucket[K]V): its
+// fields and elements that DWARF does describe give the plan.
+static struct cnr_error *plan_rtype(struct typer *tp, const struct cnr_rtype *rt, uint64_t off, int depth)
+{
+	struct cnr_type_cache *tc = tp->hg->heap.types;
+	if (depth > MAX_PLAN_DEPTH || !rt->ptrdata || off > UINT32_MAX)
+		return NULL;
+	uint64_t d = dwarf_of_rtype(tp, rt->addr);
+	const struct cnr_dwarf_type *t = dtype(tp, d);
+	if (t)
+		return plan_value(tp, t, off, depth);
+	struct cnr_error *err = NULL;
+	if (rt->kind == CNR_KIND_STRUCT) {
+		const struct cnr_rfield *f;
+		size_t n;
+		if ((err = cnr_type_fields(tc, rt, &f, &n)))
+			return err;
+		// The runtime's own bucket type (Go <= 1.23) chains overflow
+		// buckets through an untyped pointer: they are buckets too.
+		bool bucket = has_prefix(rt->name, "map.bucket[");
+		for (size_t i = 0; i < n && !err; i++) {
+			if (bucket && f[i].name && strcmp(f[i].name, "overflow") == 0)
+				err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset), .kind = E_RPTR,
+								     .target = rt->addr });
+			else
+				err = plan_rtype(tp, f[i].type, off + f[i].offset, depth + 1);
+		}
+	} else if (rt->kind == CNR_KIND_ARRAY) {
+		const struct cnr_rtype *e;
+		uint64_t len;
+		if ((err = cnr_type_elem(tc, rt, &e)) || (err = cnr_type_array_len(tc, rt, &len)))
+			return err;
+		for (uint64_t i = 0; i < len && e->size && !err && tp->ty->entries.size < MAX_PLAN_ENTRIES; i++)
+			err = plan_rtype(tp, e, off + i * e->size, depth + 1);
+	}
+	return err;
+}
+
 // --- Records ---------------------------------------------------------
 
 // Record keys: DWARF type and shape; runtime-only types; closures by pc.
@@ -313,13 +408,6 @@ static struct cnr_error *dwarf_record(struct typer *tp, uint64_t off, enum cnr_o
 	return new_record(tp, key_dwarf(off, shape), r, name, ret);
 }
 
-// The DWARF type of runtime type rtype, or 0.
-static uint64_t dwarf_of_rtype(struct typer *tp, uint64_t rtype)
-{
-	uint64_t *d = u64_u64_map_get(&tp->ty->dwarf_of, rtype);
-	return d ? *d : 0;
-}
-
 static struct cnr_error *rtype_record(struct typer *tp, uint64_t rtype, enum cnr_obj_shape shape, uint32_t *ret)
 {
 	uint64_t d = dwarf_of_rtype(tp, rtype);
@@ -337,7 +425,61 @@ static struct cnr_error *rtype_record(struct typer *tp, uint64_t rtype, enum cnr
 	char name[MAX_NAME];
 	snprintf(name, sizeof(name), "%s%s", shape == CNR_SHAPE_ARRAY ? "[]" : "", rt->name ? rt->name : "?");
 	struct record r = { .t = { .rtype = rtype, .elem_size = rt->size, .shape = shape }, .plan = -1 };
+	struct plan p = { .first = (uint32_t)tp->ty->entries.size, .size = rt->size };
+	if ((err = plan_rtype(tp, rt, 0, 0)))
+		cnr_error_destroy(err); // what the runtime type does not say stays untyped
+	p.n = (uint32_t)(tp->ty->entries.size - p.first);
+	if (p.n && p.size) {
+		if (!plan_vector_push(&tp->ty->plans, p))
+			return &cnr_enomem;
+		r.plan = (int32_t)tp->ty->plans.size - 1;
+	}
 	return new_record(tp, key_rtype(rtype, shape), r, name, ret);
+}
+
+static void add_closure_var(void *arg, const struct cnr_dwarf_frame_var *v)
+{
+	struct typer *tp = arg;
+	const struct cnr_dwarf_type *t = dtype(tp, v->type_offset);
+	if (t && !tp->err)
+		tp->err = plan_value(tp, t, (uint64_t)v->cfa_offset, 0);
+}
+
+// The record of closures of function f: its captured variables, from
+// DWARF, make its plan.
+static struct cnr_error *closure_record(struct typer *tp, const struct cnr_func *f, uint32_t *ret)
+{
+	struct cnr_heap_typing *ty = tp->ty;
+	uint32_t *hit = u64_u32_map_get(&ty->record_of, key_closure(f->entry));
+	if (hit) {
+		*ret = *hit;
+		return NULL;
+	}
+	struct record r = { .t = { .shape = CNR_SHAPE_CLOSURE }, .plan = -1 };
+	const struct cnr_dwarf_func *df = tp->prog->dwarf ? cnr_dwarf_func_at(tp->prog->dwarf, f->entry) : NULL;
+	struct plan p = { .first = (uint32_t)ty->entries.size, .size = 8 };
+	if (df) {
+		tp->err = NULL;
+		struct cnr_error *err = cnr_dwarf_closure_vars(tp->prog->dwarf, df, add_closure_var, tp);
+		if (err)
+			cnr_error_destroy(err); // no captured variables known
+		if (tp->err)
+			return tp->err;
+	}
+	p.n = (uint32_t)(ty->entries.size - p.first);
+	for (uint32_t k = 0; k < p.n; k++) {
+		uint64_t end = ty->entries.data[p.first + k].off + 8;
+		p.size = end > p.size ? end : p.size;
+	}
+	if (p.n) {
+		if (!plan_vector_push(&ty->plans, p))
+			return &cnr_enomem;
+		r.plan = (int32_t)ty->plans.size - 1;
+	}
+	r.t.elem_size = p.size;
+	char name[MAX_NAME];
+	snprintf(name, sizeof(name), "closure %s", f->name ? f->name : "?");
+	return new_record(tp, key_closure(f->entry), r, name, ret);
 }
 
 // --- Objects ---------------------------------------------------------
@@ -368,36 +510,141 @@ static bool locate(const struct typer *tp, uint64_t addr, struct object *ret)
 	return addr >= ret->base;
 }
 
+// Whether object id may take a new type: it has none, or only a runtime
+// type DWARF does not describe (the runtime's map.bucket[K]V is DWARF's
+// bucket<K,V>), which a DWARF type with a plan to follow replaces.
+static bool may_type(const struct typer *tp, uint32_t id)
+{
+	uint32_t cur = tp->ty->of[id];
+	if (cur == NO_RECORD)
+		return true;
+	const struct record *r = &tp->ty->records.data[cur];
+	return !r->t.dwarf && r->t.shape <= CNR_SHAPE_ARRAY && r->plan < 0;
+}
+
+static struct cnr_error *assign(struct typer *tp, const struct object *o, uint32_t rec);
+
+// Rewrite "pkg.T[A,B]" in place as its shape instance "pkg.T[go.shape.A,go.shape.B]".
+static bool shape_name(char *name, size_t len)
+{
+	char out[MAX_NAME];
+	const char *p = strchr(name, '[');
+	if (!p)
+		return false;
+	size_t o = (size_t)(p - name) + 1;
+	memcpy(out, name, o);
+	int depth = 0;
+	bool arg_start = true;
+	for (p++; *p && o + 10 < sizeof(out); p++) {
+		if (arg_start && depth == 0) {
+			memcpy(out + o, "go.shape.", 9);
+			o += 9;
+		}
+		arg_start = false;
+		if (*p == '[' || *p == '(' || *p == '{')
+			depth++;
+		else if ((*p == ']' || *p == ')' || *p == '}') && depth > 0)
+			depth--;
+		else if (*p == ',' && depth == 0)
+			arg_start = true;
+		out[o++] = *p;
+	}
+	out[o] = 0;
+	if (*p || o >= len)
+		return false;
+	memcpy(name, out, o + 1);
+	return true;
+}
+
+// A tiny-allocator block: small pointer-free values packed together; the
+// block is named by the first value typed in it.
+static struct cnr_error *tiny_block(struct typer *tp, const struct object *o, uint64_t t)
+{
+	uint64_t key = key_dwarf(t, CNR_SHAPE_TINY);
+	uint32_t *hit = u64_u32_map_get(&tp->ty->record_of, key), rec;
+	if (hit)
+		return assign(tp, o, *hit);
+	const struct cnr_dwarf_type *dt = dtype(tp, t);
+	char name[MAX_NAME];
+	snprintf(name, sizeof(name), "%s (tiny block)", dt && dt->name ? dt->name : "?");
+	struct record r = { .t = { .dwarf = t, .elem_size = TINY_BLOCK, .shape = CNR_SHAPE_TINY }, .plan = -1 };
+	struct cnr_error *err = new_record(tp, key, r, name, &rec);
+	return err ? err : assign(tp, o, rec);
+}
+
 static struct cnr_error *assign(struct typer *tp, const struct object *o, uint32_t rec)
 {
-	if (tp->ty->of[o->id] != NO_RECORD)
+	if (!may_type(tp, o->id) || tp->ty->of[o->id] == rec)
 		return NULL;
+	if (tp->ty->of[o->id] != NO_RECORD && tp->ty->records.data[rec].plan < 0)
+		return NULL; // no better than what it has
 	tp->ty->of[o->id] = rec;
 	return id_vector_push(&tp->queue, o->id) ? NULL : &cnr_enomem;
 }
 
-// Type the object at addr as holding DWARF type t: one value if it points
-// at the start and the slot holds one, else an array of them when addr
-// sits on an element boundary.  Interior pointers into a struct say
-// nothing about the enclosing object and are ignored.
+// Type the object at addr as holding DWARF type t: one value if addr is
+// its start, or (array) an array of them when addr sits on an element
+// boundary.  Interior pointers into a struct say nothing about the
+// enclosing object and are ignored.
 static struct cnr_error *type_target(struct typer *tp, uint64_t addr, uint64_t t, bool array, uint64_t map_rtype)
 {
 	struct object o;
-	if (!t || !locate(tp, addr, &o) || tp->ty->of[o.id] != NO_RECORD)
+	if (!t || !locate(tp, addr, &o) || !may_type(tp, o.id))
 		return NULL;
 	uint64_t size = cnr_dwarf_type_size(tp->prog->dwarf, dtype(tp, t)), off = addr - o.base;
 	if (!size || size > o.len)
 		return NULL;
+	if (o.span->noscan && o.len == TINY_BLOCK && size < TINY_BLOCK && !array)
+		return tiny_block(tp, &o, t);
+	const struct cnr_dwarf_type *tt = dtype(tp, t);
+	if (!array && off == 0 && tt && has_prefix(tt->name, "internal/sync.node[")) {
+		// sync.Map's trie (Go 1.24+): a node is the head of an entry or
+		// an indirect node; isEntry, its first byte, says which.
+		uint8_t is_entry;
+		char name[MAX_NAME];
+		if (!cnr_memory_read(&tp->prog->mem, addr, &is_entry, 1)) {
+			snprintf(name, sizeof(name), "internal/sync.%s%s", is_entry ? "entry" : "indirect",
+				 tt->name + strlen("internal/sync.node"));
+			const struct cnr_dwarf_type *full = cnr_dwarf_type_by_name(tp->prog->dwarf, name);
+			if (!full && shape_name(name, sizeof(name)))
+				full = cnr_dwarf_type_by_name(tp->prog->dwarf, name); // only the shape instance has DWARF
+			if (full && cnr_dwarf_type_size(tp->prog->dwarf, full) <= o.len)
+				t = full->offset;
+		}
+	}
 	enum cnr_obj_shape shape;
-	if (!array && off == 0 && o.len < 2 * size)
-		shape = CNR_SHAPE_ONE;
-	else if (off % size == 0)
+	if (!array && off == 0)
+		shape = CNR_SHAPE_ONE; // (or a struct that embeds a T first: typed as far as T goes)
+	else if (array && off % size == 0)
 		shape = CNR_SHAPE_ARRAY;
 	else
 		return NULL;
 	uint32_t rec;
 	struct cnr_error *err = dwarf_record(tp, t, shape, map_rtype, &rec);
 	return err ? err : assign(tp, &o, rec);
+}
+
+// The concrete type an itab names, cached; 0 if itab is not one.
+static struct cnr_error *itab_concrete(struct typer *tp, uint64_t itab, uint64_t *ret)
+{
+	uint64_t *cached = u64_u64_map_get(&tp->ty->itab_type, itab);
+	if (cached) {
+		*ret = *cached;
+		return NULL;
+	}
+	const struct cnr_rtype *iface, *concrete;
+	struct cnr_error *err = cnr_itab_types(tp->hg->heap.types, itab, &iface, &concrete);
+	*ret = 0;
+	if (err)
+		cnr_error_destroy(err);
+	else if (iface->kind == CNR_KIND_INTERFACE && dwarf_of_rtype(tp, concrete->addr))
+		*ret = concrete->addr;
+	bool inserted;
+	uint64_t *slot = u64_u64_map_insert(&tp->ty->itab_type, itab, &inserted);
+	if (!slot)
+		return &cnr_enomem;
+	*slot = *ret;
+	return NULL;
 }
 
 static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, uint64_t word, uint64_t at,
@@ -449,6 +696,8 @@ static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, ui
 	switch (e->kind) {
 	case E_PTR:
 		return type_target(tp, word, e->target, false, e->map_rtype);
+	case E_PTR_ARRAY:
+		return type_target(tp, word, e->target, true, 0);
 	case E_SLICE:
 		return type_target(tp, word, e->target, true, 0);
 	case E_STRING: {
@@ -467,42 +716,19 @@ static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, ui
 	case E_EFACE:
 		return have_aux && aux ? type_interface(tp, aux, word) : NULL;
 	case E_IFACE: {
-		if (!have_aux || !aux)
-			return NULL;
-		uint64_t *cached = u64_u64_map_get(&tp->ty->itab_type, aux), rtype = 0;
-		if (cached) {
-			rtype = *cached;
-		} else {
-			const struct cnr_rtype *iface, *concrete;
-			struct cnr_error *err = cnr_itab_types(tp->hg->heap.types, aux, &iface, &concrete);
-			if (err)
-				cnr_error_destroy(err);
-			else
-				rtype = concrete->addr;
-			bool inserted;
-			uint64_t *slot = u64_u64_map_insert(&tp->ty->itab_type, aux, &inserted);
-			if (!slot)
-				return &cnr_enomem;
-			*slot = rtype;
-		}
-		return rtype ? type_interface(tp, rtype, word) : NULL;
+		uint64_t rtype = 0;
+		struct cnr_error *err = have_aux && aux ? itab_concrete(tp, aux, &rtype) : NULL;
+		return err ? err : rtype ? type_interface(tp, rtype, word) : NULL;
 	}
 	case E_FUNC: {
 		struct object o;
 		uint64_t pc;
 		struct cnr_func f;
-		if (!locate(tp, word, &o) || o.base != word || tp->ty->of[o.id] != NO_RECORD ||
+		if (!locate(tp, word, &o) || o.base != word || !may_type(tp, o.id) ||
 		    cnr_memory_read_u64(&prog->mem, word, &pc) || !cnr_pclntab_find(prog->pclntab, pc, &f))
 			return NULL;
-		uint32_t *hit = u64_u32_map_get(&tp->ty->record_of, key_closure(f.entry));
-		uint32_t rec = hit ? *hit : 0;
-		struct cnr_error *err = NULL;
-		if (!hit) {
-			char name[MAX_NAME];
-			snprintf(name, sizeof(name), "closure %s", f.name ? f.name : "?");
-			struct record r = { .t = { .elem_size = o.len, .shape = CNR_SHAPE_CLOSURE }, .plan = -1 };
-			err = new_record(tp, key_closure(f.entry), r, name, &rec);
-		}
+		uint32_t rec;
+		struct cnr_error *err = closure_record(tp, &f, &rec);
 		return err ? err : assign(tp, &o, rec);
 	}
 	case E_SWISS_DIR:
@@ -512,6 +738,14 @@ static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, ui
 		return aux == 0 ? type_target(tp, word, e->target2, false, 0) : type_target(tp, word, e->target, true, 0);
 	case E_CHAN_BUF:
 		return have_aux && aux ? type_target(tp, word, dwarf_of_rtype(tp, aux), true, 0) : NULL;
+	case E_RPTR: {
+		struct object o;
+		uint32_t rec;
+		if (!locate(tp, word, &o) || o.base != word || !may_type(tp, o.id))
+			return NULL;
+		struct cnr_error *err = rtype_record(tp, e->target, CNR_SHAPE_ONE, &rec);
+		return err ? err : assign(tp, &o, rec);
+	}
 	}
 	return NULL;
 }
@@ -624,16 +858,37 @@ static struct cnr_error *seed_headers(struct typer *tp)
 	return NULL;
 }
 
+// A root no DWARF variable names (a compiler temporary): if the word
+// before it is a type descriptor or an itab, the pair is an interface
+// (an inlined rand.New keeps its Source so) and that names the data.
+static struct cnr_error *seed_unnamed(struct typer *tp, const struct cnr_root *r)
+{
+	uint64_t before, rtype = 0;
+	if (r->kind != CNR_ROOT_STACK || cnr_memory_read_u64(&tp->prog->mem, r->slot - 8, &before) || !before)
+		return NULL;
+	if (dwarf_of_rtype(tp, before)) {
+		rtype = before;
+	} else {
+		struct cnr_error *err = itab_concrete(tp, before, &rtype);
+		if (err)
+			return err;
+	}
+	return rtype ? type_interface(tp, rtype, r->value) : NULL;
+}
+
 static struct cnr_error *seed_roots(struct typer *tp)
 {
 	const struct cnr_roots *roots = &tp->hg->roots;
 	for (size_t i = 0; i < roots->n; i++) {
 		const struct cnr_root *r = &roots->v[i];
 		int32_t p;
-		if (!r->var_type)
+		struct cnr_error *err;
+		if (!r->var_type) {
+			if ((err = seed_unnamed(tp, r)))
+				return err;
 			continue;
-		struct cnr_error *err = plan_of(tp, r->var_type, &p);
-		if (err)
+		}
+		if ((err = plan_of(tp, r->var_type, &p)))
 			return err;
 		if (p < 0)
 			continue;

@@ -18,6 +18,7 @@ enum cnr_obj_shape {
 	CNR_SHAPE_ARRAY,       // as many values of the type as the slot holds (a slice's backing array, map buckets)
 	CNR_SHAPE_STRING_DATA, // the bytes of one or more strings
 	CNR_SHAPE_CLOSURE,     // a func value's closure context; name says whose
+	CNR_SHAPE_TINY,        // a 16-byte tiny-allocator block of small pointer-free values; named by the first one seen
 };
 
 // What an object is.  Records are shared by every object of that type.
