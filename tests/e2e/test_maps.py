@@ -2,7 +2,12 @@
 `coroner map`, against what the program recorded about it (truth.json):
 length, the %T of every value, key prefixes, and the map's internals
 (buckets, overflow, growth for old maps; directory, tables, groups and
-tombstones for Swiss maps).
+tombstones for Swiss maps).  Then what the runtime itself measured
+(HeapAlloc around building it, after a GC): the bytes the whole map
+retains, the bytes each entry of one map retains, and the depth, leaves
+and bytes of each nested value of another.  And --redact: no key and no
+string value of the map appears in the redacted report, while every count
+stays the same.
 
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
 """
@@ -13,12 +18,66 @@ from tap import Tap, run, run_suite
 OLD = {"B": "B", "noverflow": "noverflow", "overflow_buckets": "overflow_buckets_walked", "growing": "growing"}
 SWISS = {"dir_len": "dir_len", "tables": "tables", "groups": "groups", "tombstones": "tombstones"}
 
+# Shown entries asked for: every entry of a small map, a sample of a big one.
+ALL_ENTRIES = 1000
+SAMPLE = 200
+
+
+def strings_in(x, skip=("value_types", "value_type", "type", "impl", "sort")):
+    """Every string of a JSON document (values, and object keys), except
+    type names, which are the program's schema, not its data."""
+    if isinstance(x, str):
+        yield x
+    elif isinstance(x, list):
+        for v in x:
+            yield from strings_in(v, skip)
+    elif isinstance(x, dict):
+        for k, v in x.items():
+            if k in skip:
+                continue
+            yield k
+            yield from strings_in(v, skip)
+
+
+def check_redacted(t, name, args, got, plain):
+    code, out, err = run(args + ["--redact"])
+    if not t.ok(code == 0, f"{name}: --redact exits 0", f"exit {code}\n{err}"):
+        return
+    red = json.loads(out)
+    t.ok(red.get("redacted") is True, f"{name}: --redact says so")
+    # The same counts: length, types, clusters (count and bytes), nesting.
+    for k in ("len", "entries", "value_types", "nesting", "retained_bytes", "entries_retained_bytes"):
+        t.eq(red.get(k), got.get(k), f"{name}: --redact keeps {k}")
+    t.eq(sorted((c["count"], c["key_bytes"]) for c in red.get("key_clusters", [])),
+         sorted((c["count"], c["key_bytes"]) for c in got.get("key_clusters", [])),
+         f"{name}: --redact keeps every key cluster's count and key bytes")
+    t.eq(sum((red.get("key_prefixes") or {}).values()), sum((got.get("key_prefixes") or {}).values()),
+         f"{name}: --redact keeps the key prefix counts")
+    t.eq(len(red["sample"]), len(plain["sample"]), f"{name}: --redact shows as many entries")
+    t.ok(all("sample" not in c for c in red.get("key_clusters", [])), f"{name}: --redact shows no sample key")
+    # No content: no key and no string value of the plain report (whole,
+    # or as part of a longer string once it is long enough to mean something).
+    secrets = set()
+    for e in plain["sample"]:
+        if not e["key"].startswith("@0x"):
+            secrets.add(e["key"])
+        if e.get("value_type") == "string":
+            secrets.add(e["content"])
+    for c in got.get("key_clusters", []):
+        secrets.add(c["sample"])
+    secrets.discard("")
+    shown = list(strings_in(red))
+    leaks = sorted({s for s in secrets for x in shown if x == s or (len(s) >= 6 and s in x)})
+    t.ok(not leaks, f"{name}: --redact shows none of {len(secrets)} keys and string values", leaks[:10])
+
 
 def check(t, core, exe, truth, label):
     for m in truth.get("maps", []):
         mtype = f"map[{m['key_type']}]{m['value_type']}"
-        code, out, err = run(["map", m["addr"], "--type", mtype, "--limit", "0", "--json", core, exe])
         name = f"{label}: {m['name']} ({mtype})"
+        limit = ALL_ENTRIES if m["len"] <= ALL_ENTRIES else SAMPLE
+        args = ["map", m["addr"], "--type", mtype, "--limit", str(limit), "--sort", "key", "--json", core, exe]
+        code, out, err = run(args)
         if not t.ok(code == 0, f"{name}: map exits 0", f"exit {code}\n{err}"):
             continue
         got = json.loads(out)
@@ -40,6 +99,51 @@ def check(t, core, exe, truth, label):
         for ours, theirs in fields.items():
             if theirs in internals:
                 t.eq(got[ours], internals[theirs], f"{name}: {ours}")
+
+        # Retained bytes: what the runtime measured, exactly.
+        entries = got["sample"]
+        t.eq(len(entries), min(limit, m["len"]), f"{name}: as many entries shown as asked")
+        keys = [e["key"] for e in entries]
+        t.ok(keys == sorted(keys, key=lambda k: k.encode()) or m["key_type"] != "string",
+             f"{name}: --sort key orders string keys bytewise")
+        known = [e["retained_bytes"] for e in entries if e.get("retained_bytes") is not None]
+        t.ok(sum(known) <= got["entries_retained_bytes"] <= got["retained_bytes"],
+             f"{name}: entries retain no more than the map",
+             (sum(known), got["entries_retained_bytes"], got["retained_bytes"]))
+        clusters = got.get("key_clusters", [])
+        if clusters:
+            t.eq(sum(c["retained_bytes"] for c in clusters), got["entries_retained_bytes"],
+                 f"{name}: key clusters' retained bytes add up to the entries'")
+        if m.get("retained_bytes") is not None:
+            t.eq(got["retained_bytes"], m["retained_bytes"], f"{name}: the map retains what the runtime measured")
+        by_key = {e["key"]: e for e in entries}
+        for want in m.get("entries_retained") or []:
+            e = by_key.get(want["key"])
+            t.eq(e and e.get("retained_bytes"), want["retained_bytes"],
+                 f"{name}: entry {want['key']} retains what the runtime measured")
+        for want in m.get("nested") or []:
+            e = by_key.get(want["key"]) or {}
+            t.eq((e.get("depth"), e.get("leaves"), e.get("retained_bytes")),
+                 (want["depth"], want["leaves"], want["retained_bytes"]),
+                 f"{name}: nested value {want['key']} ({want.get('type')}): depth, leaves, retained bytes")
+        # Nesting: the histogram covers every entry; the shown entries agree.
+        nest = got["nesting"]
+        t.eq(sum(nest["depths"].values()), m["len"], f"{name}: the depth histogram covers every entry")
+        t.eq(nest["max_depth"], max((int(d) for d in nest["depths"]), default=0), f"{name}: max depth")
+        t.ok(all(e["depth"] <= nest["max_depth"] for e in entries), f"{name}: no shown entry deeper than the max")
+
+        # The retained order: most first, and the same entries as by key.
+        code, out, err = run(["map", m["addr"], "--type", mtype, "--limit", str(limit), "--json", core, exe])
+        if t.ok(code == 0, f"{name}: map --sort retained exits 0", f"exit {code}\n{err}"):
+            by_ret = json.loads(out)
+            r = [e["retained_bytes"] if e["retained_bytes"] is not None else -1 for e in by_ret["sample"]]
+            t.ok(r == sorted(r, reverse=True), f"{name}: entries by retained bytes, most first")
+            if m["len"] <= limit:
+                t.eq(sorted((e["key"], e["retained_bytes"]) for e in by_ret["sample"]),
+                     sorted((e["key"], e["retained_bytes"]) for e in entries),
+                     f"{name}: the same entries and bytes in either order")
+
+        check_redacted(t, name, args, got, got)
 
 
 def main():
