@@ -9,6 +9,7 @@
 
 #include "goruntime/heap_graph.h"
 #include "goruntime/program.h"
+#include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/paths.h"
 #include "graph/reach.h"
@@ -23,18 +24,6 @@ struct path_args {
 	uint64_t addr;
 	uint32_t k;
 };
-
-// The offset inside the object at from (size bytes) of a word pointing
-// into [to, to + to_size); -1 if none is found.
-static int64_t pointer_offset(struct cnr_program *prog, uint64_t from, uint64_t size, uint64_t to, uint64_t to_size)
-{
-	for (uint64_t off = 0; off + 8 <= size; off += 8) {
-		uint64_t v;
-		if (cnr_memory_read_u64(&prog->mem, from + off, &v) == NULL && v >= to && v - to < to_size)
-			return (int64_t)off;
-	}
-	return -1;
-}
 
 static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
@@ -71,6 +60,10 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		cnr_json_begin_object(&j);
 		cnr_json_key(&j, "object");
 		cnr_json_hex(&j, taddr);
+		char tname[256];
+		cnr_heap_graph_type_name(&hg, (uint32_t)target, tname, sizeof(tname));
+		cnr_json_key(&j, "type");
+		cnr_json_string(&j, tname);
 		cnr_json_key(&j, "size");
 		cnr_json_uint(&j, tsize);
 		cnr_json_key(&j, "retained");
@@ -78,7 +71,9 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		cnr_json_key(&j, "paths");
 		cnr_json_begin_array(&j);
 	} else {
-		printf("object 0x%" PRIx64 " (%" PRIu64 " bytes, retains %" PRIu64 ")\n", taddr, tsize,
+		char tname[256];
+		cnr_heap_graph_type_name(&hg, (uint32_t)target, tname, sizeof(tname));
+		printf("object 0x%" PRIx64 " %s (%" PRIu64 " bytes, retains %" PRIu64 ")\n", taddr, tname, tsize,
 		       cnr_graph_retained(hg.graph, (uint32_t)target));
 	}
 	for (uint32_t p = 0; p < n; p++) {
@@ -94,31 +89,33 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		} else {
 			printf("\npath %u: %s (%s)\n", p + 1, root->name, cnr_root_kind_name(root->kind));
 		}
-		uint64_t prev_addr = 0, prev_size = 0;
 		for (uint32_t i = 0; i < paths[p].length; i++) {
 			uint64_t addr, size;
-			cnr_heap_graph_slot(&hg, paths[p].nodes[i], &addr, &size);
-			int64_t off = i ? pointer_offset(prog, prev_addr, prev_size, addr, size) : -1;
+			uint32_t node = paths[p].nodes[i];
+			char type[256], via[256] = "";
+			cnr_heap_graph_slot(&hg, node, &addr, &size);
+			cnr_heap_graph_type_name(&hg, node, type, sizeof(type));
+			if (i)
+				cnr_heap_graph_edge_label(prog, &hg, paths[p].nodes[i - 1], node, via, sizeof(via));
 			if (opts->json) {
 				cnr_json_begin_object(&j);
 				cnr_json_key(&j, "addr");
 				cnr_json_hex(&j, addr);
+				cnr_json_key(&j, "type");
+				cnr_json_string(&j, type);
 				cnr_json_key(&j, "size");
 				cnr_json_uint(&j, size);
-				cnr_json_key(&j, "from_offset");
-				cnr_json_int(&j, off);
+				if (i) {
+					cnr_json_key(&j, "via");
+					cnr_json_string(&j, via);
+				}
 				cnr_json_key(&j, "retained");
-				cnr_json_uint(&j, cnr_graph_retained(hg.graph, paths[p].nodes[i]));
+				cnr_json_uint(&j, cnr_graph_retained(hg.graph, node));
 				cnr_json_end_object(&j);
 			} else {
-				printf("  %s0x%" PRIx64 " (%" PRIu64 " bytes, retains %" PRIu64 ")", i ? "-> " : "", addr, size,
-				       cnr_graph_retained(hg.graph, paths[p].nodes[i]));
-				if (off >= 0)
-					printf(" via +%" PRId64, off);
-				putchar('\n');
+				printf("  %s%s%s0x%" PRIx64 " %s (%" PRIu64 " bytes, retains %" PRIu64 ")\n", i ? via : "",
+				       i ? " -> " : "", i ? "" : "", addr, type, size, cnr_graph_retained(hg.graph, node));
 			}
-			prev_addr = addr;
-			prev_size = size;
 		}
 		if (opts->json) {
 			cnr_json_end_array(&j);
