@@ -562,7 +562,8 @@ uint64_t cnr_dwarf_field_path(const struct cnr_dwarf *dw, const struct cnr_dwarf
 		if (!t)
 			break;
 		int w;
-		if (t->tag == DW_TAG_structure_type && t->go_kind == 25 /* reflect.Struct */) {
+		// The linker's synthesized map types (hash<K,V>, bucket<K,V>) state no kind.
+		if (t->tag == DW_TAG_structure_type && (t->go_kind == 25 /* reflect.Struct */ || t->go_kind == 0)) {
 			const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, t), *hit = NULL;
 			for (uint32_t i = 0; i < t->nfields; i++) {
 				uint64_t sz = cnr_dwarf_type_size(dw, cnr_dwarf_type_at(dw, f[i].type_offset));

@@ -1,0 +1,65 @@
+"""Full typing of the heap (issue 4 §3, §5), on real cores:
+- at least 99.9% of the live bytes get a Go type (the ledger's typed share);
+- every map the scenario named is typed as the map type the program
+  recorded for it (reflect's key and value types);
+- a blocked sender's 1 MiB payload is typed [1048576]uint8 and its
+  retention path is written as Go would: the send's root, then the map
+  entry by its key (map["payload"]);
+- the program's exactly-N objects of one type (main.Headered) are all typed
+  as such on every Go version: from their malloc headers on 1.22+, from
+  the []*Headered slice that holds them before;
+- `object` shows a named map's fields (its header's fields from DWARF).
+
+  --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
+"""
+import json
+
+from tap import run, run_suite
+
+TYPED_SHARE = 0.999
+
+
+def coroner_json(t, label, args):
+    code, out, err = run(args)
+    if not t.ok(code == 0, f"{label}: {args[0]} exits 0", f"exit {code}\n{err[-2000:]}"):
+        return None
+    return json.loads(out)
+
+
+def check(t, core, exe, truth, label, kind, stderr):
+    live = coroner_json(t, label, ["live", "--json", core, exe])
+    if live is None:
+        return
+    share = live["typed_live_bytes"] / live["live_bytes"]
+    t.ok(share >= TYPED_SHARE, f"{label}: {share:.4%} of live bytes typed (>= {TYPED_SHARE:.1%})",
+         f"typed {live['typed_live_bytes']} of {live['live_bytes']}")
+    for m in truth.get("maps", []):
+        want = f"map[{m['key_type']}]{m['value_type']}"
+        obj = coroner_json(t, label, ["object", m["addr"], "--json", core, exe])
+        if obj is None:
+            continue
+        t.eq((obj["type"], obj["typed"]), (want, True), f"{label}: {m['name']} is typed {want}")
+        if m["name"] == "main.cache":
+            paths = [f["path"] for f in obj.get("fields", [])]
+            t.ok(len(paths) >= 3 and all(p.startswith(".") for p in paths),
+                 f"{label}: object shows {m['name']}'s header fields by name", paths)
+    for c in truth.get("channels", []):
+        for s in c.get("senders", []):
+            p = coroner_json(t, label, ["path", s["payload_addr"], "--json", core, exe])
+            if p is None:
+                continue
+            t.eq(p["type"], f"[{s['payload_len']}]uint8", f"{label}: goroutine {s['goroutine']}'s payload is typed")
+            hops = p["paths"][0]["hops"] if p["paths"] else []
+            t.ok(p["paths"] and p["paths"][0]["root"] == f"goroutine {s['goroutine']} chan send elem"
+                 and any(h.get("via") == 'map["payload"]' for h in hops),
+                 f"{label}: goroutine {s['goroutine']}'s payload path goes through map[\"payload\"]",
+                 json.dumps(p["paths"][:1], indent=1))
+    hd = truth.get("extra", {}).get("headered")
+    if hd:
+        top = coroner_json(t, label, ["top", "--group", "type", "--json", core, exe])
+        if top is not None:
+            got = sum(r["count"] for r in top["rows"] if r["type"] == hd["type"])
+            t.eq(got, hd["count"], f"{label}: exactly {hd['count']} live objects typed {hd['type']}")
+
+
+run_suite(check, __doc__)
