@@ -486,7 +486,9 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 	c->depths[e.depth <= MAX_NEST_DEPTH ? e.depth : MAX_NEST_DEPTH + 1]++;
 	c->nested_entries += e.depth > 0;
 	c->capped_entries += e.capped;
-	if (!entry_vector_push(&c->entries, e))
+	// In walk order without retained bytes, only the entries shown are kept.
+	if ((c->hg || c->opts->sort != CNR_MAP_SORT_WALK || c->entries.size < c->opts->limit) &&
+	    !entry_vector_push(&c->entries, e))
 		c->errors++;
 }
 
@@ -1012,7 +1014,7 @@ static void text_report(struct collect *c, FILE *out, const struct cluster *clus
 	}
 	if (!shown)
 		return;
-	fprintf(out, "entries (%zu of %zu, by %s):\n", shown, c->entries.size,
+	fprintf(out, "entries (%zu of %" PRIu64 ", by %s):\n", shown, info->entries,
 		c->opts->sort == CNR_MAP_SORT_RETAINED ? "retained bytes" : c->opts->sort == CNR_MAP_SORT_KEY ? "key" : "walk order");
 	if (c->hg)
 		fprintf(out, "  %12s  %5s %6s  %-40s %s\n", "RETAINED", "DEPTH", "LEAVES", "KEY", "VALUE");
