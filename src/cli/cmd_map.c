@@ -12,8 +12,7 @@
 #include "report/map_report.h"
 
 const char *const map_usage[] = {
-	"coroner map ADDR [--type 'map[K]V'] [--limit N] [--sort retained|key|walk] [--no-retained] [--redact] [--json]",
-	"                 [--exe PATH] [--force] [-v] CORE [EXE]",
+	"coroner map ADDR [--type 'map[K]V'] [--limit N] [--sort retained|key|walk] [--no-retained] [--redact] [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
 	NULL,
 };
 
