@@ -45,6 +45,34 @@ struct walker {
 };
 
 // Record span s and its allocated slots (for the object index).
+// runtime/mbitmap.go divMul for slots of elemsize in a span of span_bytes,
+// if it gives exactly offset / elemsize there, else 0 (divide).  Go's size
+// classes all pass (runtime/mksizeclasses.go); a corrupt elemsize may not.
+// The map x -> x * m >> 32 is monotonic, so checking the first and last
+// byte of every slot covers every offset.
+static uint32_t div_mul(uint64_t elemsize, uint64_t span_bytes)
+{
+	enum { CACHE = 64, MAX_SPAN = 1 << 20 };
+	static _Thread_local struct {
+		uint64_t elemsize, span_bytes;
+		uint32_t mul;
+	} cache[CACHE];
+	if (elemsize == 0 || elemsize > 32768 || span_bytes > MAX_SPAN)
+		return 0;
+	size_t h = (size_t)((elemsize * 31 + span_bytes / 8192) % CACHE);
+	if (cache[h].elemsize == elemsize && cache[h].span_bytes == span_bytes)
+		return cache[h].mul;
+	uint32_t m = (uint32_t)(UINT32_MAX / (uint32_t)elemsize + 1);
+	for (uint64_t k = 0, n = span_bytes / elemsize; m && k < n; k++) {
+		if ((k * elemsize * m >> 32) != k || ((k * elemsize + elemsize - 1) * m >> 32) != k)
+			m = 0;
+	}
+	cache[h].elemsize = elemsize;
+	cache[h].span_bytes = span_bytes;
+	cache[h].mul = m;
+	return m;
+}
+
 static void record_span(struct walker *w, struct cnr_heap_span sp, uint64_t freeindex)
 {
 	sp.first = w->nslots;
@@ -222,6 +250,7 @@ static void walk_span(struct walker *w, uint64_t span_addr)
 		struct cnr_heap_span sp = {
 			.base = base, .limit = base + npages * PAGE_SIZE, .elemsize = elemsize,
 			.nelems = (uint32_t)(sizeclass == 0 ? 1 : nelems), .sizeclass = (uint8_t)sizeclass, .noscan = noscan,
+			.div_mul = sizeclass ? div_mul(elemsize, npages * PAGE_SIZE) : 0,
 			.largetype = sl->has_largetype ? uint_at(s + sl->largetype, 8) : 0,
 		};
 		record_span(w, sp, freeindex);

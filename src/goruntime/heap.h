@@ -36,8 +36,17 @@ struct cnr_heap_span {
 	uint32_t nelems;
 	uint8_t sizeclass;      // 0: one large object
 	bool noscan;
+	uint32_t div_mul;       // runtime/mbitmap.go divMul: slot = offset * div_mul >> 32; 0: divide
 	uint64_t largetype;     // mspan.largeType (Go 1.22+), 0 if none
 };
+
+// The slot of span s that holds addr (addr in [s->base, s->limit)),
+// without a division: lookups by address are the graph's hot path.
+static inline uint64_t cnr_heap_slot_index(const struct cnr_heap_span *s, uint64_t addr)
+{
+	uint64_t off = addr - s->base;
+	return s->div_mul ? off * s->div_mul >> 32 : off / s->elemsize;
+}
 
 struct cnr_heap {
 	uint64_t objects, bytes;         // allocated objects and their slot bytes

@@ -42,7 +42,7 @@ uint64_t cnr_heap_graph_object(const struct cnr_heap_graph *hg, uint64_t addr)
 	const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, addr);
 	if (!s)
 		return UINT64_MAX;
-	uint64_t slot = (addr - s->base) / s->elemsize;
+	uint64_t slot = cnr_heap_slot_index(s, addr);
 	if (slot >= s->nelems)
 		return UINT64_MAX;
 	uint64_t id = s->first + slot;

@@ -496,7 +496,7 @@ static bool locate(const struct typer *tp, uint64_t addr, struct object *ret)
 	const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, addr);
 	if (!s || !s->elemsize)
 		return false;
-	uint64_t slot = (addr - s->base) / s->elemsize;
+	uint64_t slot = cnr_heap_slot_index(s, addr);
 	if (slot >= s->nelems || !cnr_heap_allocated(&hg->heap, s->first + slot))
 		return false;
 	ret->id = (uint32_t)(s->first + slot);
@@ -579,6 +579,8 @@ static struct cnr_error *assign(struct typer *tp, const struct object *o, uint32
 	if (tp->ty->of[o->id] != NO_RECORD && tp->ty->records.data[rec].plan < 0)
 		return NULL; // no better than what it has
 	tp->ty->of[o->id] = rec;
+	if (tp->ty->records.data[rec].plan < 0)
+		return NULL; // nothing in it to follow
 	return id_vector_push(&tp->queue, o->id) ? NULL : &cnr_enomem;
 }
 
@@ -751,17 +753,17 @@ static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, ui
 }
 
 // Follow every pointer word of object id by its record's plan.
-static struct cnr_error *scan_object(struct typer *tp, uint32_t id)
+static struct cnr_error *scan_object(struct typer *tp, uint32_t id, const struct cnr_heap_span *s)
 {
 	const struct record *r = &tp->ty->records.data[tp->ty->of[id]];
 	if (r->plan < 0)
 		return NULL;
 	const struct plan pl = tp->ty->plans.data[r->plan];
-	uint64_t slot_addr, slot_size;
-	cnr_heap_graph_slot(tp->hg, id, &slot_addr, &slot_size);
-	struct object o;
-	if (!locate(tp, slot_addr + slot_size - 1, &o) || o.id != id)
-		return NULL;
+	struct object o = { .id = id, .span = s, .base = s->base + (id - s->first) * s->elemsize, .len = s->elemsize };
+	if (tp->hg->header_min && s->sizeclass && !s->noscan && s->elemsize > tp->hg->header_min) {
+		o.base += 8;
+		o.len -= 8;
+	}
 	if (!pl.size || pl.size > o.len)
 		return NULL;
 	uint64_t n = r->t.shape == CNR_SHAPE_ARRAY ? o.len / pl.size : 1;
@@ -795,6 +797,61 @@ static struct cnr_error *scan_object(struct typer *tp, uint32_t id)
 		}
 	}
 	return NULL;
+}
+
+// Sort ids (radix, two 16-bit passes).
+static bool sort_ids(uint32_t *ids, size_t n)
+{
+	uint32_t *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	size_t *count = malloc(65537 * sizeof(*count));
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
+		return false;
+	}
+	for (int shift = 0; shift < 32; shift += 16) {
+		memset(count, 0, 65537 * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[(ids[i] >> shift & 0xffff) + 1]++;
+		for (size_t b = 0; b < 65536; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[ids[i] >> shift & 0xffff]++] = ids[i];
+		memcpy(ids, tmp, n * sizeof(*ids));
+	}
+	free(tmp);
+	free(count);
+	return true;
+}
+
+// Scan the typed objects wave by wave: each wave in id order, so the
+// objects' memory and their spans are visited in address order (a
+// breadth-first queue would jump around the whole heap for every object).
+static struct cnr_error *propagate(struct typer *tp)
+{
+	const struct cnr_heap_graph *hg = tp->hg;
+	struct cnr_error *err = NULL;
+	while (tp->queue.size && !err) {
+		struct id_vector wave = tp->queue;
+		memset(&tp->queue, 0, sizeof(tp->queue));
+		if (!sort_ids(wave.data, wave.size)) {
+			id_vector_deinit(&wave);
+			return &cnr_enomem;
+		}
+		size_t j = 0;
+		for (size_t i = 0; i < wave.size && !err; i++) {
+			uint32_t id = wave.data[i];
+			if (i && id == wave.data[i - 1])
+				continue;
+			while (j + 1 < hg->heap.nspans && hg->by_id[j + 1]->first <= id)
+				j++;
+			const struct cnr_heap_span *s = hg->by_id[j];
+			if (id >= s->first && id - s->first < s->nelems)
+				err = scan_object(tp, id, s);
+		}
+		id_vector_deinit(&wave);
+	}
+	return err;
 }
 
 // --- Seeds -----------------------------------------------------------
@@ -930,8 +987,8 @@ struct cnr_error *cnr_heap_graph_type_objects(struct cnr_program *prog, struct c
 		err = seed_headers(&tp);
 	if (!err)
 		err = seed_roots(&tp);
-	for (size_t i = 0; !err && i < tp.queue.size; i++)
-		err = scan_object(&tp, tp.queue.data[i]);
+	if (!err)
+		err = propagate(&tp);
 	id_vector_deinit(&tp.queue);
 	free(tp.buf);
 	if (err)
