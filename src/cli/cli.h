@@ -76,6 +76,8 @@ extern const char *const heap_usage[];
 int cmd_heap(int argc, char **argv);
 extern const char *const map_usage[];
 int cmd_map(int argc, char **argv);
+extern const char *const maps_usage[];
+int cmd_maps(int argc, char **argv);
 extern const char *const roots_usage[];
 int cmd_roots(int argc, char **argv);
 extern const char *const type_usage[];

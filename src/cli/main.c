@@ -13,6 +13,7 @@ static const struct cnr_cmd commands[] = {
 	{ "goroutines", cmd_goroutines, "every goroutine: state, wait reason, stack, creator, channel waits",
 	  goroutines_usage },
 	{ "heap", cmd_heap, "objects by type or size class, reconciled with the runtime's counters", heap_usage },
+	{ "maps", cmd_maps, "every map in the heap: size, internals, bytes held and retained, who holds it", maps_usage },
 	{ "map", cmd_map, "one map in depth: entries and what each retains, value types, key clusters, nesting", map_usage },
 	{ "roots", cmd_roots, "the GC roots, named: globals down to the field, stack slots, blocked senders", roots_usage },
 	{ "type", cmd_type, "a Go type as the runtime sees it: size, pointer words, fields, methods", type_usage },

@@ -1,0 +1,46 @@
+// coroner maps: every map in the heap, largest retainer first.
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "goruntime/heap_graph.h"
+#include "report/maps_report.h"
+
+const char *const maps_usage[] = {
+	"coroner maps [--type 'map[K]V'] [--top N] [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
+	NULL,
+};
+
+static int maps_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
+{
+	struct cnr_maps_opts *mo = arg;
+	mo->json = opts->json;
+	struct cnr_heap_graph hg;
+	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (!err) {
+		err = cnr_maps_report(prog, &hg, mo, stdout);
+		cnr_heap_graph_deinit(&hg);
+	}
+	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
+}
+
+int cmd_maps(int argc, char **argv)
+{
+	struct cnr_maps_opts mo = { .top = 100 };
+	const char *top = NULL;
+	if (!cnr_cli_take_value(&argc, argv, "--type", &mo.type) || !cnr_cli_take_value(&argc, argv, "--top", &top)) {
+		cnr_cli_error("--type and --top want a value");
+		return CNR_EXIT_USAGE;
+	}
+	if (top) {
+		char *end;
+		unsigned long long v = strtoull(top, &end, 10);
+		if (*end || end == top) {
+			cnr_cli_error("--top wants a number, not '%s'", top);
+			return CNR_EXIT_USAGE;
+		}
+		mo.top = (size_t)v;
+	}
+	return cnr_cli_run(argc, argv, maps_usage, maps_body, &mo);
+}
