@@ -16,14 +16,35 @@
 #include "report/json_writer.h"
 
 const char *const path_usage[] = {
-	"coroner path ADDR [-k N] [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
+	"coroner path ADDR|--type NAME [-k N] [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
 	NULL,
 };
 
 struct path_args {
 	uint64_t addr;
 	uint32_t k;
+	const char *type; // --type: the live object of this type that retains most
 };
+
+// The live object of type name retaining the most bytes (lowest address on
+// ties); how many there are in *count.
+static uint64_t object_of_type(const struct cnr_heap_graph *hg, const char *name, uint64_t *count)
+{
+	uint64_t best = UINT64_MAX, best_retained = 0;
+	*count = 0;
+	for (uint32_t id = 0; id < cnr_graph_node_count(hg->graph); id++) {
+		const struct cnr_obj_type *t = cnr_heap_graph_type(hg, id);
+		if (!t || strcmp(t->name, name) != 0 || !cnr_graph_is_reachable(hg->graph, id))
+			continue;
+		++*count;
+		uint64_t r = cnr_graph_retained(hg->graph, id);
+		if (best == UINT64_MAX || r > best_retained) {
+			best = id;
+			best_retained = r;
+		}
+	}
+	return best;
+}
 
 static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
@@ -32,7 +53,18 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
 	if (err)
 		return cnr_cli_fail(err);
-	uint64_t target = cnr_heap_graph_object(&hg, a->addr);
+	uint64_t target, count = 0;
+	if (a->type) {
+		target = object_of_type(&hg, a->type, &count);
+		if (target == UINT64_MAX) {
+			cnr_heap_graph_deinit(&hg);
+			return cnr_cli_fail(cnr_error_create(CNR_ERROR_NOT_FOUND, "no live object of type '%s'", a->type));
+		}
+		if (!opts->json)
+			printf("%" PRIu64 " live objects of type %s; the one retaining most:\n", count, a->type);
+	} else {
+		target = cnr_heap_graph_object(&hg, a->addr);
+	}
 	if (target == UINT64_MAX) {
 		cnr_heap_graph_deinit(&hg);
 		return cnr_cli_fail(cnr_error_create(CNR_ERROR_NOT_FOUND,
@@ -149,6 +181,12 @@ int cmd_path(int argc, char **argv)
 		}
 		a.k = (uint32_t)v;
 	}
+	if (!cnr_cli_take_value(&argc, argv, "--type", &a.type)) {
+		cnr_cli_error("--type wants a type name");
+		return CNR_EXIT_USAGE;
+	}
+	if (a.type)
+		return cnr_cli_run(argc, argv, path_usage, path_body, &a);
 	int r = cnr_cli_take_addr(argc, argv, path_usage, &a.addr);
 	if (r >= 0)
 		return r;
