@@ -8,7 +8,9 @@
 - the program's exactly-N objects of one type (main.Headered) are all typed
   as such on every Go version: from their malloc headers on 1.22+, from
   the []*Headered slice that holds them before;
-- `object` shows a named map's fields (its header's fields from DWARF).
+- `object` shows a named map's fields (its header's fields from DWARF);
+- `path --type main.Blob` finds a live Blob (the scenario stores *Blob
+  values) and its path.
 
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
 """
@@ -54,6 +56,12 @@ def check(t, core, exe, truth, label, kind, stderr):
                  and any(h.get("via") == 'map["payload"]' for h in hops),
                  f"{label}: goroutine {s['goroutine']}'s payload path goes through map[\"payload\"]",
                  json.dumps(p["paths"][:1], indent=1))
+    # path --type: the live object of a type that retains most.
+    if any("*main.Blob" in m.get("value_types", {}) for m in truth.get("maps", [])):
+        p = coroner_json(t, label, ["path", "--type", "main.Blob", "--json", core, exe])
+        if p is not None:
+            t.ok(p["type"] == "main.Blob" and p["paths"], f"{label}: path --type main.Blob finds one, with a path",
+                 json.dumps(p)[:2000])
     hd = truth.get("extra", {}).get("headered")
     if hd:
         top = coroner_json(t, label, ["top", "--group", "type", "--json", core, exe])
