@@ -16,7 +16,7 @@
 #include "util/hash_map.h"
 
 const char *const top_usage[] = {
-	"coroner top [--by retained|shallow|count] [--group type|root] [--top N] [--json] [--exe PATH] CORE [EXE]",
+	"coroner top [--by retained|shallow|count] [--group type|root|goroutine] [--top N] [--json] [--exe PATH] CORE [EXE]",
 	NULL,
 };
 
@@ -67,6 +67,90 @@ static uint64_t type_group(const struct cnr_heap_graph *hg, const struct cnr_hea
 	return (s->elemsize << 2) | ((uint64_t)s->noscan << 1) | 1;
 }
 
+// The goroutine a root belongs to (its stack or its blocked send), as an
+// index into hg->gs, or hg->gs.ngs for other roots.
+static size_t goroutine_of(const struct cnr_heap_graph *hg, const struct cnr_root *r)
+{
+	uint64_t goid;
+	if ((r->kind != CNR_ROOT_STACK && r->kind != CNR_ROOT_CHAN_ELEM) ||
+	    sscanf(r->name, "goroutine %" SCNu64, &goid) != 1)
+		return hg->gs.ngs;
+	for (size_t k = 0; k < hg->gs.ngs; k++) {
+		if (hg->gs.gs[k].goid == goid)
+			return k;
+	}
+	return hg->gs.ngs;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+// One row per goroutine: what its stack and its blocked sends hold
+// (retained: what would go if the goroutine went; shallow: the objects
+// its roots point at, each once).
+static int goroutine_rows(struct cnr_program *prog, struct cnr_heap_graph *hg, struct row **rows_ret, size_t *n_ret)
+{
+	size_t ng = hg->gs.ngs;
+	uint32_t R = cnr_graph_root_count(hg->graph);
+	uint32_t *group_of = malloc(((size_t)R + 1) * sizeof(*group_of));
+	uint64_t *retained = calloc(ng + 1, sizeof(*retained));
+	uint64_t *pairs = malloc(((size_t)R + 1) * sizeof(*pairs)); // goroutine << 32 | node
+	struct row *rows = calloc(ng + 1, sizeof(*rows));
+	struct cnr_error *err = NULL;
+	size_t npairs = 0;
+	if (!group_of || !retained || !pairs || !rows) {
+		err = &cnr_enomem;
+		goto out;
+	}
+	for (uint32_t e = 0; e < R; e++) {
+		struct cnr_graph_root gr = cnr_graph_root(hg->graph, e);
+		size_t k = goroutine_of(hg, &hg->roots.v[gr.label]);
+		group_of[e] = (uint32_t)k;
+		if (k < ng) {
+			rows[k].count++;
+			pairs[npairs++] = (uint64_t)k << 32 | gr.node;
+		}
+	}
+	if ((err = cnr_graph_retained_by_root_groups(hg->graph, group_of, (uint32_t)ng, retained)))
+		goto out;
+	qsort(pairs, npairs, sizeof(*pairs), cmp_u64);
+	for (size_t i = 0; i < npairs; i++) {
+		if (!i || pairs[i] != pairs[i - 1])
+			rows[pairs[i] >> 32].shallow += cnr_graph_size(hg->graph, (uint32_t)pairs[i]);
+	}
+	size_t n = 0;
+	for (size_t k = 0; k < ng; k++) {
+		const struct cnr_goroutine *g = &hg->gs.gs[k];
+		if (!rows[k].count)
+			continue;
+		const char *fn = "?";
+		for (size_t f = 0; f < g->nframes; f++) {
+			const char *name = hg->gs.frames[g->first_frame + f].func.name;
+			if (name && (f == 0 || strncmp(name, "runtime.", 8) != 0)) {
+				fn = name;
+				if (strncmp(name, "runtime.", 8) != 0)
+					break;
+			}
+		}
+		struct row r = { .count = rows[k].count, .shallow = rows[k].shallow, .retained = retained[k] };
+		snprintf(r.label, sizeof(r.label), "goroutine %" PRIu64 " [%s] %s", g->goid, g->state ? g->state : "?", fn);
+		rows[n++] = r;
+	}
+	*rows_ret = rows;
+	*n_ret = n;
+	rows = NULL;
+out:
+	free(group_of);
+	free(retained);
+	free(pairs);
+	free(rows);
+	(void)prog;
+	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
+}
+
 static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
 	const struct top_args *a = arg;
@@ -79,7 +163,11 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	struct row_index index = { 0 };
 	uint32_t *group_of = NULL;
 	int code = CNR_EXIT_OK;
-	if (strcmp(a->group, "root") == 0) {
+	if (strcmp(a->group, "goroutine") == 0) {
+		code = goroutine_rows(prog, &hg, &rows, &nrows);
+		if (code != CNR_EXIT_OK)
+			goto out;
+	} else if (strcmp(a->group, "root") == 0) {
 		// One row per root: its object's retained size.
 		for (size_t i = 0; i < hg.roots.n; i++) {
 			uint64_t id = cnr_heap_graph_object(&hg, hg.roots.v[i].value);
@@ -231,7 +319,8 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 		cnr_json_end_array(&j);
 		cnr_json_end_object(&j);
 	} else {
-		printf("%12s %14s %14s  %s\n", "COUNT", "SHALLOW", "RETAINED", strcmp(a->group, "root") ? "TYPE" : "ROOT");
+		printf("%12s %14s %14s  %s\n", strcmp(a->group, "goroutine") ? "COUNT" : "ROOTS", "SHALLOW", "RETAINED",
+		       strcmp(a->group, "root") == 0 ? "ROOT" : strcmp(a->group, "goroutine") == 0 ? "GOROUTINE" : "TYPE");
 		for (size_t i = 0; i < shown; i++)
 			printf("%12" PRIu64 " %14" PRIu64 " %14" PRIu64 "  %s\n", rows[i].count, rows[i].shallow,
 			       rows[i].retained, rows[i].label);
@@ -260,8 +349,8 @@ int cmd_top(int argc, char **argv)
 		cnr_cli_error("--by wants retained, shallow or count, not '%s'", a.by);
 		return CNR_EXIT_USAGE;
 	}
-	if (strcmp(a.group, "type") && strcmp(a.group, "root")) {
-		cnr_cli_error("--group wants type or root, not '%s'", a.group);
+	if (strcmp(a.group, "type") && strcmp(a.group, "root") && strcmp(a.group, "goroutine")) {
+		cnr_cli_error("--group wants type, root or goroutine, not '%s'", a.group);
 		return CNR_EXIT_USAGE;
 	}
 	if (top) {

@@ -652,42 +652,20 @@ static int cmp_label_index(const void *a, const void *b)
 	return x->label < y->label ? -1 : x->label > y->label;
 }
 
-struct cnr_error *cnr_graph_retained_by_labels(struct cnr_graph *g, const uint32_t *labels, size_t count,
-					       uint64_t *ret)
+// Retained size of each group of root entries; group_of[r] < count + 1
+// (group count: entries that belong to no listed group); consumed.
+static struct cnr_error *retained_by_groups(struct cnr_graph *g, uint32_t *group_of, uint32_t count, uint64_t *ret)
 {
-	uint32_t N = g->node_count, R = g->root_count;
-	if (count >= UINT32_MAX - (uint64_t)N - 2)
-		return cnr_error_create(CNR_ERROR_INVALID, "cannot compute retained sizes of %zu labels: too many",
-					count);
-	struct cnr_error *err;
-	uint32_t k = count + 1; // the last group holds the unlisted labels
-	struct label_index *sorted = malloc((count + 1) * sizeof(*sorted));
-	uint32_t *group_of = malloc(((size_t)R + 1) * sizeof(*group_of));
+	uint32_t N = g->node_count;
+	uint32_t k = count + 1;
 	uint64_t *acc = NULL;
 	struct snca_result res = { 0 };
 	struct groups gr = { 0 };
-	err = &cnr_enomem;
-	if (!sorted || !group_of)
-		goto out;
-	for (uint32_t i = 0; i < count; i++)
-		sorted[i] = (struct label_index){ .label = labels[i], .index = i };
-	qsort(sorted, count, sizeof(*sorted), cmp_label_index);
-	for (uint32_t i = 1; i < count; i++) {
-		if (sorted[i].label == sorted[i - 1].label) {
-			err = cnr_error_create(CNR_ERROR_INVALID, "label %u listed twice", sorted[i].label);
-			goto out;
-		}
-	}
-	for (uint32_t r = 0; r < R; r++) {
-		struct label_index key = { .label = g->roots[r].label };
-		struct label_index *hit = bsearch(&key, sorted, count, sizeof(*sorted), cmp_label_index);
-		group_of[r] = hit ? hit->index : k - 1;
-	}
 	struct snca_input in;
-	if ((err = groups_init(&gr, g, k, group_of, &in)))
-		goto out;
+	struct cnr_error *err = groups_init(&gr, g, k, group_of, &in);
 	free(group_of);
-	group_of = NULL;
+	if (err)
+		goto out;
 	if ((err = snca(&in, NULL, &res)))
 		goto out;
 	err = &cnr_enomem;
@@ -706,7 +684,54 @@ out:
 	free(acc);
 	snca_result_deinit(&res);
 	groups_deinit(&gr);
+	return err;
+}
+
+struct cnr_error *cnr_graph_retained_by_labels(struct cnr_graph *g, const uint32_t *labels, size_t count,
+					       uint64_t *ret)
+{
+	uint32_t N = g->node_count, R = g->root_count;
+	if (count >= UINT32_MAX - (uint64_t)N - 2)
+		return cnr_error_create(CNR_ERROR_INVALID, "cannot compute retained sizes of %zu labels: too many",
+					count);
+	struct cnr_error *err = &cnr_enomem;
+	uint32_t k = count + 1; // the last group holds the unlisted labels
+	struct label_index *sorted = malloc((count + 1) * sizeof(*sorted));
+	uint32_t *group_of = malloc(((size_t)R + 1) * sizeof(*group_of));
+	if (!sorted || !group_of)
+		goto out;
+	for (uint32_t i = 0; i < count; i++)
+		sorted[i] = (struct label_index){ .label = labels[i], .index = i };
+	qsort(sorted, count, sizeof(*sorted), cmp_label_index);
+	for (uint32_t i = 1; i < count; i++) {
+		if (sorted[i].label == sorted[i - 1].label) {
+			err = cnr_error_create(CNR_ERROR_INVALID, "label %u listed twice", sorted[i].label);
+			goto out;
+		}
+	}
+	for (uint32_t r = 0; r < R; r++) {
+		struct label_index key = { .label = g->roots[r].label };
+		struct label_index *hit = bsearch(&key, sorted, count, sizeof(*sorted), cmp_label_index);
+		group_of[r] = hit ? hit->index : k - 1;
+	}
+	err = retained_by_groups(g, group_of, (uint32_t)count, ret);
+	group_of = NULL;
+out:
 	free(group_of);
 	free(sorted);
 	return err;
+}
+
+struct cnr_error *cnr_graph_retained_by_root_groups(struct cnr_graph *g, const uint32_t *group_of_entry,
+						    uint32_t count, uint64_t *ret)
+{
+	uint32_t N = g->node_count, R = g->root_count;
+	if (count >= UINT32_MAX - (uint64_t)N - 2)
+		return cnr_error_create(CNR_ERROR_INVALID, "cannot compute retained sizes of %u groups: too many", count);
+	uint32_t *group_of = malloc(((size_t)R + 1) * sizeof(*group_of));
+	if (!group_of)
+		return &cnr_enomem;
+	for (uint32_t r = 0; r < R; r++)
+		group_of[r] = group_of_entry[r] < count ? group_of_entry[r] : count;
+	return retained_by_groups(g, group_of, count, ret);
 }

@@ -71,4 +71,10 @@ static inline uint64_t cnr_graph_retained(const struct cnr_graph *g, uint32_t no
 struct cnr_error *cnr_graph_retained_by_labels(struct cnr_graph *g, const uint32_t *labels, size_t count,
 					       uint64_t *ret);
 
+// The same with the groups given directly: root entry r belongs to group
+// group_of_entry[r] (values >= count: to no group).  ret[j], j < count, is
+// what would be freed if all of group j's entries were dropped.
+struct cnr_error *cnr_graph_retained_by_root_groups(struct cnr_graph *g, const uint32_t *group_of_entry,
+						    uint32_t count, uint64_t *ret);
+
 #endif

@@ -9,6 +9,7 @@
   as such on every Go version: from their malloc headers on 1.22+, from
   the []*Headered slice that holds them before;
 - `object` shows a named map's fields (its header's fields from DWARF);
+- `top --group goroutine`: each blocked sender retains its payload;
 - `path --type main.Blob` finds a live Blob (the scenario stores *Blob
   values) and its path.
 
@@ -56,6 +57,16 @@ def check(t, core, exe, truth, label, kind, stderr):
                  and any(h.get("via") == 'map["payload"]' for h in hops),
                  f"{label}: goroutine {s['goroutine']}'s payload path goes through map[\"payload\"]",
                  json.dumps(p["paths"][:1], indent=1))
+    # top --group goroutine: a blocked sender retains at least its payload.
+    senders = [s for c in truth.get("channels", []) for s in c.get("senders", [])]
+    if senders:
+        top = coroner_json(t, label, ["top", "--group", "goroutine", "--top", "100000", "--json", core, exe])
+        if top is not None:
+            by_g = {r["goroutine"].split()[1]: r for r in top["rows"]}
+            for s in senders:
+                r = by_g.get(str(s["goroutine"]))
+                t.ok(r is not None and r["retained"] >= s["payload_len"],
+                     f"{label}: goroutine {s['goroutine']} retains its {s['payload_len']}-byte payload", r)
     # path --type: the live object of a type that retains most.
     if any("*main.Blob" in m.get("value_types", {}) for m in truth.get("maps", [])):
         p = coroner_json(t, label, ["path", "--type", "main.Blob", "--json", core, exe])

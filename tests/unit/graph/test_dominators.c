@@ -264,6 +264,21 @@ static void oracle_one(uint64_t seed, uint32_t n, uint32_t avg_degree_x2, bool s
 		cr_assert_eq(by_label[l], want, "seed %" PRIu64 ": label %u retains %" PRIu64 ", brute force %" PRIu64,
 			     seed, labels[l], by_label[l], want);
 	}
+	// Groups of root entries given directly: entry r in group r % 2
+	// (odd seeds leave the last entry out of every group).
+	uint32_t group_of[6];
+	for (uint32_t r = 0; r < nroots; r++)
+		group_of[r] = seed % 2 && r == nroots - 1 ? 2 : r % 2;
+	uint64_t by_group[2];
+	cnr_cr_assert_ok(cnr_graph_retained_by_root_groups(g, group_of, 2, by_group));
+	for (uint32_t j = 0; j < 2; j++) {
+		bool skip[6];
+		for (uint32_t r = 0; r < nroots; r++)
+			skip[r] = group_of[r] == j;
+		uint64_t want = total - brute_reach(g, NO, NULL, skip, seen);
+		cr_assert_eq(by_group[j], want, "seed %" PRIu64 ": group %u retains %" PRIu64 ", brute force %" PRIu64,
+			     seed, j, by_group[j], want);
+	}
 	free(blocked);
 	free(seen);
 	free(live);
