@@ -1,7 +1,10 @@
 """Run coroner commands on a core and report wall time, peak RssAnon
 (coroner's own memory) and peak RssFile (core pages it maps), sampled from
-/proc every 5 ms.  Usage: measure.py CORE EXE COMMAND..."""
+/proc every 5 ms, and under each command the time of its long phases (what
+`coroner -v` logs as "coroner: PHASE took N s").
+Usage: measure.py CORE EXE COMMAND..."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -37,8 +40,10 @@ def main():
     core, exe, cmds = sys.argv[1], sys.argv[2], sys.argv[3:]
     print(f"{'command':12} {'exit':>4} {'wall s':>8} {'RssAnon MB':>11} {'RssFile MB':>11}")
     for c in cmds:
-        code, wall, anon, file_, err = measure([c, core, exe])
+        code, wall, anon, file_, err = measure([c, "-v", core, exe])
         print(f"{c:12} {code:>4} {wall:8.3f} {anon / 1024:11.1f} {file_ / 1024:11.1f}")
+        for phase, secs in re.findall(r"^coroner: (.+) took ([0-9.]+) s$", err, re.M):
+            print(f"  {phase:22} {float(secs):8.2f}")
         if code not in (0,):
             print("  " + err.strip().replace("\n", "\n  "))
 

@@ -61,6 +61,8 @@ struct cnr_ctx {
 	void *log_arg;
 	enum cnr_log_level log_level;
 	unsigned warnings;
+	cnr_progress_fn *progress_fn;
+	void *progress_arg;
 };
 
 void cnr_log(struct cnr_ctx *ctx, enum cnr_log_level level, const char *fmt, ...)
@@ -70,5 +72,27 @@ void cnr_log(struct cnr_ctx *ctx, enum cnr_log_level level, const char *fmt, ...
 #define cnr_debug(ctx, ...) cnr_log(ctx, CNR_LOG_DEBUG, __VA_ARGS__)
 // Log err as a warning (counted as a partial result) and destroy it.
 void cnr_warn_error(struct cnr_ctx *ctx, struct cnr_error *err);
+
+// Progress of one phase of long work, reported through the context:
+//   struct cnr_progress p;
+//   cnr_progress_begin(&p, ctx, "dominators", n);
+//   for (i = 0; i < n; i++) { ...; cnr_progress_update(&p, i); }
+//   cnr_progress_end(&p);
+// cnr_progress_update() is one comparison unless a report is due (about
+// every 1/200 of the total), so it may sit in hot loops.  ctx may be NULL.
+struct cnr_progress {
+	struct cnr_ctx *ctx;
+	const char *phase;
+	uint64_t total, next, step;
+};
+
+void cnr_progress_begin(struct cnr_progress *p, struct cnr_ctx *ctx, const char *phase, uint64_t total);
+void cnr_progress_report(struct cnr_progress *p, uint64_t done);
+static inline void cnr_progress_update(struct cnr_progress *p, uint64_t done)
+{
+	if (unlikely(done >= p->next))
+		cnr_progress_report(p, done);
+}
+void cnr_progress_end(struct cnr_progress *p);
 
 #endif

@@ -36,6 +36,41 @@ CNR_PUBLIC unsigned cnr_ctx_warning_count(const struct cnr_ctx *ctx)
 	return ctx->warnings;
 }
 
+CNR_PUBLIC void cnr_ctx_set_progress_fn(struct cnr_ctx *ctx, cnr_progress_fn *fn, void *arg)
+{
+	ctx->progress_fn = fn;
+	ctx->progress_arg = arg;
+}
+
+enum { PROGRESS_REPORTS = 200 };
+
+void cnr_progress_begin(struct cnr_progress *p, struct cnr_ctx *ctx, const char *phase, uint64_t total)
+{
+	*p = (struct cnr_progress){ .ctx = ctx, .phase = phase, .total = total, .next = UINT64_MAX };
+	if (!ctx || !ctx->progress_fn)
+		return;
+	p->step = total / PROGRESS_REPORTS ? total / PROGRESS_REPORTS : 1;
+	p->next = p->step;
+	ctx->progress_fn(phase, 0, total, ctx->progress_arg);
+}
+
+void cnr_progress_report(struct cnr_progress *p, uint64_t done)
+{
+	if (done > p->total)
+		done = p->total;
+	// The end is reported by cnr_progress_end() only.
+	if (done < p->total)
+		p->ctx->progress_fn(p->phase, done, p->total, p->ctx->progress_arg);
+	p->next = done + p->step > done ? done + p->step : UINT64_MAX;
+}
+
+void cnr_progress_end(struct cnr_progress *p)
+{
+	if (p->ctx && p->ctx->progress_fn)
+		p->ctx->progress_fn(p->phase, p->total, p->total, p->ctx->progress_arg);
+	p->next = UINT64_MAX;
+}
+
 void cnr_log(struct cnr_ctx *ctx, enum cnr_log_level level, const char *fmt, ...)
 {
 	if (!ctx)

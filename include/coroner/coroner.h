@@ -90,6 +90,18 @@ CNR_PUBLIC void cnr_ctx_set_log_level(struct cnr_ctx *ctx, enum cnr_log_level le
  */
 CNR_PUBLIC unsigned cnr_ctx_warning_count(const struct cnr_ctx *ctx);
 
+/**
+ * A progress callback for long work (the heap graph and its dominators on
+ * big heaps): the library is @p done units out of @p total into the phase
+ * named @p phase (a static string such as "dominators").  Each phase is
+ * reported first with done == 0 and last with done == total, and in
+ * between at most about 200 times; phases do not nest.  Called from the
+ * thread that called the library.
+ */
+typedef void cnr_progress_fn(const char *phase, uint64_t done, uint64_t total, void *arg);
+/** Set the callback that receives progress reports (none by default). */
+CNR_PUBLIC void cnr_ctx_set_progress_fn(struct cnr_ctx *ctx, cnr_progress_fn *fn, void *arg);
+
 /* ------------------------------------------------------------------ */
 /** @name Programs: a core dump plus its executable */
 

@@ -64,6 +64,12 @@ int cnr_cli_take_addr(int argc, char **argv, const char *const *usage, uint64_t 
 // Returns false if the flag lacks its value.
 bool cnr_cli_take_value(int *argc, char **argv, const char *flag, const char **ret);
 
+// Progress of long phases on stderr (src/cli/progress.c): install the
+// reporter on ctx (a line on a terminal; with verbose, each phase's time),
+// and clear the line before anything else goes to stderr.
+void cnr_cli_progress_install(struct cnr_ctx *ctx, int verbose);
+void cnr_cli_progress_clear(void);
+
 void cnr_cli_print_usage(const char *const *usage, bool to_stderr);
 void cnr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -11,6 +11,7 @@
 void cnr_cli_error(const char *fmt, ...)
 {
 	va_list ap;
+	cnr_cli_progress_clear();
 	fputs("coroner: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -76,6 +77,7 @@ static void log_to_stderr(enum cnr_log_level level, const char *msg, void *arg)
 {
 	(void)arg;
 	const char *prefix = level == CNR_LOG_WARNING ? "warning: " : level == CNR_LOG_DEBUG ? "debug: " : "";
+	cnr_cli_progress_clear();
 	fprintf(stderr, "coroner: %s%s\n", prefix, msg);
 }
 
@@ -92,6 +94,7 @@ int cnr_cli_open(const struct cnr_common_opts *opts, struct cnr_ctx **ctx_ret, s
 	cnr_ctx_set_log_level(ctx, opts->verbose >= 2 ? CNR_LOG_DEBUG
 				   : opts->verbose == 1 ? CNR_LOG_INFO
 							: CNR_LOG_WARNING);
+	cnr_cli_progress_install(ctx, opts->verbose);
 	struct cnr_program *prog;
 	err = cnr_program_open(ctx, opts->core, opts->exe, opts->force ? CNR_OPEN_FORCE : 0, &prog);
 	if (err) {

@@ -27,6 +27,8 @@ DEFINE_VECTOR(cnr_graph_eval_stack, uint32_t)
 
 struct snca_input {
 	const struct cnr_graph *g;
+	// The names of the phases reported through g->ctx.
+	const char *dfs_phase, *phase;
 	uint32_t group_count;
 	// Children of virtual node N + j: vsucc[vsucc_off[j]..vsucc_off[j + 1]);
 	// j = group_count is the super-root.
@@ -176,9 +178,12 @@ static struct cnr_error *dfs(const struct snca_input *in, struct dfs_tree *ret)
 			cnr_graph_set_bit(leaf, x);
 	}
 	uint32_t n = 0;
+	struct cnr_progress progress;
+	cnr_progress_begin(&progress, g->ctx, in->dfs_phase, N);
 	while (stack.size) {
 		struct dfs_entry top = stack.data[--stack.size];
 		uint32_t y = top.node;
+		cnr_progress_update(&progress, n);
 		if (stack.size >= DFS_AHEAD) {
 			// Its offsets were asked for when it was pushed.
 			uint32_t z = stack.data[stack.size - DFS_AHEAD].node;
@@ -225,6 +230,7 @@ static struct cnr_error *dfs(const struct snca_input *in, struct dfs_tree *ret)
 			__builtin_prefetch(&g->out_offsets[w]);
 		}
 	}
+	cnr_progress_end(&progress);
 	cnr_graph_dfs_stack_deinit(&stack);
 	free(leaf);
 	t.n = n;
@@ -253,6 +259,10 @@ struct pred_part {
 	bool virtuals;    // and the virtual vertices' edges
 	uint32_t *cursor; // [n + 2] counts, then fill positions (decremented)
 	uint32_t *pred;   // NULL to count
+	// Part 0 (on the caller's thread) reports its edges times the number
+	// of parts, from base on.
+	struct cnr_progress *progress;
+	uint64_t progress_base, progress_scale;
 };
 
 static inline void pred_edge(const struct pred_part *p, uint32_t dx, uint32_t dy)
@@ -273,6 +283,8 @@ static void *pred_pass(void *arg)
 	const uint32_t *dfnum = p->t->dfnum, *targets = g->out_targets, *offsets = g->out_offsets;
 	uint32_t e = offsets[p->lo];
 	for (uint32_t x = p->lo; x < p->hi; x++) {
+		if (p->progress)
+			cnr_progress_update(p->progress, p->progress_base + p->progress_scale * (e - offsets[p->lo]));
 		uint32_t end = offsets[x + 1], dx = dfnum[x];
 		if (!dx) {
 			e = end; // unreached: so are its edges' sources
@@ -303,7 +315,7 @@ static void *pred_pass(void *arg)
 // *start_ret: [n + 2], *pred_ret: the lists (see struct pred_part); free
 // both.
 static struct cnr_error *build_preds(const struct snca_input *in, const struct dfs_tree *t,
-				     uint32_t **start_ret, uint32_t **pred_ret)
+				     struct cnr_progress *progress, uint32_t **start_ret, uint32_t **pred_ret)
 {
 	const struct cnr_graph *g = in->g;
 	uint32_t N = g->node_count, n = t->n;
@@ -325,6 +337,8 @@ static struct cnr_error *build_preds(const struct snca_input *in, const struct d
 		{ .in = in, .t = t, .lo = mid, .hi = N },
 	};
 	uint32_t nparts = mid < N ? 2 : 1;
+	parts[0].progress = progress;
+	parts[0].progress_scale = nparts;
 	uint32_t *pred = NULL;
 	for (uint32_t k = 0; k < nparts; k++) {
 		parts[k].cursor = cnr_graph_alloc((size_t)n + 2, sizeof(uint32_t), true);
@@ -332,6 +346,7 @@ static struct cnr_error *build_preds(const struct snca_input *in, const struct d
 			goto enomem;
 	}
 	for (int pass = 0; pass < 2; pass++) {
+		parts[0].progress_base = (uint64_t)pass * g->edge_count;
 		pthread_t thread;
 		bool threaded = nparts == 2 && !pthread_create(&thread, NULL, pred_pass, &parts[1]);
 		pred_pass(&parts[0]);
@@ -394,7 +409,11 @@ static struct cnr_error *snca(const struct snca_input *in, struct dfs_tree *tree
 	struct link *lk = NULL;
 	uint32_t *start = NULL, *pred = NULL;
 	uint32_t n = t.n;
-	if ((err = build_preds(in, &t, &start, &pred)))
+	// Units: the edges twice (count, fill), then the vertices.
+	struct cnr_progress progress;
+	uint64_t E = in->g->edge_count;
+	cnr_progress_begin(&progress, in->g->ctx, in->phase, 2 * E + n);
+	if ((err = build_preds(in, &t, &progress, &start, &pred)))
 		goto out;
 	err = &cnr_enomem;
 	// The DFS parents become the immediate dominators.
@@ -413,6 +432,7 @@ static struct cnr_error *snca(const struct snca_input *in, struct dfs_tree *tree
 	bool enomem = false;
 	uint32_t *semi = start + 1;
 	for (uint32_t i = n; i >= 2; i--) {
+		cnr_progress_update(&progress, 2 * E + (n - i));
 		uint32_t s = idom[i]; // the parent
 		for (uint32_t e = start[i], end = start[i + 1]; e < end; e++) {
 			// Where eval() will start for a predecessor a little ahead.
@@ -444,6 +464,7 @@ static struct cnr_error *snca(const struct snca_input *in, struct dfs_tree *tree
 			c = idom[c];
 		idom[i] = c;
 	}
+	cnr_progress_end(&progress);
 	ret->n = n;
 	ret->dfnum = t.dfnum;
 	ret->vertex = t.vertex;
@@ -499,6 +520,8 @@ static struct cnr_error *groups_init(struct groups *gr, const struct cnr_graph *
 
 	*in = (struct snca_input){
 		.g = g,
+		.dfs_phase = "reachability",
+		.phase = "dominators",
 		.group_count = k,
 		.vsucc_off = gr->vsucc_off,
 		.vsucc = gr->vsucc,
@@ -663,6 +686,7 @@ static struct cnr_error *retained_by_groups(struct cnr_graph *g, uint32_t *group
 	struct groups gr = { 0 };
 	struct snca_input in;
 	struct cnr_error *err = groups_init(&gr, g, k, group_of, &in);
+	in.dfs_phase = in.phase = "retained by root";
 	free(group_of);
 	if (err)
 		goto out;

@@ -70,6 +70,10 @@ struct cnr_graph {
 	// kept for cnr_graph_compute_dominators() (which frees it).
 	uint32_t *dfs_dfnum, *dfs_vertex, *dfs_parent;
 	uint32_t dfs_n;
+
+	// Where the long computations report their progress (NULL: nowhere);
+	// see cnr_graph_set_ctx().
+	struct cnr_ctx *ctx;
 };
 
 struct cnr_graph_builder;
@@ -102,6 +106,13 @@ struct cnr_error *cnr_graph_builder_add_root(struct cnr_graph_builder *b, uint32
 struct cnr_error *cnr_graph_builder_finish(struct cnr_graph_builder *b, struct cnr_graph **ret);
 
 void cnr_graph_destroy(struct cnr_graph *g);
+
+// Report the progress of reachability ("reachability") and dominators
+// ("dominators", "retained by root") through ctx, which must outlive g.
+static inline void cnr_graph_set_ctx(struct cnr_graph *g, struct cnr_ctx *ctx)
+{
+	g->ctx = ctx;
+}
 
 // Build the predecessor lists (reverse CSR) if they are not built yet.
 // Functions that need them call this themselves.

@@ -1,6 +1,8 @@
 // Dominator trees and retained sizes: hand-made graphs whose answers are
 // known, a brute-force oracle on random graphs, and chains long enough
 // that any recursion would overflow the stack.
+#include <stdio.h>
+
 #include "graph_test_util.h"
 
 static const uint32_t SR = UINT32_MAX - 1; // CNR_GRAPH_SUPER_ROOT
@@ -368,9 +370,8 @@ Test(graph, reversed_chain_added_out_of_order, .timeout = 300)
 	cnr_graph_destroy(g);
 }
 
-// cnr_graph_compute_reachability() runs the dominators' DFS and builds the
-// reverse graph on a second thread: the results must not depend on
-// whether it ran first.
+// cnr_graph_compute_reachability() runs the dominators' DFS and keeps it
+// for them: the results must not depend on whether it ran first.
 Test(graph, same_dominators_with_and_without_reachability_first)
 {
 	for (uint64_t seed = 1; seed <= 40; seed++) {
@@ -418,4 +419,189 @@ Test(graph, same_dominators_with_and_without_reachability_first)
 		cnr_graph_destroy(g[0]);
 		cnr_graph_destroy(g[1]);
 	}
+}
+
+// The iterative algorithm of Cooper, Harvey and Kennedy ("A Simple, Fast
+// Dominance Algorithm", 2001) as a second opinion on graphs too big for
+// the brute-force oracle: large enough that the predecessor lists are
+// built by two threads.  Node n is the super-root.
+static void chk_idoms(struct cnr_graph *g, uint32_t *idom)
+{
+	uint32_t n = cnr_graph_node_count(g);
+	uint32_t *order = malloc((n + 1) * sizeof(*order)), *po = malloc((n + 1) * sizeof(*po));
+	uint32_t *stack = malloc(2 * ((size_t)cnr_graph_edge_count(g) + n + 2) * sizeof(*stack));
+	bool *seen = calloc(n + 1, 1);
+	// Postorder numbers by an iterative DFS (node, next successor index).
+	uint32_t count = 0, sp = 0;
+	stack[sp++] = n;
+	stack[sp++] = 0;
+	seen[n] = true;
+	while (sp) {
+		uint32_t v = stack[sp - 2], i = stack[sp - 1];
+		const uint32_t *succ;
+		uint32_t ns;
+		if (v == n) {
+			ns = cnr_graph_root_count(g);
+		} else {
+			ns = cnr_graph_successors(g, v, &succ);
+		}
+		if (i < ns) {
+			stack[sp - 1]++;
+			uint32_t w = v == n ? cnr_graph_root(g, i).node : succ[i];
+			if (!seen[w]) {
+				seen[w] = true;
+				stack[sp++] = w;
+				stack[sp++] = 0;
+			}
+			continue;
+		}
+		po[v] = count;
+		order[count++] = v;
+		sp -= 2;
+	}
+	for (uint32_t v = 0; v <= n; v++)
+		idom[v] = NO;
+	idom[n] = n;
+	bool changed = true;
+	while (changed) {
+		changed = false;
+		// Reverse postorder, the super-root (last) excluded.
+		for (uint32_t k = count - 1; k-- > 0;) {
+			uint32_t v = order[k], best = NO;
+			const uint32_t *pred;
+			uint32_t np;
+			cnr_cr_assert_ok(cnr_graph_predecessors(g, v, &pred, &np));
+			for (uint32_t j = 0; j <= np; j++) {
+				uint32_t p;
+				if (j < np)
+					p = pred[j];
+				else if (cnr_graph_is_root(g, v))
+					p = n;
+				else
+					break;
+				if (idom[p] == NO)
+					continue;
+				if (best == NO) {
+					best = p;
+					continue;
+				}
+				uint32_t a = p, b = best;
+				while (a != b) {
+					while (po[a] < po[b])
+						a = idom[a];
+					while (po[b] < po[a])
+						b = idom[b];
+				}
+				best = a;
+			}
+			if (idom[v] != best) {
+				idom[v] = best;
+				changed = true;
+			}
+		}
+	}
+	free(order);
+	free(po);
+	free(stack);
+	free(seen);
+}
+
+Test(graph, second_opinion_on_large_heap_shaped_graphs, .timeout = 300)
+{
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		uint64_t s = seed * 0x9e3779b97f4a7c15ULL;
+		uint32_t n = 60000 + cnr_test_rand(&s) % 20000;
+		struct cnr_graph_builder *b;
+		cnr_cr_assert_ok(cnr_graph_builder_create(&b));
+		uint32_t id;
+		for (uint32_t v = 0; v < n; v++)
+			cnr_cr_assert_ok(cnr_graph_builder_add_node(b, 1 + v % 5, &id));
+		// A tree (each node's parent a little before it, as allocation
+		// order gives), leaves, and cross pointers: near, far, and back.
+		for (uint32_t v = 0; v < n; v++) {
+			uint32_t fan = v % 4 == 0 ? 0 : 1 + cnr_test_rand(&s) % (2 + seed);
+			for (uint32_t k = 0; k < fan; k++) {
+				uint32_t d = 1 + cnr_test_rand(&s) % 64;
+				cnr_cr_assert_ok(cnr_graph_builder_add_edge(b, v, v + d < n ? v + d : cnr_test_rand(&s) % n));
+			}
+			if (cnr_test_rand(&s) % 8 == 0)
+				cnr_cr_assert_ok(cnr_graph_builder_add_edge(b, v, cnr_test_rand(&s) % n));
+		}
+		for (uint32_t r = 0; r < 1 + seed * 3; r++)
+			cnr_cr_assert_ok(cnr_graph_builder_add_root(b, r * 977 % n, r));
+		struct cnr_graph *g;
+		cnr_cr_assert_ok(cnr_graph_builder_finish(b, &g));
+		cr_assert_geq(cnr_graph_edge_count(g), 65536u, "too few edges for two threads");
+		uint32_t *want = malloc((n + 1) * sizeof(*want));
+		chk_idoms(g, want);
+		cnr_cr_assert_ok(cnr_graph_compute_reachability(g));
+		cnr_cr_assert_ok(cnr_graph_compute_dominators(g));
+		for (uint32_t v = 0; v < n; v++) {
+			uint32_t w = want[v] == n ? SR : want[v];
+			cr_assert_eq(cnr_graph_idom(g, v), w, "seed %" PRIu64 ": idom(%u) = %u, want %u", seed, v,
+				     cnr_graph_idom(g, v), w);
+		}
+		free(want);
+		cnr_graph_destroy(g);
+	}
+}
+
+struct progress_log {
+	char phases[8][32];
+	uint32_t nphases;
+	uint64_t last_done, total, reports;
+	bool in_phase;
+};
+
+static void log_progress(const char *phase, uint64_t done, uint64_t total, void *arg)
+{
+	struct progress_log *log = arg;
+	if (!log->in_phase) {
+		cr_assert_lt(log->nphases, 8u);
+		cr_assert_eq(done, 0u, "phase '%s' starts at %" PRIu64, phase, done);
+		snprintf(log->phases[log->nphases++], sizeof(log->phases[0]), "%s", phase);
+		log->in_phase = true;
+		log->total = total;
+		log->reports = 0;
+	} else {
+		cr_assert_str_eq(phase, log->phases[log->nphases - 1]);
+		cr_assert_eq(total, log->total);
+		cr_assert_geq(done, log->last_done);
+		cr_assert_leq(done, total);
+		cr_assert_lt(++log->reports, 205u, "too many reports");
+		if (done == total)
+			log->in_phase = false;
+	}
+	log->last_done = done;
+}
+
+Test(graph, progress_of_reachability_and_dominators)
+{
+	enum { N = 200000 };
+	struct cnr_graph_builder *b;
+	cnr_cr_assert_ok(cnr_graph_builder_create(&b));
+	uint32_t id;
+	for (uint32_t i = 0; i < N; i++)
+		cnr_cr_assert_ok(cnr_graph_builder_add_node(b, 8, &id));
+	for (uint32_t i = 0; i + 1 < N; i++) {
+		cnr_cr_assert_ok(cnr_graph_builder_add_edge(b, i, i + 1));
+		cnr_cr_assert_ok(cnr_graph_builder_add_edge(b, i + 1, i / 2));
+	}
+	cnr_cr_assert_ok(cnr_graph_builder_add_root(b, 0, 0));
+	struct cnr_graph *g;
+	cnr_cr_assert_ok(cnr_graph_builder_finish(b, &g));
+	struct cnr_ctx *ctx;
+	cnr_cr_assert_ok(cnr_ctx_create(&ctx));
+	struct progress_log log = { 0 };
+	cnr_ctx_set_progress_fn(ctx, log_progress, &log);
+	cnr_graph_set_ctx(g, ctx);
+	cnr_cr_assert_ok(cnr_graph_compute_reachability(g));
+	cnr_cr_assert_ok(cnr_graph_compute_retained(g));
+	cr_assert_not(log.in_phase, "a phase did not end");
+	cr_assert_eq(log.nphases, 2u);
+	cr_assert_str_eq(log.phases[0], "reachability");
+	cr_assert_str_eq(log.phases[1], "dominators");
+	cr_assert_eq(cnr_graph_retained(g, 0), 8u * N);
+	cnr_graph_destroy(g);
+	cnr_ctx_destroy(ctx);
 }

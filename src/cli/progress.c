@@ -1,0 +1,68 @@
+// Progress on stderr while the library works: one self-overwriting line,
+// "coroner: dominators 45%", only when stderr is a terminal, at most ten
+// updates a second, and only once a phase has lasted a moment; it is
+// cleared when the phase ends and before any message, so results and
+// diagnostics never mix with it.  With -v, each phase's wall time is logged
+// when it ends ("coroner: dominators took 1.23 s"; bench/measure.py reads
+// these).
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static const double PROGRESS_INTERVAL = 0.1; // seconds between updates
+
+static struct {
+	bool tty;      // stderr is a terminal
+	int verbose;
+	bool in_phase; // between a phase's first and last report
+	bool shown;    // a progress line is on the terminal
+	double start, last;
+} progress;
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void cnr_cli_progress_clear(void)
+{
+	if (progress.shown) {
+		fputs("\r\033[K", stderr);
+		progress.shown = false;
+	}
+}
+
+static void on_progress(const char *phase, uint64_t done, uint64_t total, void *arg)
+{
+	(void)arg;
+	double t = now();
+	if (!progress.in_phase) {
+		progress.in_phase = true;
+		progress.start = progress.last = t;
+		return;
+	}
+	if (done >= total) {
+		progress.in_phase = false;
+		cnr_cli_progress_clear();
+		if (progress.verbose)
+			fprintf(stderr, "coroner: %s took %.2f s\n", phase, t - progress.start);
+		return;
+	}
+	if (!progress.tty || t - progress.last < PROGRESS_INTERVAL)
+		return;
+	progress.last = t;
+	progress.shown = true;
+	fprintf(stderr, "\rcoroner: %s %u%%\033[K", phase, (unsigned)(100.0 * done / total));
+}
+
+void cnr_cli_progress_install(struct cnr_ctx *ctx, int verbose)
+{
+	progress.tty = isatty(STDERR_FILENO);
+	progress.verbose = verbose;
+	if (progress.tty || verbose)
+		cnr_ctx_set_progress_fn(ctx, on_progress, NULL);
+}
