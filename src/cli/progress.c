@@ -19,6 +19,7 @@ static struct {
 	bool in_phase; // between a phase's first and last report
 	bool shown;    // a progress line is on the terminal
 	double start, last;
+	unsigned percent; // last shown
 } progress;
 
 static double now(void)
@@ -43,6 +44,7 @@ static void on_progress(const char *phase, uint64_t done, uint64_t total, void *
 	if (!progress.in_phase) {
 		progress.in_phase = true;
 		progress.start = progress.last = t;
+		progress.percent = 0;
 		return;
 	}
 	if (done >= total) {
@@ -52,11 +54,13 @@ static void on_progress(const char *phase, uint64_t done, uint64_t total, void *
 			fprintf(stderr, "coroner: %s took %.2f s\n", phase, t - progress.start);
 		return;
 	}
-	if (!progress.tty || t - progress.last < PROGRESS_INTERVAL)
+	unsigned percent = 100.0 * done / total;
+	if (!progress.tty || t - progress.last < PROGRESS_INTERVAL || (progress.shown && percent == progress.percent))
 		return;
 	progress.last = t;
 	progress.shown = true;
-	fprintf(stderr, "\rcoroner: %s %u%%\033[K", phase, (unsigned)(100.0 * done / total));
+	progress.percent = percent;
+	fprintf(stderr, "\rcoroner: %s %u%%\033[K", phase, percent);
 }
 
 void cnr_cli_progress_install(struct cnr_ctx *ctx, int verbose)

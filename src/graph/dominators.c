@@ -102,7 +102,7 @@ static inline uint32_t eval(uint32_t v, uint32_t last_linked, struct link *lk,
 // DFS_BITS_AHEAD: how many successors ahead to ask for the bits of.
 // EDGE_AHEAD: how many edges ahead the predecessor passes ask for the
 // target's number.
-// PRED_THREAD_MIN: the fewest edges worth a second thread.
+// PRED_THREAD_MIN: the fewest edges (or nodes) worth a second thread.
 enum { DFS_AHEAD = 2, DFS_BITS_AHEAD = 8, EDGE_AHEAD = 16, PRED_AHEAD = 16, RETAINED_AHEAD = 16, PRED_THREAD_MIN = 1 << 16 };
 
 // A pending edge of the DFS: node, reached from the vertex numbered parent.
@@ -584,6 +584,32 @@ struct cnr_error *cnr_graph_prepare_dominators(struct cnr_graph *g)
 	return NULL;
 }
 
+// Back from preorder numbers to node IDs, in place: once the unreachable
+// nodes are marked, dfnum[] is not read again.  Walking the numbers reads
+// vertex[] and idom[] mostly in order.  The lone group stands for the
+// super-root.
+struct to_nodes {
+	const struct cnr_graph *g;
+	const struct snca_result *res;
+};
+
+static void *idom_to_nodes(void *arg)
+{
+	const struct to_nodes *tn = arg;
+	const struct snca_result *res = tn->res;
+	const uint32_t *vertex = res->vertex, *idom = res->idom;
+	uint32_t N = tn->g->node_count, *idom_of = res->dfnum;
+	for (uint32_t x = 0; x < N; x++) {
+		if (!res->dfnum[x])
+			idom_of[x] = CNR_GRAPH_NO_NODE;
+	}
+	for (uint32_t i = 3; i <= res->n; i++) {
+		uint32_t p = vertex[idom[i]];
+		idom_of[vertex[i]] = p < N ? p : CNR_GRAPH_SUPER_ROOT;
+	}
+	return NULL;
+}
+
 struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g)
 {
 	if (g->idom)
@@ -616,6 +642,11 @@ struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g)
 		snca_result_deinit(&res);
 		return &cnr_enomem;
 	}
+	// The idoms go back to node IDs on a second thread meanwhile: it only
+	// writes dfnum[], which this does not read.
+	struct to_nodes tn = { .g = g, .res = &res };
+	pthread_t thread;
+	bool threaded = N >= PRED_THREAD_MIN && !pthread_create(&thread, NULL, idom_to_nodes, &tn);
 	const uint32_t *vertex = res.vertex, *idom = res.idom;
 	for (uint32_t i = 1; i <= res.n; i++) {
 		if (i + RETAINED_AHEAD <= res.n && vertex[i + RETAINED_AHEAD] < N)
@@ -629,20 +660,11 @@ struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g)
 			retained[vertex[i]] = acc[i];
 	}
 	free(acc);
-
-	// Back from preorder numbers to node IDs, in place: once the
-	// unreachable nodes are marked, dfnum[] is not read again.  Walking
-	// the numbers reads vertex[] and idom[] mostly in order.  The lone
-	// group stands for the super-root.
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		idom_to_nodes(&tn);
 	uint32_t *idom_of = res.dfnum;
-	for (uint32_t x = 0; x < N; x++) {
-		if (!res.dfnum[x])
-			idom_of[x] = CNR_GRAPH_NO_NODE;
-	}
-	for (uint32_t i = 3; i <= res.n; i++) {
-		uint32_t p = vertex[idom[i]];
-		idom_of[vertex[i]] = p < N ? p : CNR_GRAPH_SUPER_ROOT;
-	}
 	// The preorder with the virtual vertices left out (they come first).
 	uint32_t *order = res.vertex, count = 0;
 	for (uint32_t i = 1; i <= res.n; i++) {
