@@ -263,8 +263,11 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 	}
 	// Words of big objects are read in bounded pieces: objects larger than
 	// the buffer are scanned up to it (NEEDSWORK: chunk them).
+	struct cnr_progress progress;
+	cnr_progress_begin(&progress, prog->ctx, "pointers", heap->nspans);
 	for (size_t i = 0; i < heap->nspans && !err; i++) {
 		const struct cnr_heap_span *s = by_id[i];
+		cnr_progress_update(&progress, i);
 		if (s->elemsize / 8 > MAX_OBJECT_WORDS / 64)
 			continue;
 		for (uint64_t slot = 0; slot < s->nelems && !err; slot++) {
@@ -276,6 +279,7 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 				err = cnr_graph_builder_add_edges(gb, (uint32_t)id, b.targets.data, b.targets.size);
 		}
 	}
+	cnr_progress_end(&progress);
 	hg->by_id = by_id;
 	for (size_t i = 0; i < hg->roots.n && !err; i++) {
 		uint64_t to = cnr_heap_graph_object(hg, hg->roots.v[i].value);
@@ -288,6 +292,8 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 		goto out;
 	err = cnr_graph_builder_finish(gb, &hg->graph);
 	gb = NULL;
+	if (!err)
+		cnr_graph_set_ctx(hg->graph, prog->ctx);
 	if (!err)
 		err = cnr_graph_compute_reachability(hg->graph);
 	if (!err)

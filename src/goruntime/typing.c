@@ -831,6 +831,10 @@ static struct cnr_error *propagate(struct typer *tp)
 {
 	const struct cnr_heap_graph *hg = tp->hg;
 	struct cnr_error *err = NULL;
+	// Every live object is typed at most once or twice: its slots bound the work.
+	struct cnr_progress progress;
+	uint64_t done = 0;
+	cnr_progress_begin(&progress, tp->prog->ctx, "typing", hg->live_objects ? hg->live_objects : hg->heap.objects);
 	while (tp->queue.size && !err) {
 		struct id_vector wave = tp->queue;
 		memset(&tp->queue, 0, sizeof(tp->queue));
@@ -848,9 +852,11 @@ static struct cnr_error *propagate(struct typer *tp)
 			const struct cnr_heap_span *s = hg->by_id[j];
 			if (id >= s->first && id - s->first < s->nelems)
 				err = scan_object(tp, id, s);
+			cnr_progress_update(&progress, ++done);
 		}
 		id_vector_deinit(&wave);
 	}
+	cnr_progress_end(&progress);
 	return err;
 }
 
