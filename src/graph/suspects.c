@@ -146,6 +146,22 @@ struct cnr_error *cnr_graph_dom_tree_count(const struct cnr_graph *g, const stru
 	return NULL;
 }
 
+// The child of x in the dominator tree that retains at least half of x's
+// bytes (the first in ranking order if two do), else CNR_GRAPH_NO_NODE.
+static uint32_t dominant_child(const struct cnr_graph *g, const struct cnr_graph_dom_tree *t, uint32_t x)
+{
+	const uint32_t *c;
+	uint32_t n = cnr_graph_dom_tree_children(t, x, &c), best = CNR_GRAPH_NO_NODE;
+	for (uint32_t i = 0; i < n; i++) {
+		if (best == CNR_GRAPH_NO_NODE || before(g, c[i], best))
+			best = c[i];
+	}
+	if (best == CNR_GRAPH_NO_NODE)
+		return best;
+	uint64_t big = cnr_graph_retained(g, best), rx = cnr_graph_retained(g, x);
+	return big < rx - big ? CNR_GRAPH_NO_NODE : best;
+}
+
 struct cnr_error *cnr_graph_find_suspects(const struct cnr_graph *g, const struct cnr_graph_dom_tree *t, uint32_t max,
 					  uint64_t min_bytes, uint32_t *ret, uint32_t *count_ret)
 {
@@ -167,19 +183,21 @@ struct cnr_error *cnr_graph_find_suspects(const struct cnr_graph *g, const struc
 		uint32_t x = frontier.data[0];
 		frontier.data[0] = frontier.data[--frontier.size];
 		heap_down(g, frontier.data, frontier.size, true);
-		uint64_t rx = cnr_graph_retained(g, x), big = 0;
-		n = cnr_graph_dom_tree_children(t, x, &c);
-		for (uint32_t i = 0; i < n; i++) {
-			uint64_t r = cnr_graph_retained(g, c[i]);
-			if (r > big)
-				big = r;
-		}
-		if (big < rx - big) {
+		uint32_t d = dominant_child(g, t, x), d2;
+		if (d == CNR_GRAPH_NO_NODE) {
 			// No child holds half of x's bytes: x is where they accumulate.
 			ret[count++] = x;
 			continue;
 		}
+		if (cnr_graph_size(g, d) == cnr_graph_size(g, x) &&
+		    (d2 = dominant_child(g, t, d)) != CNR_GRAPH_NO_NODE && cnr_graph_size(g, d2) == cnr_graph_size(g, x)) {
+			// x heads a chain of alike objects that each hold the next
+			// (a linked list): walking down it would end at its tail.
+			ret[count++] = x;
+			continue;
+		}
 		// x holds its bytes through one child (and perhaps others): walk on.
+		n = cnr_graph_dom_tree_children(t, x, &c);
 		for (uint32_t i = 0; i < n; i++) {
 			uint64_t r = cnr_graph_retained(g, c[i]);
 			if (r < min_bytes || !r)

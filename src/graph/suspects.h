@@ -10,7 +10,10 @@
 // cnr_graph_find_suspects() walks the dominator tree from the super-root,
 // largest retained first, through every object that hands at least half
 // its retained bytes to one child, and stops at the others: they are the
-// suspects.  Suspects never dominate one another.
+// suspects.  It also stops at the head of a chain, an object that hands
+// them to a child of its own size which hands them on to a third of that
+// size (a linked list, whose tail the walk would otherwise reach).
+// Suspects never dominate one another.
 #ifndef CNR_GRAPH_SUSPECTS_H
 #define CNR_GRAPH_SUSPECTS_H
 
