@@ -17,6 +17,7 @@ enum {
 	ARENA_WORDS = (1 << ARENA_SHIFT) / 8,
 	INLINE_MARK_BITS = 128,              // runtime/mgcmark_greenteagc.go spanInlineMarkBits
 	MAX_OBJECT_WORDS = 1 << 27,          // a 1 GiB object: past that, corrupt
+	CHUNK_WORDS = 1 << 21,               // big objects are scanned 16 MiB at a time
 };
 
 DEFINE_VECTOR(u32_vector, uint32_t)
@@ -75,9 +76,10 @@ static const uint8_t *arena_bitmap(struct builder *b, uint64_t addr)
 	return bm;
 }
 
-// Tile type t's pointer mask over n words starting at word 0 (the runtime's
-// layout for headed and large objects: runtime/mbitmap.go typePointers).
-static struct cnr_error *tile_type(struct builder *b, uint64_t type, uint64_t n)
+// Tile type t's pointer mask, repeated from the object's word 0 (the
+// runtime's layout for headed and large objects: runtime/mbitmap.go
+// typePointers), over the object's words [first, first + n).
+static struct cnr_error *tile_type(struct builder *b, uint64_t type, uint64_t first, uint64_t n)
 {
 	const struct cnr_rtype *t;
 	const uint8_t *tm;
@@ -90,16 +92,17 @@ static struct cnr_error *tile_type(struct builder *b, uint64_t type, uint64_t n)
 	uint64_t stride = t->size / 8;
 	if (!stride || !tw)
 		return NULL;
-	for (uint64_t base = 0; base < n; base += stride) {
-		for (uint64_t w = 0; w < tw && base + w < n; w++)
-			b->mask[base + w] = tm[w / 8] >> (w % 8) & 1;
+	for (uint64_t w = 0, k = first % stride; w < n; w++) {
+		b->mask[w] = k < tw ? tm[k / 8] >> (k % 8) & 1 : 0;
+		if (++k == stride)
+			k = 0;
 	}
 	return NULL;
 }
 
-// Fill b->mask[0..n) for the object at addr (n words from obj).
+// Fill b->mask[0..n) for words [first, first + n) of the object at obj.
 static struct cnr_error *pointer_bits(struct builder *b, const struct cnr_heap_span *s, uint64_t slot, uint64_t obj,
-				      uint64_t n)
+				      uint64_t first, uint64_t n)
 {
 	struct cnr_program *prog = b->prog;
 	memset(b->mask, 0, n);
@@ -107,7 +110,7 @@ static struct cnr_error *pointer_bits(struct builder *b, const struct cnr_heap_s
 		return NULL;
 	if (b->bits != CNR_HEAP_BITS_SPAN) {
 		for (uint64_t w = 0; w < n; w++) {
-			uint64_t a = obj + 8 * w;
+			uint64_t a = obj + 8 * (first + w);
 			const uint8_t *bm = arena_bitmap(b, a);
 			if (!bm)
 				return NULL;
@@ -125,14 +128,14 @@ static struct cnr_error *pointer_bits(struct builder *b, const struct cnr_heap_s
 		return NULL;
 	}
 	if (s->sizeclass == 0)
-		return s->largetype ? tile_type(b, s->largetype, n) : NULL;
+		return s->largetype ? tile_type(b, s->largetype, first, n) : NULL;
 	if (s->elemsize > b->header_min) {
 		// The slot's first word is the type; obj is one word in.
 		uint64_t type;
 		struct cnr_error *err = cnr_memory_read_u64(&prog->mem, obj - 8, &type);
 		if (err || !type)
 			return err;
-		return tile_type(b, type, n);
+		return tile_type(b, type, first, n);
 	}
 	// runtime/mbitmap.go spanHeapBitsRange: the bitmap sits at the span's
 	// end, below the Green Tea inline mark bits for 16..512-byte elements.
@@ -140,14 +143,18 @@ static struct cnr_error *pointer_bits(struct builder *b, const struct cnr_heap_s
 	uint64_t bits_base = s->base + span_size - span_size / 64;
 	if (b->greentea && s->elemsize >= 16)
 		bits_base -= INLINE_MARK_BITS;
-	uint64_t first = slot * s->elemsize / 8;
+	// Objects here are at most 512 bytes: one chunk, first == 0.
+	uint64_t bit0 = slot * s->elemsize / 8;
 	uint8_t buf[512 / 8 / 8 + 2];
-	uint64_t nbytes = (first % 8 + n + 7) / 8;
-	struct cnr_error *err = cnr_memory_read(&prog->mem, bits_base + first / 8, buf, nbytes);
+	uint64_t nbytes = (bit0 % 8 + n + 7) / 8;
+	if (first || nbytes > sizeof(buf))
+		return cnr_error_corrupt("span at 0x%" PRIx64 ": %" PRIu64 "-byte objects in a span-end bitmap", s->base,
+					 s->elemsize);
+	struct cnr_error *err = cnr_memory_read(&prog->mem, bits_base + bit0 / 8, buf, nbytes);
 	if (err)
 		return err;
 	for (uint64_t w = 0; w < n; w++) {
-		uint64_t bit = first % 8 + w;
+		uint64_t bit = bit0 % 8 + w;
 		b->mask[w] = buf[bit / 8] >> (bit % 8) & 1;
 	}
 	return NULL;
@@ -165,18 +172,21 @@ static struct cnr_error *object_edges(struct builder *b, const struct cnr_heap_s
 	if (n > MAX_OBJECT_WORDS)
 		return cnr_error_corrupt("object at 0x%" PRIx64 " claims %" PRIu64 " words", obj, n);
 	b->targets.size = 0;
-	if (!s->noscan) {
-		struct cnr_error *err = pointer_bits(b, s, slot, obj, n);
+	// Big objects (a slice of millions of pointers) in chunks, so the
+	// buffers stay small.
+	for (uint64_t first = 0; first < n && !s->noscan; first += CHUNK_WORDS) {
+		uint64_t m = n - first < CHUNK_WORDS ? n - first : CHUNK_WORDS;
+		struct cnr_error *err = pointer_bits(b, s, slot, obj, first, m);
 		if (!err)
-			err = cnr_memory_read(&prog->mem, obj, b->words, n * 8);
+			err = cnr_memory_read(&prog->mem, obj + 8 * first, b->words, m * 8);
 		if (err) {
 			if (b->warnings++ < 16)
 				cnr_warn_error(prog->ctx, cnr_error_wrap(err, "object at 0x%" PRIx64, obj));
 			else
 				cnr_error_destroy(err);
-			return NULL;
+			break;
 		}
-		for (uint64_t w = 0; w < n; w++) {
+		for (uint64_t w = 0; w < m; w++) {
 			if (!b->mask[w])
 				continue;
 			uint64_t v;
@@ -234,8 +244,8 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 		    (err = cnr_memory_read_u64(&prog->mem, mheap + arenas_off, &b.arenas_l2)))
 			goto out;
 	}
-	b.words = malloc(8 * (size_t)(MAX_OBJECT_WORDS / 64) + 64);
-	b.mask = malloc(MAX_OBJECT_WORDS / 64 + 64);
+	b.words = malloc(8 * (size_t)CHUNK_WORDS + 64);
+	b.mask = malloc(CHUNK_WORDS + 64);
 	if (!b.words || !b.mask || (err = cnr_graph_builder_create(&gb))) {
 		err = err ? err : &cnr_enomem;
 		goto out;
@@ -261,15 +271,12 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 			err = cnr_graph_builder_add_node(gb, alloc ? s->elemsize : 0, &id);
 		}
 	}
-	// Words of big objects are read in bounded pieces: objects larger than
-	// the buffer are scanned up to it (NEEDSWORK: chunk them).
+	// Every allocated object's pointer words (big ones in chunks).
 	struct cnr_progress progress;
 	cnr_progress_begin(&progress, prog->ctx, "pointers", heap->nspans);
 	for (size_t i = 0; i < heap->nspans && !err; i++) {
 		const struct cnr_heap_span *s = by_id[i];
 		cnr_progress_update(&progress, i);
-		if (s->elemsize / 8 > MAX_OBJECT_WORDS / 64)
-			continue;
 		for (uint64_t slot = 0; slot < s->nelems && !err; slot++) {
 			uint64_t id = s->first + slot;
 			if (!cnr_heap_allocated(heap, id))

@@ -510,16 +510,32 @@ static bool locate(const struct typer *tp, uint64_t addr, struct object *ret)
 	return addr >= ret->base;
 }
 
-// Whether object id may take a new type: it has none, or only a runtime
+// Whether object id may take a new type: it has none; or only a runtime
 // type DWARF does not describe (the runtime's map.bucket[K]V is DWARF's
-// bucket<K,V>), which a DWARF type with a plan to follow replaces.
+// bucket<K,V>), which a DWARF type with a plan replaces; or one T where an
+// array of T turns up (runtime.allgptr points at allgs[0] as a *g).
 static bool may_type(const struct typer *tp, uint32_t id)
 {
 	uint32_t cur = tp->ty->of[id];
 	if (cur == NO_RECORD)
 		return true;
 	const struct record *r = &tp->ty->records.data[cur];
-	return !r->t.dwarf && r->t.shape <= CNR_SHAPE_ARRAY && r->plan < 0;
+	return (!r->t.dwarf && r->t.shape <= CNR_SHAPE_ARRAY && r->plan < 0) ||
+	       (r->t.dwarf && r->t.shape == CNR_SHAPE_ONE);
+}
+
+// Whether record rec is a better type for object id than the one it has.
+static bool better(const struct typer *tp, uint32_t id, uint32_t rec)
+{
+	uint32_t cur = tp->ty->of[id];
+	if (cur == NO_RECORD)
+		return true;
+	if (cur == rec)
+		return false;
+	const struct record *c = &tp->ty->records.data[cur], *n = &tp->ty->records.data[rec];
+	if (!c->t.dwarf && c->t.shape <= CNR_SHAPE_ARRAY && c->plan < 0)
+		return n->plan >= 0;
+	return c->t.dwarf && c->t.shape == CNR_SHAPE_ONE && n->t.shape == CNR_SHAPE_ARRAY && n->t.dwarf == c->t.dwarf;
 }
 
 static struct cnr_error *assign(struct typer *tp, const struct object *o, uint32_t rec);
@@ -574,10 +590,8 @@ static struct cnr_error *tiny_block(struct typer *tp, const struct object *o, ui
 
 static struct cnr_error *assign(struct typer *tp, const struct object *o, uint32_t rec)
 {
-	if (!may_type(tp, o->id) || tp->ty->of[o->id] == rec)
+	if (!better(tp, o->id, rec))
 		return NULL;
-	if (tp->ty->of[o->id] != NO_RECORD && tp->ty->records.data[rec].plan < 0)
-		return NULL; // no better than what it has
 	tp->ty->of[o->id] = rec;
 	if (tp->ty->records.data[rec].plan < 0)
 		return NULL; // nothing in it to follow
