@@ -953,41 +953,87 @@ static struct cnr_error *seed_unnamed(struct typer *tp, const struct cnr_root *r
 	return rtype ? type_interface(tp, rtype, r->value) : NULL;
 }
 
+// Apply the plan entry of DWARF type type at offset off to the root r.
+static struct cnr_error *seed_root_at(struct typer *tp, const struct cnr_root *r, uint64_t type, uint64_t off,
+				      struct entry *entry_ret)
+{
+	int32_t p;
+	struct cnr_error *err = plan_of(tp, type, &p);
+	if (err || p < 0)
+		return err;
+	// The plan entry for the root's word, and the words beside it.
+	const struct plan pl = tp->ty->plans.data[p];
+	uint64_t base = r->slot - off;
+	for (uint32_t k = 0; k < pl.n; k++) {
+		const struct entry e = tp->ty->entries.data[pl.first + k];
+		if (e.off != off)
+			continue;
+		uint8_t around[32] = { 0 };
+		uint64_t from = e.off >= 16 ? e.off - 16 : 0;
+		cnr_error_destroy(cnr_memory_read(&tp->prog->mem, base + from, around, sizeof(around)));
+		uint64_t at = e.off - from;
+		if (e.aux_off && ((int64_t)at + e.aux_off < 0 || (int64_t)at + e.aux_off + 8 > (int64_t)sizeof(around)))
+			return NULL; // the word beside it is too far to matter for roots
+		if (entry_ret)
+			*entry_ret = e; // a copy: applying it may grow the entries
+		return apply_entry(tp, &e, r->value, at, around, sizeof(around));
+	}
+	return NULL;
+}
+
+// A value the linker laid out in data (a global initialized with
+// &sync.Pool{...}): no DWARF variable covers it, but the typed pointer to
+// it says what it is.
+struct static_value {
+	uint64_t addr, type, size;
+};
+
+static int cmp_static(const void *a, const void *b)
+{
+	const struct static_value *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
 static struct cnr_error *seed_roots(struct typer *tp)
 {
 	const struct cnr_roots *roots = &tp->hg->roots;
-	for (size_t i = 0; i < roots->n; i++) {
+	struct static_value *statics = malloc((roots->n ? roots->n : 1) * sizeof(*statics));
+	size_t nstatics = 0;
+	struct cnr_error *err = statics ? NULL : &cnr_enomem;
+	for (size_t i = 0; i < roots->n && !err; i++) {
 		const struct cnr_root *r = &roots->v[i];
-		int32_t p;
-		struct cnr_error *err;
+		struct entry e = { .kind = E_STRING }; // any kind but E_PTR
+		struct object o;
 		if (!r->var_type) {
-			if ((err = seed_unnamed(tp, r)))
-				return err;
+			err = seed_unnamed(tp, r);
 			continue;
 		}
-		if ((err = plan_of(tp, r->var_type, &p)))
-			return err;
-		if (p < 0)
-			continue;
-		// The plan entry for the root's word, and the words beside it.
-		const struct plan pl = tp->ty->plans.data[p];
-		uint64_t base = r->slot - r->var_offset;
-		for (uint32_t k = 0; k < pl.n; k++) {
-			const struct entry e = tp->ty->entries.data[pl.first + k];
-			if (e.off != r->var_offset)
-				continue;
-			uint8_t around[32] = { 0 };
-			uint64_t from = e.off >= 16 ? e.off - 16 : 0;
-			cnr_error_destroy(cnr_memory_read(&tp->prog->mem, base + from, around, sizeof(around)));
-			uint64_t at = e.off - from;
-			if (e.aux_off && ((int64_t)at + e.aux_off < 0 || (int64_t)at + e.aux_off + 8 > (int64_t)sizeof(around)))
-				continue; // the word beside it is too far to matter for roots
-			if ((err = apply_entry(tp, &e, r->value, at, around, sizeof(around))))
-				return err;
-			break;
+		err = seed_root_at(tp, r, r->var_type, r->var_offset, &e);
+		if (!err && e.kind == E_PTR && r->kind == CNR_ROOT_GLOBAL && !locate(tp, r->value, &o)) {
+			uint64_t size = cnr_dwarf_type_size(tp->prog->dwarf, dtype(tp, e.target));
+			statics[nstatics++] = (struct static_value){ r->value, e.target, size };
 		}
 	}
-	return NULL;
+	if (!err && nstatics)
+		qsort(statics, nstatics, sizeof(*statics), cmp_static);
+	// Words of data no DWARF variable names, inside such a value.
+	for (size_t i = 0; i < roots->n && !err && nstatics; i++) {
+		const struct cnr_root *r = &roots->v[i];
+		if (r->var_type || r->kind != CNR_ROOT_GLOBAL)
+			continue;
+		size_t lo = 0, hi = nstatics;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (statics[mid].addr <= r->slot)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo && r->slot - statics[lo - 1].addr < statics[lo - 1].size)
+			err = seed_root_at(tp, r, statics[lo - 1].type, r->slot - statics[lo - 1].addr, NULL);
+	}
+	free(statics);
+	return err;
 }
 
 struct cnr_error *cnr_heap_graph_type_objects(struct cnr_program *prog, struct cnr_heap_graph *hg)
