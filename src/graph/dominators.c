@@ -659,23 +659,54 @@ struct cnr_error *cnr_graph_compute_dominators(struct cnr_graph *g)
 		if (vertex[i] < N)
 			retained[vertex[i]] = acc[i];
 	}
+
+	// The preorder of the dominator tree, in the same way: subtree sizes
+	// (real vertices only) folded backwards, then each vertex placed at
+	// its parent's next free slot, forwards (siblings by number).  acc[i]
+	// holds the size of i's subtree, then, once i is placed, the next free
+	// slot below it.
+	uint32_t count = 0;
+	for (uint32_t i = 1; i <= res.n; i++) {
+		acc[i] = vertex[i] < N;
+		count += vertex[i] < N;
+	}
+	for (uint32_t i = res.n; i >= 2; i--)
+		acc[idom[i]] += acc[i];
+	uint32_t *order = cnr_graph_alloc((size_t)count + 1, sizeof(*order), false);
+	uint32_t *end = cnr_graph_alloc((size_t)count + 1, sizeof(*end), false);
+	if (order && end) {
+		acc[1] = 0; // the super-root is virtual
+		for (uint32_t i = 2; i <= res.n; i++) {
+			uint32_t size = acc[i], pos = acc[idom[i]];
+			acc[idom[i]] += size;
+			if (vertex[i] < N) {
+				order[pos] = vertex[i];
+				end[pos] = pos + size;
+				acc[i] = pos + 1;
+			} else {
+				acc[i] = pos;
+			}
+		}
+	}
 	free(acc);
 	if (threaded)
 		pthread_join(thread, NULL);
 	else
 		idom_to_nodes(&tn);
 	uint32_t *idom_of = res.dfnum;
-	// The preorder with the virtual vertices left out (they come first).
-	uint32_t *order = res.vertex, count = 0;
-	for (uint32_t i = 1; i <= res.n; i++) {
-		if (res.vertex[i] < N)
-			order[count++] = res.vertex[i];
-	}
 	free(res.idom);
+	free(res.vertex);
+	if (!order || !end) {
+		free(order);
+		free(end);
+		free(idom_of);
+		free(retained);
+		return &cnr_enomem;
+	}
 	uint32_t *shrunk = realloc(idom_of, ((size_t)N + 1) * sizeof(*idom_of));
 	g->idom = shrunk ? shrunk : idom_of;
-	shrunk = realloc(order, ((size_t)count + 1) * sizeof(*order));
-	g->dom_order = shrunk ? shrunk : order;
+	g->dom_order = order;
+	g->dom_end = end;
 	g->dom_order_count = count;
 	g->retained = retained;
 	return NULL;

@@ -32,15 +32,26 @@ static inline uint32_t cnr_graph_idom(const struct cnr_graph *g, uint32_t node)
 	return g->idom[node];
 }
 
-// After cnr_graph_compute_dominators(): the reachable nodes, each after its
-// immediate dominator (a preorder of the dominator tree's DFS); walk it
-// backwards to fold children into parents.  *ret is valid until
-// cnr_graph_destroy().
+// After cnr_graph_compute_dominators(): the reachable nodes in a preorder
+// of the dominator tree, so each comes after its immediate dominator (walk
+// it backwards to fold children into parents) and the nodes it dominates
+// follow it contiguously: those of (*ret)[k] are (*ret)[k + 1 ..
+// ends[k]) where ends = cnr_graph_dom_ends().  Siblings come in the order
+// of the DFS.  *ret is valid until cnr_graph_destroy().
 static inline uint32_t cnr_graph_dom_order(const struct cnr_graph *g, const uint32_t **ret)
 {
 	assert(g->idom);
 	*ret = g->dom_order;
 	return g->dom_order_count;
+}
+
+// The subtree ends of cnr_graph_dom_order(), index by index; valid until
+// cnr_graph_destroy().  With a stack of open subtrees, one pass over the
+// order visits the dominator tree as a DFS would, without child lists.
+static inline const uint32_t *cnr_graph_dom_ends(const struct cnr_graph *g)
+{
+	assert(g->idom);
+	return g->dom_end;
 }
 
 // Compute every node's retained size (cnr_graph_compute_dominators() does

@@ -254,6 +254,7 @@ void cnr_graph_destroy(struct cnr_graph *g)
 	free(g->reachable_bits);
 	free(g->idom);
 	free(g->dom_order);
+	free(g->dom_end);
 	free(g->retained);
 	free(g->dfs_dfnum);
 	free(g->dfs_vertex);

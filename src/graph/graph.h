@@ -63,7 +63,8 @@ struct cnr_graph {
 
 	// dominators.c: NULL until cnr_graph_compute_dominators().
 	uint32_t *idom;          // [node_count]
-	uint32_t *dom_order;     // reachable nodes, each after its idom
+	uint32_t *dom_order;     // reachable nodes, a preorder of the dominator tree
+	uint32_t *dom_end;       // [dom_order_count] end of each one's subtree in it
 	uint32_t dom_order_count;
 	uint64_t *retained;      // [node_count]; NULL until cnr_graph_compute_retained()
 	// dominators.c: the DFS that cnr_graph_compute_reachability() ran,

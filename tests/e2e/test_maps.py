@@ -7,11 +7,17 @@ tombstones for Swiss maps).  Then what the runtime itself measured
 retains, the bytes each entry of one map retains, and the depth, leaves
 and bytes of each nested value of another.  And --redact: no key and no
 string value of the map appears in the redacted report, while every count
-stays the same.
+stays the same.  On the fixtures, a copy of the core where a nested value
+is made to hold its own map: the walk stops at the depth cap.
 
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
 """
+import gzip
 import json
+import os
+import shutil
+import struct
+import tempfile
 
 from tap import Tap, run, run_suite
 
@@ -69,6 +75,49 @@ def check_redacted(t, name, args, got, plain):
     shown = list(strings_in(red))
     leaks = sorted({s for s in secrets for x in shown if x == s or (len(s) >= 6 and s in x)})
     t.ok(not leaks, f"{name}: --redact shows none of {len(secrets)} keys and string values", leaks[:10])
+
+
+def file_offset(path, addr):
+    """Where the byte at addr is in an ELF64 core (PT_LOAD with file bytes)."""
+    with open(path, "rb") as f:
+        eh = f.read(64)
+        phoff, = struct.unpack_from("<Q", eh, 32)
+        phnum, = struct.unpack_from("<H", eh, 56)
+        f.seek(phoff)
+        ph = f.read(56 * phnum)
+    for i in range(phnum):
+        ptype, _, off, vaddr, _, filesz, _, _ = struct.unpack_from("<IIQQQQQQ", ph, 56 * i)
+        if ptype == 1 and vaddr <= addr and addr + 8 <= vaddr + filesz:
+            return off + addr - vaddr
+    return None
+
+
+def check_cycle(t, name, m, core, exe, entries):
+    """Make the first nested map value of m point back at m itself: the
+    nesting walk must stop at its depth cap, quickly, and say so."""
+    e = next((e for e in entries if e["value_type"] == f"map[{m['key_type']}]{m['value_type']}"), None)
+    if not e:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = os.path.join(tmp, "core")
+        with gzip.open(core, "rb") as src, open(raw, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        # A pointer-shaped value: "value" is the interface's data word.
+        off = file_offset(raw, int(e["value"], 16))
+        if not t.ok(off is not None, f"{name}: the data word of {e['key']} is in the core"):
+            return
+        with open(raw, "r+b") as f:
+            f.seek(off)
+            f.write(struct.pack("<Q", int(m["addr"], 16)))
+        code, out, err = run(["map", m["addr"], "--type", f"map[{m['key_type']}]{m['value_type']}", "--limit",
+                              "100", "--sort", "key", "--json", raw, exe], timeout=120)
+        if not t.ok(code in (0, 1), f"{name}: a map holding itself is walked", f"exit {code}\n{err}"):
+            return
+        got = json.loads(out)
+        c = next((x for x in got["sample"] if x["key"] == e["key"]), {})
+        t.ok(c.get("nesting_capped") is True and c.get("depth", 0) >= 64,
+             f"{name}: the nesting walk stops at the depth cap in a cycle", c)
+        t.ok(got["nesting"]["capped_entries"] >= 1, f"{name}: the summary counts the capped entry")
 
 
 def check(t, core, exe, truth, label):
@@ -144,6 +193,8 @@ def check(t, core, exe, truth, label):
                      f"{name}: the same entries and bytes in either order")
 
         check_redacted(t, name, args, got, got)
+        if m.get("nested") and core.endswith(".gz"):
+            check_cycle(t, name, m, core, exe, entries)
 
 
 def main():

@@ -170,6 +170,41 @@ Test(graph, retained_by_labels_of_hand_made_graph)
 //   u dominates v (u != v) iff v is unreachable with u deleted
 //   idom(v) = the strict dominator of v that all others dominate, i.e.
 //             the one with the most dominators itself
+// cnr_graph_dom_order() is a preorder of the dominator tree with each
+// subtree contiguous: every reachable node once, inside its idom's
+// interval, and each interval exactly as long as its subtree.
+static void check_dom_order(struct cnr_graph *g)
+{
+	uint32_t N = cnr_graph_node_count(g);
+	const uint32_t *order, *end = cnr_graph_dom_ends(g);
+	uint32_t count = cnr_graph_dom_order(g, &order);
+	cr_assert_eq(count, cnr_graph_reachable_count(g));
+	uint32_t *pos = malloc(((size_t)N + 1) * sizeof(*pos)), *size = calloc((size_t)N + 1, sizeof(*size));
+	for (uint32_t v = 0; v < N; v++)
+		pos[v] = NO;
+	for (uint32_t k = 0; k < count; k++) {
+		cr_assert_eq(pos[order[k]], NO, "node %u twice in the order", order[k]);
+		pos[order[k]] = k;
+		cr_assert(end[k] > k && end[k] <= count);
+	}
+	for (uint32_t k = 0; k < count; k++) {
+		uint32_t v = order[k], d = cnr_graph_idom(g, v);
+		cr_assert_neq(d, NO);
+		if (d != SR)
+			cr_assert(pos[d] < k && end[k] <= end[pos[d]], "node %u outside its idom %u's subtree", v, d);
+	}
+	// size[v]: how many nodes v dominates, complete when v is reached
+	// going backwards.
+	for (uint32_t k = count; k-- > 0;) {
+		uint32_t v = order[k], d = cnr_graph_idom(g, v);
+		cr_assert_eq(end[k] - k - 1, size[v], "subtree of node %u", v);
+		if (d != SR)
+			size[d] += size[v] + 1;
+	}
+	free(pos);
+	free(size);
+}
+
 static void oracle_one(uint64_t seed, uint32_t n, uint32_t avg_degree_x2, bool sorted)
 {
 	uint64_t s = seed;
@@ -196,6 +231,7 @@ static void oracle_one(uint64_t seed, uint32_t n, uint32_t avg_degree_x2, bool s
 	cnr_cr_assert_ok(cnr_graph_builder_finish(b, &g));
 	cnr_cr_assert_ok(cnr_graph_compute_reachability(g));
 	cnr_cr_assert_ok(cnr_graph_compute_retained(g));
+	check_dom_order(g);
 
 	bool *seen = calloc(n, sizeof(*seen));
 	bool *live = calloc(n, sizeof(*live));
@@ -542,6 +578,7 @@ Test(graph, second_opinion_on_large_heap_shaped_graphs, .timeout = 300)
 				     cnr_graph_idom(g, v), w);
 		}
 		free(want);
+		check_dom_order(g);
 		cnr_graph_destroy(g);
 	}
 }
