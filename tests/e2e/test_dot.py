@@ -121,6 +121,17 @@ def check(t, core, exe, truth, label, kind, stderr):
         t.ok(name in nodes and "object: " in nodes[name].get("label", "") and any(ok(r) for r in rs),
              f"{label}: dot --from {m['name']} draws its chain from its root", f"{name} roots {rs}")
 
+    # A payload deep under a blocked sender's map, in 5 nodes: the middle
+    # of its chain is folded, and the chain still starts at the sender.
+    for c in truth.get("channels", []):
+        for x in c.get("senders", [])[:1]:
+            code, out, err = run(["dot", "--from", x["payload_addr"], "--max-nodes", "5", core, exe])
+            nodes, edges = graphviz(t, f"{label} --from payload", out) if code == 0 else ({}, [])
+            rs = roots_behind(nodes, edges, node_name(x["payload_addr"]))
+            t.ok(0 < len(nodes) <= 5 and rs == [f"goroutine {x['goroutine']} chan send elem"],
+                 f"{label}: dot --from goroutine {x['goroutine']}'s payload in 5 nodes starts at the sender",
+                 f"exit {code} {err[-500:]}: {len(nodes)} nodes, roots {rs}")
+
 
 def usage(t, core, exe, label):
     """Bad options are usage errors (64); an address no object holds is fatal (2)."""
