@@ -99,5 +99,7 @@ int cmd_object(int argc, char **argv);
 extern const char *const goroutines_usage[];
 extern const char *const dot_usage[];
 int cmd_dot(int argc, char **argv);
+extern const char *const report_usage[];
+int cmd_report(int argc, char **argv);
 
 #endif

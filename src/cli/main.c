@@ -9,6 +9,8 @@ static int cmd_help(int argc, char **argv);
 static const char *const help_usage[] = { "coroner help [COMMAND]", NULL };
 
 static const struct cnr_cmd commands[] = {
+	{ "report", cmd_report, "the leak report: summary, suspects with their paths, goroutines, top types",
+	  report_usage },
 	{ "info", cmd_info, "what the core is: Go version, executable, signal, threads, memory", info_usage },
 	{ "goroutines", cmd_goroutines, "every goroutine: state, wait reason, stack, creator, channel waits",
 	  goroutines_usage },

@@ -1107,3 +1107,76 @@ out:
 	cnr_type_cache_destroy(c.tc);
 	return err;
 }
+
+static struct cnr_map_count *summary_counts(struct collect *c, const struct count_map *m, size_t *n_ret)
+{
+	size_t n;
+	struct sorted *v = sorted_counts(c, m, false, &n);
+	struct cnr_map_count *r = v ? calloc(n ? n : 1, sizeof(*r)) : NULL;
+	for (size_t i = 0; r && i < n; i++)
+		r[i] = (struct cnr_map_count){ .name = v[i].name, .count = v[i].n };
+	free(v);
+	*n_ret = r ? n : 0;
+	return r;
+}
+
+struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_cache *tc, uint64_t addr,
+				    uint64_t type_addr, struct cnr_map_summary *ret)
+{
+	static const struct cnr_map_report_opts opts = { .limit = 0, .sort = CNR_MAP_SORT_WALK };
+	struct collect c = { .prog = prog, .tc = tc, .opts = &opts };
+	struct cnr_map_summary s = { 0 };
+	c.info = &s.info;
+	const char *itab = cnr_dwarf_type_by_name(prog->dwarf, "internal/abi.ITab") ? "internal/abi.ITab" : "runtime.itab";
+	struct cnr_error *err = cnr_dwarf_offsetof(prog->dwarf, itab, "Type|_type", &c.itab_type_off);
+	if (!err)
+		err = cnr_map_walk(prog, tc, addr, type_addr, on_entry, &c, &s.info);
+	if (!err) {
+		if (s.info.entries != s.info.len)
+			cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": the header says %" PRIu64 " entries, the walk found %" PRIu64,
+				 addr, s.info.len, s.info.entries);
+		s.value_types = summary_counts(&c, &c.types, &s.nvalue_types);
+		s.clusters = calloc(c.clusters.size ? c.clusters.size : 1, sizeof(*s.clusters));
+		if (!s.value_types || !s.clusters)
+			err = &cnr_enomem;
+	}
+	if (!err) {
+		if (c.clusters.size)
+			qsort(c.clusters.data, c.clusters.size, sizeof(*c.clusters.data), cmp_cluster_count);
+		for (size_t i = 0; i < c.clusters.size; i++) {
+			const struct cluster *cl = &c.clusters.data[i];
+			s.clusters[i] = (struct cnr_map_count){ cl->pattern, cl->sample, cl->count, cl->key_bytes };
+		}
+		s.nclusters = c.clusters.size;
+		s.nested_entries = c.nested_entries;
+		for (unsigned d = 0; d <= MAX_NEST_DEPTH + 1; d++) {
+			if (c.depths[d])
+				s.max_depth = d;
+		}
+		s.errors = c.errors;
+		if (c.errors)
+			cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", addr, c.errors);
+	}
+	count_map_deinit(&c.types);
+	count_map_deinit(&c.prefixes);
+	cluster_map_deinit(&c.cluster_index);
+	cluster_vector_deinit(&c.clusters);
+	entry_vector_deinit(&c.entries);
+	edge_vector_deinit(&c.edges);
+	u64_vector_deinit(&c.edge_off);
+	s.pool = c.pool;
+	if (err) {
+		cnr_map_summary_deinit(&s);
+		return err;
+	}
+	*ret = s;
+	return NULL;
+}
+
+void cnr_map_summary_deinit(struct cnr_map_summary *s)
+{
+	free(s->value_types);
+	free(s->clusters);
+	cnr_string_pool_deinit(&s->pool);
+	memset(s, 0, sizeof(*s));
+}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "goruntime/maps.h"
+#include "util/string_pool.h"
 
 enum cnr_map_sort {
 	CNR_MAP_SORT_WALK,     // the order the walk found them
@@ -26,5 +27,31 @@ struct cnr_map_report_opts {
 // and up to opts->limit entries in opts->sort order.
 struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64_t type_addr,
 				 const struct cnr_map_report_opts *opts, FILE *out);
+
+// What one map holds, in short (for reports over many maps, such as
+// `coroner report`): the same value-type histogram and key clusters as
+// cnr_map_report(), without retained bytes or entries.
+struct cnr_map_count {
+	const char *name; // a value type as %T prints it, or a key cluster's pattern
+	const char *sample; // clusters: one key of the cluster; else NULL
+	uint64_t count, key_bytes;
+};
+
+struct cnr_map_summary {
+	struct cnr_map_info info;            // its types live as long as the type cache passed in
+	struct cnr_map_count *value_types;   // most first, ties by name
+	size_t nvalue_types;
+	struct cnr_map_count *clusters;      // string keys only: most first, ties by pattern
+	size_t nclusters;
+	uint64_t nested_entries, max_depth;  // entries holding maps or slices of values, and how deep
+	unsigned errors;                     // values that could not be read (logged as one warning)
+	struct cnr_string_pool pool;         // owns the names
+};
+
+// Walk the map at addr (runtime type at type_addr) and summarize it into
+// *ret; free with cnr_map_summary_deinit().
+struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_cache *tc, uint64_t addr,
+				    uint64_t type_addr, struct cnr_map_summary *ret);
+void cnr_map_summary_deinit(struct cnr_map_summary *s);
 
 #endif
