@@ -193,6 +193,15 @@ def check(t, core, exe, truth, label):
                      f"{name}: the same entries and bytes in either order")
 
         check_redacted(t, name, args, got, got)
+        # Without the heap graph: the same walk, in walk order, no retained bytes.
+        code, out, err = run(["map", m["addr"], "--type", mtype, "--limit", "5", "--no-retained", "--json", core, exe])
+        if t.ok(code == 0, f"{name}: map --no-retained exits 0", f"exit {code}\n{err}"):
+            plain = json.loads(out)
+            t.eq((plain["entries"], plain["value_types"], plain["nesting"], plain["sort"]),
+                 (got["entries"], got["value_types"], got["nesting"], "walk"),
+                 f"{name}: --no-retained walks the same entries, in walk order")
+            t.ok("retained_bytes" not in plain and all("retained_bytes" not in e for e in plain["sample"]),
+                 f"{name}: --no-retained has no retained bytes")
         if m.get("nested") and core.endswith(".gz"):
             check_cycle(t, name, m, core, exe, entries)
 
