@@ -715,9 +715,13 @@ static void text_counts(struct collect *c, FILE *out, const char *title, const s
 {
 	size_t n;
 	struct sorted *v = sorted_counts(c, m, redact, &n);
+	char esc[MAX_KEY_SHOWN * 8 + 16];
 	fprintf(out, "%s:\n", title);
-	for (size_t i = 0; v && i < n; i++)
-		fprintf(out, "  %10" PRIu64 "  %s\n", v[i].n, v[i].name);
+	for (size_t i = 0; v && i < n; i++) {
+		// Keys are the program's bytes: no control characters to the terminal.
+		escape(v[i].name, strlen(v[i].name), strlen(v[i].name), esc, sizeof(esc));
+		fprintf(out, "  %10" PRIu64 "  %s\n", v[i].n, esc);
+	}
 	free(v);
 }
 
@@ -773,15 +777,18 @@ static void json_clusters(struct collect *c, struct cnr_json *j, const struct cl
 
 static void text_clusters(struct collect *c, FILE *out, const struct cluster *v, size_t n)
 {
-	char buf[MAX_KEY_SHOWN * 2 + 16];
+	char buf[MAX_KEY_SHOWN * 2 + 16], esc[MAX_KEY_SHOWN * 8 + 16];
 	fprintf(out, "key clusters:\n");
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "  %10" PRIu64 "  %-24s %" PRIu64 " key bytes", v[i].count,
-			cluster_pattern(&v[i], c->opts->redact, buf, sizeof(buf)), v[i].key_bytes);
+		const char *pat = cluster_pattern(&v[i], c->opts->redact, buf, sizeof(buf));
+		escape(pat, strlen(pat), strlen(pat), esc, sizeof(esc));
+		fprintf(out, "  %10" PRIu64 "  %-24s %" PRIu64 " key bytes", v[i].count, esc, v[i].key_bytes);
 		if (c->hg)
 			fprintf(out, ", retains %" PRIu64 " bytes", v[i].retained);
-		if (!c->opts->redact)
-			fprintf(out, ", e.g. %s", v[i].sample);
+		if (!c->opts->redact) {
+			escape(v[i].sample, strlen(v[i].sample), strlen(v[i].sample), esc, sizeof(esc));
+			fprintf(out, ", e.g. %s", esc);
+		}
 		fputc('\n', out);
 	}
 }
