@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -642,6 +643,49 @@ static const char *build_id_json(int state)
 	}
 }
 
+// Lines of "label      item, item, ..." that wrap before WRAP_COLUMN, the
+// items continuing under the first.
+enum { WRAP_COLUMN = 100, LABEL_WIDTH = 17 };
+
+struct wrap {
+	FILE *out;
+	size_t col, indent;
+	bool first;
+};
+
+static void wrap_begin(struct wrap *w, FILE *out, const char *label)
+{
+	*w = (struct wrap){ .out = out, .first = true, .indent = LABEL_WIDTH };
+	w->col = (size_t)fprintf(out, "      %-*s", LABEL_WIDTH - 6, label);
+}
+
+static void wrap_item(struct wrap *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void wrap_item(struct wrap *w, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	size_t len = strlen(buf);
+	if (!w->first && w->col + 2 + len > WRAP_COLUMN) {
+		fprintf(w->out, ",\n%*s", (int)w->indent, "");
+		w->col = w->indent;
+	} else if (!w->first) {
+		fputs(", ", w->out);
+		w->col += 2;
+	}
+	fputs(buf, w->out);
+	w->col += len;
+	w->first = false;
+}
+
+static void wrap_end(struct wrap *w)
+{
+	fputc('\n', w->out);
+}
+
 static void text_summary(const struct model *m, FILE *out)
 {
 	const struct cnr_program_info *in = &m->info;
@@ -662,26 +706,27 @@ static void text_summary(const struct model *m, FILE *out)
 	}
 	fputc('\n', out);
 	if (m->ms_ok)
-		fprintf(out, "  heap         %" PRIu64 " bytes allocated (HeapAlloc, %s) in %" PRIu64
-			     " objects; HeapInuse %" PRIu64 ", HeapSys %" PRIu64 "\n",
+		fprintf(out, "  heap         %" PRIu64 " bytes allocated (HeapAlloc, %s) in %" PRIu64 " objects\n"
+			     "               %" PRIu64 " in spans (HeapInuse), %" PRIu64 " from the OS (HeapSys)\n",
 			m->ms.heap_alloc, bytes_text(m->ms.heap_alloc, a, sizeof(a)), m->ms.heap_objects, m->ms.heap_inuse,
 			m->ms.heap_sys);
 	else
 		fprintf(out, "  heap         %" PRIu64 " bytes allocated (%s); the runtime's counters are unreadable\n",
 			heap, bytes_text(heap, a, sizeof(a)));
-	fprintf(out, "  live         %" PRIu64 " bytes (%s, %.1f%%) in %" PRIu64 " objects; %.1f%% of it typed\n",
+	fprintf(out, "  live         %" PRIu64 " bytes (%s, %.1f%%) in %" PRIu64 " objects, %.1f%% of it typed\n",
 		hg->live_bytes, bytes_text(hg->live_bytes, b, sizeof(b)), percent(hg->live_bytes, heap), hg->live_objects,
 		percent(hg->typed_live_bytes, hg->live_bytes));
-	fprintf(out, "  garbage      %" PRIu64 " bytes (%s, %.1f%%) in %" PRIu64
-		     " objects, unreachable, waiting for the next GC\n",
+	fprintf(out, "  garbage      %" PRIu64 " bytes (%s, %.1f%%) in %" PRIu64 " objects, waiting for the next GC\n",
 		hg->garbage_bytes, bytes_text(hg->garbage_bytes, c, sizeof(c)), percent(hg->garbage_bytes, heap),
 		hg->garbage_objects);
 	fprintf(out, "  goroutines   %zu", hg->gs.ngs);
 	if (m->ms_ok)
-		fprintf(out, " (runtime.NumGoroutine %" PRId32 ")", m->ms.num_goroutine);
-	for (size_t i = 0; i < m->nstates; i++)
-		fprintf(out, "%s %" PRIu32 " %s", i ? "," : ":", m->states[i].count, m->states[i].state);
+		fprintf(out, " (runtime.NumGoroutine %" PRId32 "; the others are the runtime's)", m->ms.num_goroutine);
 	fputc('\n', out);
+	struct wrap w = { .out = out, .first = true, .indent = 15, .col = (size_t)fprintf(out, "%15s", "") };
+	for (size_t i = 0; i < m->nstates; i++)
+		wrap_item(&w, "%" PRIu32 " %s", m->states[i].count, m->states[i].state);
+	wrap_end(&w);
 	if (m->warnings)
 		fprintf(out, "  unreadable   %u warning%s (on stderr): figures may be incomplete\n", m->warnings,
 			m->warnings == 1 ? "" : "s");
@@ -689,36 +734,43 @@ static void text_summary(const struct model *m, FILE *out)
 		fputs("  unreadable   nothing\n", out);
 }
 
-static void text_goroutine_list(const struct model *m, const uint32_t *idx, size_t n, FILE *out)
+static void text_goroutine_list(const struct model *m, const uint32_t *idx, size_t n, struct wrap *w)
 {
 	const struct cnr_goroutines *gs = &m->hg->gs;
 	for (size_t i = 0; i < n && i < MAX_GOROUTINES_LISTED; i++) {
 		const struct cnr_goroutine *g = &gs->gs[idx[i]];
-		fprintf(out, "%s%" PRIu64 " [%s] %s", i ? ", " : "", g->goid, g->state, goroutine_function(gs, g));
+		wrap_item(w, "%" PRIu64 " [%s] %s", g->goid, g->state, goroutine_function(gs, g));
 	}
 	if (n > MAX_GOROUTINES_LISTED)
-		fprintf(out, ", and %zu more", n - MAX_GOROUTINES_LISTED);
+		wrap_item(w, "and %zu more", n - MAX_GOROUTINES_LISTED);
 }
 
 static void text_map(const struct suspect *s, FILE *out)
 {
 	const struct cnr_map_summary *ms = &s->map;
-	fprintf(out, "      map        len %" PRIu64 "; values:", ms->info.len);
+	struct wrap w;
+	wrap_begin(&w, out, "map");
+	wrap_item(&w, "len %" PRIu64, ms->info.len);
+	wrap_end(&w);
+	wrap_begin(&w, out, "values");
 	for (size_t i = 0; i < ms->nvalue_types && i < MAX_VALUE_TYPES_SHOWN; i++)
-		fprintf(out, "%s %" PRIu64 " %s", i ? "," : "", ms->value_types[i].count, ms->value_types[i].name);
+		wrap_item(&w, "%" PRIu64 " %s", ms->value_types[i].count, ms->value_types[i].name);
 	if (ms->nvalue_types > MAX_VALUE_TYPES_SHOWN)
-		fprintf(out, ", %zu more types", ms->nvalue_types - MAX_VALUE_TYPES_SHOWN);
+		wrap_item(&w, "%zu more types", ms->nvalue_types - MAX_VALUE_TYPES_SHOWN);
 	if (!ms->nvalue_types)
-		fputs(" none", out);
-	fputc('\n', out);
+		wrap_item(&w, "none");
+	wrap_end(&w);
 	if (ms->nclusters) {
-		fputs("      keys      ", out);
+		wrap_begin(&w, out, "keys");
 		for (size_t i = 0; i < ms->nclusters && i < MAX_CLUSTERS_SHOWN; i++)
-			fprintf(out, "%s %" PRIu64 " %s (e.g. %s)", i ? "," : "", ms->clusters[i].count,
-				ms->clusters[i].name, ms->clusters[i].sample);
+			if (strcmp(ms->clusters[i].name, ms->clusters[i].sample) == 0)
+				wrap_item(&w, "%" PRIu64 " %s", ms->clusters[i].count, ms->clusters[i].name);
+			else
+				wrap_item(&w, "%" PRIu64 " %s (e.g. %s)", ms->clusters[i].count, ms->clusters[i].name,
+					  ms->clusters[i].sample);
 		if (ms->nclusters > MAX_CLUSTERS_SHOWN)
-			fprintf(out, ", %zu more patterns", ms->nclusters - MAX_CLUSTERS_SHOWN);
-		fputc('\n', out);
+			wrap_item(&w, "%zu more patterns", ms->nclusters - MAX_CLUSTERS_SHOWN);
+		wrap_end(&w);
 	}
 	if (ms->nested_entries)
 		fprintf(out, "      nesting    %" PRIu64 " entries hold maps or slices of values, max depth %" PRIu64 "\n",
@@ -739,11 +791,11 @@ static void text_suspects(const struct model *m, FILE *out)
 	for (size_t i = 0; i < m->sus.size; i++) {
 		const struct suspect *s = &m->sus.data[i];
 		fprintf(out, "\n  #%zu %s at 0x%" PRIx64 "%s\n", i + 1, s->type, s->addr, s->is_map ? " (map)" : "");
-		fprintf(out, "      retains    %" PRIu64 " bytes (%s), %.1f%% of the live heap, in %" PRIu64
-			     " objects; %s %" PRIu64 " bytes (%s)\n",
+		fprintf(out, "      retains    %" PRIu64 " bytes (%s), %.1f%% of the live heap, in %" PRIu64 " objects\n",
 			s->retained, bytes_text(s->retained, a, sizeof(a)), percent(s->retained, hg->live_bytes),
-			s->objects, s->is_map ? "the map itself (header and internals)" : "itself", s->shallow,
-			bytes_text(s->shallow, b, sizeof(b)));
+			s->objects);
+		fprintf(out, "      itself     %" PRIu64 " bytes (%s)%s\n", s->shallow, bytes_text(s->shallow, b, sizeof(b)),
+			s->is_map ? ": the map's header and internals" : "");
 		if (s->within)
 			fprintf(out, "      inside     #%" PRIu32 "\n", s->within);
 		fprintf(out, "      held by    %s", s->path);
@@ -752,14 +804,15 @@ static void text_suspects(const struct model *m, FILE *out)
 		fputc('\n', out);
 		if (s->has_summary)
 			text_map(s, out);
-		fputs("      goroutines ", out);
+		struct wrap w;
+		wrap_begin(&w, out, "goroutines");
 		if (s->ngors)
-			text_goroutine_list(m, s->gors, s->ngors, out);
+			text_goroutine_list(m, s->gors, s->ngors, &w);
 		else
-			fputs("none reach it from their stacks", out);
+			wrap_item(&w, "none reach it from their stacks");
 		if (s->gors_bounded)
-			fputs(" (search bounded: others may)", out);
-		fputc('\n', out);
+			wrap_item(&w, "(search bounded: others may)");
+		wrap_end(&w);
 	}
 }
 
@@ -888,6 +941,7 @@ static void json_summary(const struct model *m, struct cnr_json *j)
 		} kv[] = {
 			{ "HeapAlloc", m->ms.heap_alloc }, { "HeapObjects", m->ms.heap_objects },
 			{ "HeapInuse", m->ms.heap_inuse }, { "HeapSys", m->ms.heap_sys },
+			{ "TotalAlloc", m->ms.total_alloc }, { "Mallocs", m->ms.mallocs }, { "Frees", m->ms.frees },
 			{ "NumGoroutine", (uint64_t)(m->ms.num_goroutine < 0 ? 0 : m->ms.num_goroutine) },
 		};
 		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
