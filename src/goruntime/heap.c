@@ -438,14 +438,8 @@ struct cnr_error *cnr_heap_read_spans(struct cnr_program *prog, struct cnr_heap 
 	return heap_read(prog, heap, true);
 }
 
-const struct cnr_heap_span *cnr_heap_span_of(const struct cnr_heap *heap, uint64_t addr)
+const struct cnr_heap_span *cnr_heap_span_search(const struct cnr_heap *heap, uint64_t addr)
 {
-	if (heap->page_span) {
-		uint64_t p = (addr - heap->page_base) / PAGE_SIZE;
-		if (addr < heap->page_base || p >= heap->npages || heap->page_span[p] == UINT32_MAX)
-			return NULL;
-		return &heap->spans[heap->page_span[p]];
-	}
 	size_t lo = 0, hi = heap->nspans;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -74,7 +74,16 @@ struct cnr_error *cnr_heap_read(struct cnr_program *prog, struct cnr_heap *ret);
 struct cnr_error *cnr_heap_read_spans(struct cnr_program *prog, struct cnr_heap *ret);
 // The span holding addr, or NULL (needs cnr_heap_read_spans): a page table
 // lookup, or a binary search when the heap is spread too thin for one.
-const struct cnr_heap_span *cnr_heap_span_of(const struct cnr_heap *heap, uint64_t addr);
+const struct cnr_heap_span *cnr_heap_span_search(const struct cnr_heap *heap, uint64_t addr);
+static inline const struct cnr_heap_span *cnr_heap_span_of(const struct cnr_heap *heap, uint64_t addr)
+{
+	if (!heap->page_span)
+		return cnr_heap_span_search(heap, addr);
+	uint64_t p = (addr - heap->page_base) / 8192;
+	if (addr < heap->page_base || p >= heap->npages || heap->page_span[p] == UINT32_MAX)
+		return NULL;
+	return &heap->spans[heap->page_span[p]];
+}
 static inline bool cnr_heap_allocated(const struct cnr_heap *heap, uint64_t id)
 {
 	return heap->alloc[id / 64] >> (id % 64) & 1;

@@ -74,6 +74,7 @@ DEFINE_HASH_MAP(u64_u64_map, uint64_t, uint64_t, cnr_hash_u64, cnr_eq_u64)
 struct cnr_heap_typing {
 	struct record_vector records; // index 0 unused: NO_RECORD
 	uint32_t *of;                 // record per slot id
+	uint64_t *final;              // bit per slot id: typed, and no single-value claim can better it
 	struct entry_vector entries;
 	struct plan_vector plans;
 	struct u64_u32_map plan_of;   // DWARF type -> plan
@@ -524,6 +525,11 @@ static bool may_type(const struct typer *tp, uint32_t id)
 	       (r->t.dwarf && r->t.shape == CNR_SHAPE_ONE);
 }
 
+static inline bool is_final(const struct typer *tp, uint32_t id)
+{
+	return tp->ty->final[id / 64] >> (id % 64) & 1;
+}
+
 // Whether record rec is a better type for object id than the one it has.
 static bool better(const struct typer *tp, uint32_t id, uint32_t rec)
 {
@@ -593,6 +599,9 @@ static struct cnr_error *assign(struct typer *tp, const struct object *o, uint32
 	if (!better(tp, o->id, rec))
 		return NULL;
 	tp->ty->of[o->id] = rec;
+	const struct record *r = &tp->ty->records.data[rec];
+	if (r->t.dwarf || r->t.shape > CNR_SHAPE_ARRAY || r->plan >= 0)
+		tp->ty->final[o->id / 64] |= 1ULL << (o->id % 64);
 	if (tp->ty->records.data[rec].plan < 0)
 		return NULL; // nothing in it to follow
 	return id_vector_push(&tp->queue, o->id) ? NULL : &cnr_enomem;
@@ -605,7 +614,7 @@ static struct cnr_error *assign(struct typer *tp, const struct object *o, uint32
 static struct cnr_error *type_target(struct typer *tp, uint64_t addr, uint64_t t, bool array, uint64_t map_rtype)
 {
 	struct object o;
-	if (!t || !locate(tp, addr, &o) || !may_type(tp, o.id))
+	if (!t || !locate(tp, addr, &o) || (!array && is_final(tp, o.id)) || !may_type(tp, o.id))
 		return NULL;
 	uint64_t size = cnr_dwarf_type_size(tp->prog->dwarf, dtype(tp, t)), off = addr - o.base;
 	if (!size || size > o.len)
@@ -718,7 +727,7 @@ static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, ui
 		return type_target(tp, word, e->target, true, 0);
 	case E_STRING: {
 		struct object o;
-		if (!locate(tp, word, &o) || tp->ty->of[o.id] != NO_RECORD)
+		if (!locate(tp, word, &o) || is_final(tp, o.id) || tp->ty->of[o.id] != NO_RECORD)
 			return NULL;
 		uint32_t *hit = u64_u32_map_get(&tp->ty->record_of, key_rtype(0, CNR_SHAPE_STRING_DATA));
 		uint32_t rec = hit ? *hit : 0;
@@ -740,7 +749,7 @@ static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, ui
 		struct object o;
 		uint64_t pc;
 		struct cnr_func f;
-		if (!locate(tp, word, &o) || o.base != word || !may_type(tp, o.id) ||
+		if (!locate(tp, word, &o) || o.base != word || is_final(tp, o.id) || !may_type(tp, o.id) ||
 		    cnr_memory_read_u64(&prog->mem, word, &pc) || !cnr_pclntab_find(prog->pclntab, pc, &f))
 			return NULL;
 		uint32_t rec;
@@ -757,7 +766,7 @@ static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, ui
 	case E_RPTR: {
 		struct object o;
 		uint32_t rec;
-		if (!locate(tp, word, &o) || o.base != word || !may_type(tp, o.id))
+		if (!locate(tp, word, &o) || o.base != word || is_final(tp, o.id) || !may_type(tp, o.id))
 			return NULL;
 		struct cnr_error *err = rtype_record(tp, e->target, CNR_SHAPE_ONE, &rec);
 		return err ? err : assign(tp, &o, rec);
@@ -1045,7 +1054,8 @@ struct cnr_error *cnr_heap_graph_type_objects(struct cnr_program *prog, struct c
 	struct typer tp = { .prog = prog, .hg = hg, .ty = ty };
 	struct cnr_error *err = NULL;
 	ty->of = calloc(hg->heap.nslots ? hg->heap.nslots : 1, sizeof(*ty->of));
-	if (!ty->of || !record_vector_push(&ty->records, (struct record){ .plan = -1 }))
+	ty->final = calloc(hg->heap.nslots / 64 + 1, sizeof(*ty->final));
+	if (!ty->of || !ty->final || !record_vector_push(&ty->records, (struct record){ .plan = -1 }))
 		err = &cnr_enomem;
 	if (!err && prog->dwarf)
 		err = index_runtime_types(&tp);
@@ -1073,6 +1083,7 @@ void cnr_heap_typing_destroy(struct cnr_heap_typing *ty)
 	if (!ty)
 		return;
 	free(ty->of);
+	free(ty->final);
 	record_vector_deinit(&ty->records);
 	entry_vector_deinit(&ty->entries);
 	plan_vector_deinit(&ty->plans);
