@@ -1187,3 +1187,8 @@ void cnr_map_summary_deinit(struct cnr_map_summary *s)
 	cnr_string_pool_deinit(&s->pool);
 	memset(s, 0, sizeof(*s));
 }
+
+void cnr_map_escape_text(const char *s, char *out, size_t outlen)
+{
+	escape(s, strlen(s), strlen(s), out, outlen);
+}
