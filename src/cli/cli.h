@@ -28,6 +28,7 @@ struct cnr_common_opts {
 	bool json;
 	bool force;
 	int verbose;
+	uint32_t root_kinds; // --roots KIND,...: bit (1 << enum cnr_root_kind); 0 = all
 };
 
 // Parse argv (argv[0] is the command name) into opts; prints usage and

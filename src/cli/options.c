@@ -1,6 +1,9 @@
 // Option parsing and program opening shared by the commands.
 #include "cli/cli.h"
 
+#include "goruntime/program.h"
+#include "goruntime/roots.h"
+
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +31,8 @@ void cnr_cli_print_usage(const char *const *usage, bool to_stderr)
 	      "    --exe PATH   the executable (default: the path recorded in the core)\n"
 	      "    --json       write JSON instead of text\n"
 	      "    --force      go on with an unsupported Go version or a mismatched executable\n"
+	      "    --roots KIND,...  only these kinds of GC roots (roots, live, path, object, top):\n"
+	      "                 globals, stacks, chans, finalizers, cleanups, defers, panics, timers\n"
 	      "    -v           more diagnostics on stderr (-vv for debug)\n",
 	      out);
 }
@@ -37,7 +42,8 @@ int cnr_cli_parse_common(int argc, char **argv, const char *const *usage, struct
 	static const struct option longopts[] = {
 		{ "exe", required_argument, NULL, 'e' }, { "json", no_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },     { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },      { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },      { "roots", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
 	};
 	memset(opts, 0, sizeof(*opts));
 	optind = 1;
@@ -50,6 +56,16 @@ int cnr_cli_parse_common(int argc, char **argv, const char *const *usage, struct
 		case 'f': opts->force = true; break;
 		case 'v': opts->verbose++; break;
 		case 'h': cnr_cli_print_usage(usage, false); return CNR_EXIT_OK;
+		case 'r': {
+			const char *bad;
+			if (!cnr_root_kinds_parse(optarg, &opts->root_kinds, &bad)) {
+				cnr_cli_error("unknown root kind '%.*s' in --roots (kinds: globals, stacks, chans, "
+					      "finalizers, cleanups, defers, panics, timers)",
+					      (int)strcspn(bad, ","), bad);
+				return CNR_EXIT_USAGE;
+			}
+			break;
+		}
 		default:
 			cnr_cli_error("unknown option '%s'", argv[optind - 1]);
 			cnr_cli_print_usage(usage, true);
@@ -103,6 +119,8 @@ int cnr_cli_open(const struct cnr_common_opts *opts, struct cnr_ctx **ctx_ret, s
 		cnr_ctx_destroy(ctx);
 		return CNR_EXIT_FATAL;
 	}
+	if (opts->root_kinds)
+		prog->root_kinds = opts->root_kinds;
 	*ctx_ret = ctx;
 	*prog_ret = prog;
 	return -1;

@@ -30,6 +30,9 @@ struct cnr_program {
 	bool runtime_loaded;
 	struct cnr_rt_layout layout;
 	struct cnr_pclntab *pclntab;
+	// The kinds of roots cnr_roots_read returns: bit (1 << enum
+	// cnr_root_kind, goruntime/roots.h); all of them after opening.
+	uint32_t root_kinds;
 };
 
 // Resolve the runtime layouts from DWARF and load the pclntab, once.

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "goruntime/program.h"
+#include "goruntime/runtime_roots.h"
 #include "goruntime/stackmaps.h"
 #include "util/vector.h"
 
@@ -15,8 +16,41 @@ DEFINE_VECTOR(root_vector, struct cnr_root)
 
 const char *cnr_root_kind_name(enum cnr_root_kind kind)
 {
-	static const char *const names[] = { "global", "stack", "chan elem" };
+	static const char *const names[] = { "global", "stack", "chan elem", "finalizer",
+					     "cleanup", "defer", "panic", "timer" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == CNR_NUM_ROOT_KINDS, "a name per root kind");
 	return kind < CNR_NUM_ROOT_KINDS ? names[kind] : "?";
+}
+
+const char *cnr_root_kind_option(enum cnr_root_kind kind)
+{
+	static const char *const names[] = { "globals", "stacks", "chans", "finalizers",
+					     "cleanups", "defers", "panics", "timers" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == CNR_NUM_ROOT_KINDS, "an option name per root kind");
+	return kind < CNR_NUM_ROOT_KINDS ? names[kind] : "?";
+}
+
+bool cnr_root_kinds_parse(const char *list, uint32_t *ret, const char **bad_ret)
+{
+	uint32_t mask = 0;
+	const char *p = list;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		enum cnr_root_kind k = 0;
+		while (k < CNR_NUM_ROOT_KINDS &&
+		       (strlen(cnr_root_kind_option(k)) != n || strncmp(cnr_root_kind_option(k), p, n) != 0))
+			k++;
+		if (k == CNR_NUM_ROOT_KINDS) {
+			*bad_ret = p;
+			return false;
+		}
+		mask |= 1u << k;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	*ret = mask;
+	return true;
 }
 
 // Globals sorted by address, with their sizes, to name data/bss words.
@@ -178,12 +212,26 @@ static void on_slot(void *arg, const struct cnr_live_slot *s)
 	}
 }
 
+static struct cnr_error *add_runtime_root(void *arg, enum cnr_root_kind kind, uint64_t slot, uint64_t value,
+					  const char *name, const char *in_type, uint64_t in_off)
+{
+	struct builder *b = arg;
+	struct cnr_error *err = add_root(b, kind, slot, value, cnr_string_pool_add(b->names, name, strlen(name)), false);
+	if (err)
+		return err;
+	const struct cnr_dwarf_type *t = in_type ? cnr_dwarf_type_by_name(b->prog->dwarf, in_type) : NULL;
+	b->roots.data[b->roots.size - 1].var_type = t ? t->offset : 0;
+	b->roots.data[b->roots.size - 1].var_offset = t ? in_off : 0;
+	return NULL;
+}
+
 static struct cnr_error *stack_roots(struct builder *b, const struct cnr_goroutines *gs)
 {
 	struct cnr_program *prog = b->prog;
+	bool stacks = prog->root_kinds >> CNR_ROOT_STACK & 1, chans = prog->root_kinds >> CNR_ROOT_CHAN_ELEM & 1;
 	for (size_t k = 0; k < gs->ngs; k++) {
 		const struct cnr_goroutine *g = &gs->gs[k];
-		for (size_t i = 0; i < g->nframes; i++) {
+		for (size_t i = 0; stacks && i < g->nframes; i++) {
 			const struct cnr_frame *fr = &gs->frames[g->first_frame + i];
 			struct cnr_source_frame sf[8];
 			size_t nsf = 0;
@@ -202,7 +250,7 @@ static struct cnr_error *stack_roots(struct builder *b, const struct cnr_gorouti
 				return fc.err;
 		}
 		// What a blocked sender holds in its sudog stays alive with it.
-		for (size_t w = 0; w < g->nwaits; w++) {
+		for (size_t w = 0; chans && w < g->nwaits; w++) {
 			const struct cnr_chan_wait *cw = &gs->waits[g->first_wait + w];
 			if (!cw->elem_word || !cw->elem_pointers || strcmp(cw->dir, "send") != 0)
 				continue;
@@ -238,9 +286,13 @@ struct cnr_error *cnr_roots_read(struct cnr_program *prog, const struct cnr_goro
 	}
 	b.nglobals = n;
 	qsort(b.globals, b.nglobals, sizeof(*b.globals), cmp_global);
-	err = global_roots(&b);
+	// The kinds asked for (--roots) are filtered here, at their sources.
+	if (prog->root_kinds >> CNR_ROOT_GLOBAL & 1)
+		err = global_roots(&b);
 	if (!err && gs)
 		err = stack_roots(&b, gs);
+	if (!err)
+		err = cnr_runtime_roots_read(prog, gs, prog->root_kinds, add_runtime_root, &b);
 	free(b.globals);
 	if (err) {
 		root_vector_deinit(&b.roots);

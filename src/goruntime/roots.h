@@ -1,7 +1,9 @@
 // GC roots, each with a name a Go developer recognizes: the pointer words
 // of data and bss (named down to the field by DWARF: "main.registry.byTenant"),
-// live stack slots ("goroutine 42 main.worker (file.go:88) var m"), and the
-// elements blocked channel senders hold ("goroutine 17 chan send elem").
+// live stack slots ("goroutine 42 main.worker (file.go:88) var m"), the
+// elements blocked channel senders hold ("goroutine 17 chan send elem"),
+// and what the runtime holds itself (runtime_roots.c): finalizers and
+// cleanups, heap defer records, panic values, timers.
 #ifndef CNR_GORUNTIME_ROOTS_H
 #define CNR_GORUNTIME_ROOTS_H
 
@@ -12,8 +14,16 @@ enum cnr_root_kind {
 	CNR_ROOT_GLOBAL,
 	CNR_ROOT_STACK,
 	CNR_ROOT_CHAN_ELEM,
+	CNR_ROOT_FINALIZER, // an object with a finalizer, and the finalizer's fn
+	CNR_ROOT_CLEANUP,   // a cleanup's fn (holding its arg), Go 1.24+
+	CNR_ROOT_DEFER,     // a heap _defer record, and a defer's fn
+	CNR_ROOT_PANIC,     // the value of a panic in flight
+	CNR_ROOT_TIMER,     // a timer's f and arg
 	CNR_NUM_ROOT_KINDS
 };
+
+// A set of root kinds: bit (1 << kind).
+static const uint32_t CNR_ROOT_KINDS_ALL = (1u << CNR_NUM_ROOT_KINDS) - 1;
 
 struct cnr_root {
 	enum cnr_root_kind kind;
@@ -33,9 +43,18 @@ struct cnr_roots {
 	struct cnr_string_pool names;
 };
 
-// Every root of prog with a non-nil value.  gs may be NULL (globals only).
+// Every root of prog with a non-nil value, of the kinds in
+// prog->root_kinds.  gs may be NULL (no stack, channel, defer or panic
+// roots).
 struct cnr_error *cnr_roots_read(struct cnr_program *prog, const struct cnr_goroutines *gs, struct cnr_roots *ret);
 void cnr_roots_deinit(struct cnr_roots *roots);
 const char *cnr_root_kind_name(enum cnr_root_kind kind);
+// The name of a kind in --roots lists ("globals", "stacks", "chans",
+// "finalizers", "cleanups", "defers", "panics", "timers").
+const char *cnr_root_kind_option(enum cnr_root_kind kind);
+// Parse a comma-separated list of those names into a kind set; false (and
+// *bad_ret the offending item, in list) if a name is unknown or the list
+// is empty.
+bool cnr_root_kinds_parse(const char *list, uint32_t *ret, const char **bad_ret);
 
 #endif

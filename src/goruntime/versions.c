@@ -10,25 +10,26 @@
 #define PCLN_GO118 0xfffffff0u // Go118PCLnTabMagic
 #define PCLN_GO120 0xfffffff1u // Go120PCLnTabMagic
 
-#define ROW(minor_, magic, text_start, headroom, headers, gcprog, ondemand, swiss, greentea)          \
-	{ .minor = minor_, .pclntab_magic = magic, .pcheader_has_text_start = text_start,              \
-	  .mem_limit_headroom_percent = headroom, .malloc_headers = headers, .kind_gcprog = gcprog,     \
-	  .tflag_gcmask_on_demand = ondemand, .swiss_maps = swiss, .greentea_default = greentea }
+#define ROW(minor_, magic, text_start, headroom, headers, gcprog, ondemand, swiss, greentea, timerwhen)     \
+	{ .minor = minor_, .pclntab_magic = magic, .pcheader_has_text_start = text_start,                 \
+	  .mem_limit_headroom_percent = headroom, .malloc_headers = headers, .kind_gcprog = gcprog,        \
+	  .tflag_gcmask_on_demand = ondemand, .swiss_maps = swiss, .greentea_default = greentea,           \
+	  .timers_when_heap = timerwhen }
 
 static const struct cnr_go_ops go_versions[] = {
 	//  1.NN  pclntab magic  pcHeader.textStart  memory-limit headroom %  malloc headers
-	//       KindGCProg  TFlagGCMaskOnDemand  Swiss maps  Green Tea GC
-	ROW(19, PCLN_GO118, true, 0, false, 0x40, 0, false, false),
+	//       KindGCProg  TFlagGCMaskOnDemand  Swiss maps  Green Tea GC  p.timers.heap []timerWhen
+	ROW(19, PCLN_GO118, true, 0, false, 0x40, 0, false, false, false),
 	// Go 1.20: no Debian package to test with; its runtime source names the
 	// Go120 magic (runtime/symtab.go go1.20).
-	ROW(20, PCLN_GO120, true, 3, false, 0x40, 0, false, false),
-	ROW(21, PCLN_GO120, true, 3, false, 0x40, 0, false, false),
-	ROW(22, PCLN_GO120, true, 3, true, 0x40, 0, false, false),
-	ROW(23, PCLN_GO120, true, 3, true, 0x40, 0, false, false),
-	ROW(24, PCLN_GO120, true, 3, true, 0, 0x10, true, false),
-	ROW(25, PCLN_GO120, true, 3, true, 0, 0x10, true, false),
-	ROW(26, PCLN_GO120, false, 3, true, 0, 0x10, true, true),
-	ROW(27, PCLN_GO120, false, 3, true, 0, 0x10, true, true),
+	ROW(20, PCLN_GO120, true, 3, false, 0x40, 0, false, false, false),
+	ROW(21, PCLN_GO120, true, 3, false, 0x40, 0, false, false, false),
+	ROW(22, PCLN_GO120, true, 3, true, 0x40, 0, false, false, false),
+	ROW(23, PCLN_GO120, true, 3, true, 0x40, 0, false, false, true),
+	ROW(24, PCLN_GO120, true, 3, true, 0, 0x10, true, false, true),
+	ROW(25, PCLN_GO120, true, 3, true, 0, 0x10, true, false, true),
+	ROW(26, PCLN_GO120, false, 3, true, 0, 0x10, true, true, true),
+	ROW(27, PCLN_GO120, false, 3, true, 0, 0x10, true, true, true),
 };
 #undef ROW
 

@@ -43,6 +43,10 @@ struct cnr_go_ops {
 	// mark bits at the end of small-object spans (16..512-byte elements),
 	// moving the span-end heap bits down; default from 1.26, opt-in 1.25.
 	bool greentea_default;
+	// runtime/time.go: each P's timers are a []*timer heap (p.timers) up
+	// to 1.22; from 1.23 a timers struct whose heap is a []timerWhen
+	// (p.timers.heap, the *timer beside its when).
+	bool timers_when_heap;
 };
 
 // Where the heap's pointer bits live (runtime/mbitmap*.go).

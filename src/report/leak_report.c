@@ -44,6 +44,7 @@ enum {
 	MAX_VALUE_TYPES_SHOWN = 4,
 	MAX_CLUSTERS_SHOWN = 3,
 	PATH_LEN = 4096,
+	MAX_KEY_TEXT = 256, // bytes of an escaped key cluster or sample shown
 };
 
 struct suspect {
@@ -716,9 +717,9 @@ static void text_summary(const struct model *m, FILE *out)
 	fprintf(out, "  live         %" PRIu64 " bytes (%s, %.1f%%) in %" PRIu64 " objects, %.1f%% of it typed\n",
 		hg->live_bytes, bytes_text(hg->live_bytes, b, sizeof(b)), percent(hg->live_bytes, heap), hg->live_objects,
 		percent(hg->typed_live_bytes, hg->live_bytes));
-	fprintf(out, "  garbage      %" PRIu64 " bytes (%s, %.1f%%) in %" PRIu64 " objects, waiting for the next GC\n",
+	fprintf(out, "  garbage      %" PRIu64 " bytes (%s, %.1f%%) in %" PRIu64 " object%s, waiting for the next GC\n",
 		hg->garbage_bytes, bytes_text(hg->garbage_bytes, c, sizeof(c)), percent(hg->garbage_bytes, heap),
-		hg->garbage_objects);
+		hg->garbage_objects, hg->garbage_objects == 1 ? "" : "s");
 	fprintf(out, "  goroutines   %zu", hg->gs.ngs);
 	if (m->ms_ok)
 		fprintf(out, " (runtime.NumGoroutine %" PRId32 "; the others are the runtime's)", m->ms.num_goroutine);
@@ -762,12 +763,16 @@ static void text_map(const struct suspect *s, FILE *out)
 	wrap_end(&w);
 	if (ms->nclusters) {
 		wrap_begin(&w, out, "keys");
-		for (size_t i = 0; i < ms->nclusters && i < MAX_CLUSTERS_SHOWN; i++)
-			if (strcmp(ms->clusters[i].name, ms->clusters[i].sample) == 0)
-				wrap_item(&w, "%" PRIu64 " %s", ms->clusters[i].count, ms->clusters[i].name);
+		for (size_t i = 0; i < ms->nclusters && i < MAX_CLUSTERS_SHOWN; i++) {
+			// Keys are the program's bytes: no control characters to the terminal.
+			char pat[MAX_KEY_TEXT], sample[MAX_KEY_TEXT];
+			cnr_map_escape_text(ms->clusters[i].name, pat, sizeof(pat));
+			cnr_map_escape_text(ms->clusters[i].sample, sample, sizeof(sample));
+			if (strcmp(pat, sample) == 0)
+				wrap_item(&w, "%" PRIu64 " %s", ms->clusters[i].count, pat);
 			else
-				wrap_item(&w, "%" PRIu64 " %s (e.g. %s)", ms->clusters[i].count, ms->clusters[i].name,
-					  ms->clusters[i].sample);
+				wrap_item(&w, "%" PRIu64 " %s (e.g. %s)", ms->clusters[i].count, pat, sample);
+		}
 		if (ms->nclusters > MAX_CLUSTERS_SHOWN)
 			wrap_item(&w, "%zu more patterns", ms->nclusters - MAX_CLUSTERS_SHOWN);
 		wrap_end(&w);
@@ -791,9 +796,9 @@ static void text_suspects(const struct model *m, FILE *out)
 	for (size_t i = 0; i < m->sus.size; i++) {
 		const struct suspect *s = &m->sus.data[i];
 		fprintf(out, "\n  #%zu %s at 0x%" PRIx64 "%s\n", i + 1, s->type, s->addr, s->is_map ? " (map)" : "");
-		fprintf(out, "      retains    %" PRIu64 " bytes (%s), %.1f%% of the live heap, in %" PRIu64 " objects\n",
+		fprintf(out, "      retains    %" PRIu64 " bytes (%s), %.1f%% of the live heap, in %" PRIu64 " object%s\n",
 			s->retained, bytes_text(s->retained, a, sizeof(a)), percent(s->retained, hg->live_bytes),
-			s->objects);
+			s->objects, s->objects == 1 ? "" : "s");
 		fprintf(out, "      itself     %" PRIu64 " bytes (%s)%s\n", s->shallow, bytes_text(s->shallow, b, sizeof(b)),
 			s->is_map ? ": the map's header and internals" : "");
 		if (s->within)

@@ -78,6 +78,16 @@ struct collect {
 	unsigned errors;
 };
 
+// An unreadable key or value: said for the first few (a hostile core may
+// have millions), counted for all.
+static void warn(struct collect *c, struct cnr_error *err)
+{
+	if (c->errors++ < 16)
+		cnr_warn_error(c->prog->ctx, err);
+	else
+		cnr_error_destroy(err);
+}
+
 // Count key; the map keeps a pooled copy of it the first time it is seen.
 static void count(struct collect *c, struct count_map *m, const char *key, size_t len)
 {
@@ -145,8 +155,7 @@ static const char *dynamic_type(struct collect *c, const struct cnr_rtype *iface
 	const struct cnr_rtype *t;
 	struct cnr_error *err = cnr_type_get(c->tc, type, &t);
 	if (err) {
-		cnr_warn_error(c->prog->ctx, err);
-		c->errors++;
+		warn(c, err);
 		return "(unreadable)";
 	}
 	*type_ret = t;
@@ -437,10 +446,8 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 			struct cnr_error *err = cnr_type_ptrmask(c->tc, info->key, &c->key_mask, &c->key_words);
 			if (!err)
 				err = cnr_type_ptrmask(c->tc, info->elem, &c->elem_mask, &c->elem_words);
-			if (err) {
-				cnr_warn_error(c->prog->ctx, err);
-				c->errors++;
-			}
+			if (err)
+				warn(c, err);
 		}
 	}
 	if (info->key->kind == CNR_KIND_STRING) {
@@ -454,8 +461,7 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 			err = cnr_memory_read(&c->prog->mem, hdr[0], buf, n);
 		}
 		if (err) {
-			cnr_warn_error(c->prog->ctx, err);
-			c->errors++;
+			warn(c, err);
 		} else {
 			buf[n] = '\0';
 			size_t plen = strcspn(buf, ":");
@@ -1186,4 +1192,9 @@ void cnr_map_summary_deinit(struct cnr_map_summary *s)
 	free(s->clusters);
 	cnr_string_pool_deinit(&s->pool);
 	memset(s, 0, sizeof(*s));
+}
+
+void cnr_map_escape_text(const char *s, char *out, size_t outlen)
+{
+	escape(s, strlen(s), strlen(s), out, outlen);
 }

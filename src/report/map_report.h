@@ -54,4 +54,8 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 				    uint64_t type_addr, struct cnr_map_summary *ret);
 void cnr_map_summary_deinit(struct cnr_map_summary *s);
 
+// A key (or pattern) of the program as text safe for a terminal, as
+// cnr_map_report() shows them: printable ASCII kept, other bytes \xNN.
+void cnr_map_escape_text(const char *s, char *out, size_t outlen);
+
 #endif

@@ -93,10 +93,12 @@ def file_offset(path, addr):
 
 
 def check_cycle(t, name, m, core, exe, entries):
-    """Make the first nested map value of m point back at m itself: the
-    nesting walk must stop at its depth cap, quickly, and say so."""
+    """Make the first nested map value of m point back at m itself, and the
+    first []interface {} value claim 2^40 elements: the nesting walk must
+    stop at its depth and visit caps, quickly, and say so."""
     e = next((e for e in entries if e["value_type"] == f"map[{m['key_type']}]{m['value_type']}"), None)
-    if not e:
+    s = next((e for e in entries if e["value_type"] == "[]interface {}"), None)
+    if not e or not s:
         return
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "core")
@@ -106,18 +108,40 @@ def check_cycle(t, name, m, core, exe, entries):
         off = file_offset(raw, int(e["value"], 16))
         if not t.ok(off is not None, f"{name}: the data word of {e['key']} is in the core"):
             return
+        # A slice: "value" is its header; len is its second word.
+        soff = file_offset(raw, int(s["value"], 16) + 8)
+        if not t.ok(soff is not None, f"{name}: the len of {s['key']} is in the core"):
+            return
         with open(raw, "r+b") as f:
+            f.seek(soff)
+            slice_len = f.read(8)
             f.seek(off)
             f.write(struct.pack("<Q", int(m["addr"], 16)))
+            f.seek(soff)
+            f.write(struct.pack("<Q", 1 << 40))
         code, out, err = run(["map", m["addr"], "--type", f"map[{m['key_type']}]{m['value_type']}", "--limit",
                               "100", "--sort", "key", "--json", raw, exe], timeout=120)
         if not t.ok(code in (0, 1), f"{name}: a map holding itself is walked", f"exit {code}\n{err}"):
             return
         got = json.loads(out)
         c = next((x for x in got["sample"] if x["key"] == e["key"]), {})
-        t.ok(c.get("nesting_capped") is True and c.get("depth", 0) >= 64,
-             f"{name}: the nesting walk stops at the depth cap in a cycle", c)
-        t.ok(got["nesting"]["capped_entries"] >= 1, f"{name}: the summary counts the capped entry")
+        # Each turn of the cycle meets the huge slice too: whichever cap
+        # comes first stops it.
+        t.ok(c.get("nesting_capped") is True and 0 < c.get("depth", 0) <= 65,
+             f"{name}: the nesting walk stops in a cycle", c)
+        w = next((x for x in got["sample"] if x["key"] == s["key"]), {})
+        t.ok(w.get("nesting_capped") is True, f"{name}: the nesting walk stops at the visit cap in a huge slice", w)
+        t.ok(got["nesting"]["capped_entries"] >= 2, f"{name}: the summary counts the capped entries")
+        # The cycle alone: the depth cap stops it.
+        with open(raw, "r+b") as f:
+            f.seek(soff)
+            f.write(slice_len)
+        code, out, err = run(["map", m["addr"], "--type", f"map[{m['key_type']}]{m['value_type']}", "--limit",
+                              "100", "--sort", "key", "--json", raw, exe], timeout=120)
+        if t.ok(code in (0, 1), f"{name}: a map holding itself is walked", f"exit {code}\n{err}"):
+            c = next((x for x in json.loads(out)["sample"] if x["key"] == e["key"]), {})
+            t.ok(c.get("nesting_capped") is True and c.get("depth", 0) >= 64,
+                 f"{name}: the nesting walk stops at the depth cap in a cycle", c)
 
 
 def check(t, core, exe, truth, label):

@@ -1,7 +1,11 @@
 """GC roots, named, on real cores: each map the scenario keeps alive is the
 value of a root with the name a Go developer would give it — the global
 variable, the blocked sender's element, the goroutine's local variable
-(truth.json says which holds which).
+(truth.json says which holds which).  Each payload the runtime alone holds
+(truth runtime_roots: a finalizer, a cleanup, a heap defer, a panic in
+flight, a timer) is the value of a root of that kind, or its retention path
+starts at one.  --roots KIND,... keeps exactly the kinds asked for; an
+unknown kind is a usage error.
 
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
 """
@@ -35,6 +39,58 @@ def check(t, core, exe, truth, label):
         else:
             continue
         t.ok(any((r["kind"], r["name"]) == want for r in rs), f"{label}: {m['name']} is held by root {want[1]}", rs)
+    check_runtime_roots(t, core, exe, truth, label, roots, by_value)
+    check_filter(t, core, exe, truth, label, roots)
+
+
+def check_runtime_roots(t, core, exe, truth, label, roots, by_value):
+    for rr in truth.get("runtime_roots", []):
+        kind, addr = rr["kind"], int(rr["addr"], 16)
+        what = f"{label}: {kind} payload {rr['type']} {rr['addr']}"
+        ok = lambda r: r["kind"] == kind and (not rr.get("goroutine") or
+                                              r["name"].startswith(f"goroutine {rr['goroutine']} {kind}"))
+        direct = [r for r in by_value.get(addr, []) if ok(r)]
+        if direct:
+            t.ok(True, f"{what} is the value of root {direct[0]['name']}")
+            continue
+        code, out, err = run(["path", rr["addr"], "--json", core, exe])
+        paths = json.loads(out).get("paths", []) if code == 0 else []
+        t.ok(bool(paths) and paths[0]["root_kind"] == kind and
+             (not rr.get("goroutine") or paths[0]["root"].startswith(f"goroutine {rr['goroutine']} {kind}")),
+             f"{what}: its retention path starts at a {kind} root", f"exit {code} {err[-500:]}\n{paths[:1]}")
+    kinds = {r["kind"] for r in roots}
+    if truth.get("runtime_roots"):
+        for r in roots:
+            if r["kind"] == "timer" and "fires in" in r["name"]:
+                t.ok(True, f"{label}: timers say when they fire ({r['name']})")
+                break
+        else:
+            t.ok("timer" not in kinds, f"{label}: timers say when they fire")
+
+
+def check_filter(t, core, exe, truth, label, roots):
+    by_kind = {}
+    for r in roots:
+        by_kind[r["kind"]] = by_kind.get(r["kind"], 0) + 1
+    code, out, err = run(["roots", "--roots=globals", "--json", core, exe])
+    got = json.loads(out) if code == 0 else []
+    t.ok(code == 0 and {r["kind"] for r in got} == {"global"} and len(got) == by_kind.get("global"),
+         f"{label}: --roots=globals keeps the {by_kind.get('global')} global roots and no others",
+         f"exit {code} {err[-300:]} kinds {sorted({r['kind'] for r in got})} count {len(got)}")
+    globals_ = {r["name"] for r in got}
+    t.ok(all(m["name"] in globals_ for m in truth.get("maps", []) if m["name"].startswith("main.")),
+         f"{label}: --roots=globals still names every global map")
+    code, out, err = run(["roots", "--roots", "stacks,chans", "--json", core, exe])
+    got = json.loads(out) if code == 0 else []
+    want = by_kind.get("stack", 0) + by_kind.get("chan elem", 0)
+    senders = sum(len(c.get("senders", [])) for c in truth.get("channels", []))
+    t.ok(code == 0 and {r["kind"] for r in got} <= {"stack", "chan elem"} and len(got) == want and
+         sum(r["kind"] == "chan elem" for r in got) == senders,
+         f"{label}: --roots stacks,chans keeps the {want} stack and channel roots ({senders} blocked senders)",
+         f"exit {code} count {len(got)}")
+    code, out, err = run(["roots", "--roots=globals,nosuchkind", core, exe])
+    t.ok(code == 64 and "nosuchkind" in err, f"{label}: an unknown --roots kind is a usage error (exit 64)",
+         f"exit {code} {err[-300:]}")
 
 
 def main():

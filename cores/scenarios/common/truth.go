@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -35,6 +36,61 @@ type MapTruth struct {
 	PayloadBytes  int            `json:"payload_bytes"` // sum of len([]byte) found directly or in *Blob/*Session values
 	Internals     *MapInternals  `json:"internals,omitempty"`
 	Notes         string         `json:"notes,omitempty"`
+	// RetainedBytes: the bytes the map alone keeps alive (header, buckets
+	// or groups/tables/directory, overflow buckets, key strings, values and
+	// everything reachable only from them), measured by the runtime itself
+	// (see measureRetained).  Omitted when not exact: a map holding
+	// tiny-allocator objects (noscan, < 16 bytes: boxed ints/floats, short
+	// strings) shares 16-byte blocks with objects outside it.
+	RetainedBytes   *int64          `json:"retained_bytes,omitempty"`
+	EntriesRetained []EntryRetained `json:"entries_retained,omitempty"`
+	Nested          []NestedTruth   `json:"nested,omitempty"`
+}
+
+// EntryRetained is what inserting one entry into a pre-sized map (which
+// therefore never grew) left alive: its key string and the value objects
+// only that entry holds.  Measured like MapTruth.RetainedBytes.
+type EntryRetained struct {
+	Key           string `json:"key"`
+	RetainedBytes int64  `json:"retained_bytes"`
+}
+
+// NestedTruth describes the value stored under Key of a
+// map[string]interface{} whose values nest map[string]interface{} and
+// []interface{} containers (see nestedShape).
+//
+//	depth: 0 for a non-container value; for a container (a
+//	       map[string]interface{} or a []interface{}) 1 + the largest depth
+//	       of its values (0 when empty): a flat map or slice of scalars is 1,
+//	       each level of nesting adds 1.
+//	leaves: the number of non-container values in the tree (a scalar value
+//	       itself is 1 leaf; map keys are not counted; []byte and pointers
+//	       are leaves).
+//	retained_bytes: the bytes the value tree alone keeps alive, measured by
+//	       the GC delta around building it and storing it under Key in the
+//	       pre-sized map (so the map never grew).  The keys of that map are
+//	       string constants (not heap objects), so this is the value tree
+//	       only: what the object the interface points to retains.
+type NestedTruth struct {
+	Key           string `json:"key"`
+	Type          string `json:"type"` // %T of the value
+	Depth         int    `json:"depth"`
+	Leaves        int    `json:"leaves"`
+	RetainedBytes int64  `json:"retained_bytes"`
+}
+
+// RuntimeRootTruth is an object kept alive only by a runtime structure
+// rather than by a global, a stack slot or a channel: a finalizer (the
+// object's own finalizer closure captures it), a cleanup (its arg), a heap
+// _defer record's closure, a panic's value, a timer's closure.
+type RuntimeRootTruth struct {
+	Kind      string  `json:"kind"`                // finalizer | cleanup | defer | panic | timer
+	Addr      string  `json:"addr"`                // the payload object
+	Type      string  `json:"type"`                // reflect type of *addr ("main.PanicValue")
+	Size      uintptr `json:"size"`                // its reflect size
+	Goroutine int64   `json:"goroutine,omitempty"` // defer, panic: the goroutine holding it
+	Func      string  `json:"func,omitempty"`      // the function the runtime holds (finalizer, defer, timer)
+	Notes     string  `json:"notes,omitempty"`
 }
 
 // MapInternals is what the program could read of the runtime's own map
@@ -84,20 +140,21 @@ type GoroutineTruth struct {
 
 // Truth is the whole file, minus "memstats" which is appended last.
 type Truth struct {
-	Scenario    string                 `json:"scenario"`
-	GoVersion   string                 `json:"go_version"`
-	GOARCH      string                 `json:"goarch"`
-	GOOS        string                 `json:"goos"`
-	PID         int                    `json:"pid"`
-	Exe         string                 `json:"exe"`
-	Args        []string               `json:"args"`
-	GOTRACEBACK string                 `json:"gotraceback"`
-	MapImpl     string                 `json:"map_impl"`
-	Maps        []MapTruth             `json:"maps"`
-	Goroutines  []GoroutineTruth       `json:"goroutines"`
-	Roles       map[string][]int64     `json:"roles"`
-	Channels    []ChannelTruth         `json:"channels"`
-	Extra       map[string]interface{} `json:"extra,omitempty"`
+	Scenario     string                 `json:"scenario"`
+	GoVersion    string                 `json:"go_version"`
+	GOARCH       string                 `json:"goarch"`
+	GOOS         string                 `json:"goos"`
+	PID          int                    `json:"pid"`
+	Exe          string                 `json:"exe"`
+	Args         []string               `json:"args"`
+	GOTRACEBACK  string                 `json:"gotraceback"`
+	MapImpl      string                 `json:"map_impl"`
+	Maps         []MapTruth             `json:"maps"`
+	Goroutines   []GoroutineTruth       `json:"goroutines"`
+	Roles        map[string][]int64     `json:"roles"`
+	Channels     []ChannelTruth         `json:"channels"`
+	RuntimeRoots []RuntimeRootTruth     `json:"runtime_roots,omitempty"`
+	Extra        map[string]interface{} `json:"extra,omitempty"`
 }
 
 // ChannelTruth is a channel and the goroutines blocked on it.
@@ -415,7 +472,7 @@ func writeTruthAndReady(path string, t *Truth) {
 
 // devCheck (only with -devcheck): after the readiness point, check that
 // nothing was allocated, then exit.  Off in the matrix runs.
-func devCheck() {
+func devCheck(more func()) {
 	before := finalMS
 	// Spin instead of time.Sleep: adding main's timer to another P's timer
 	// heap can grow that heap (an allocation caused by the check itself).
@@ -430,6 +487,9 @@ func devCheck() {
 		os.Exit(5)
 	}
 	fmt.Fprintf(os.Stderr, "devcheck: OK\n")
+	if more != nil {
+		more()
+	}
 	os.Exit(0)
 }
 
@@ -458,4 +518,177 @@ func sortedMaps(ms []MapTruth) []MapTruth {
 func fatal(format string, args ...interface{}) {
 	fmt.Fprintf(os.Stderr, "scenario: "+format+"\n", args...)
 	os.Exit(2)
+}
+
+// Exact retained sizes, measured by the runtime itself.  runtime.GC()
+// returns after mark termination and a complete sweep, and ReadMemStats
+// flushes every mcache, so HeapAlloc right after it counts exactly the live
+// objects.  The bytes a build step leaves alive are then the HeapAlloc
+// difference around it, provided
+//   - nothing else allocates meanwhile (other user goroutines parked, the
+//     runtime settled: settleHeap), checked by two collections in a row
+//     before and after agreeing; and
+//   - the step makes no tiny-allocator object (noscan and < 16 bytes): the
+//     current tiny block of each P stays marked (gcMarkTinyAllocs), so even
+//     a garbage tiny object could keep a fresh 16-byte block alive.  Keys
+//     and strings are built with heapString, never fmt; small ints come
+//     from runtime.staticuint64s (no allocation).
+var measureMS runtime.MemStats
+
+func heapAllocAfterGC() uint64 {
+	runtime.GC()
+	runtime.ReadMemStats(&measureMS)
+	return measureMS.HeapAlloc
+}
+
+// settleHeap waits until a collection no longer makes the runtime allocate
+// on its own (new Ms, timer heaps: see writeTruthAndReady).
+func settleHeap() {
+	for round := 0; round < 20; round++ {
+		runtime.GC()
+		runtime.ReadMemStats(&measureMS)
+		m := measureMS.Mallocs
+		time.Sleep(100 * time.Millisecond)
+		runtime.ReadMemStats(&measureMS)
+		if measureMS.Mallocs == m && round >= 2 {
+			return
+		}
+	}
+}
+
+// measureRetained runs build and returns the bytes it left alive; ok is
+// false if the heap was not quiet.  With undo (which must turn what build
+// made into garbage) it tries again, 5 times at most; without, once.
+// twice (needs undo; for builds whose size does not depend on the hash
+// seed): a size is accepted only once it was seen three times — built,
+// freed by undo, built again.  A stray runtime allocation (a sudog when a
+// P's cache ran dry) inside a build window inflates that build but not the
+// removal, so it cannot pass.
+func measureRetained(undo func(), build func(), twice bool) (retained int64, ok bool) {
+	verified := int64(-1)
+	for attempt := 0; attempt < 8; attempt++ {
+		warmSudogs()
+		heapAllocAfterGC() // what the warm-up left survives one collection
+		x := heapAllocAfterGC()
+		a := heapAllocAfterGC()
+		build()
+		b := heapAllocAfterGC()
+		c := heapAllocAfterGC()
+		quiet := x == a && b == c && b >= a
+		if quiet && (!twice || int64(b-a) == verified) {
+			return int64(b - a), true
+		}
+		if undo == nil || (!twice && attempt == 4) {
+			break
+		}
+		verified = -1
+		warmSudogs()
+		heapAllocAfterGC()
+		y := heapAllocAfterGC()
+		undo()
+		z := heapAllocAfterGC()
+		w := heapAllocAfterGC()
+		if quiet && z == w && y >= z && int64(y-z) == int64(b-a) {
+			verified = int64(b - a)
+		}
+	}
+	return 0, false
+}
+
+// measureSteps measures step(0..n-1), each in its own window, after reset,
+// and repeats the whole run (10 times at most) until every step has shown
+// the same size in two runs (the builds must not depend on hash seeds:
+// pre-sized maps; a stray runtime allocation seldom hits the same step by
+// the same amount twice).  The objects of the last run are kept, complete
+// even when !ok.
+func measureSteps(reset func(), n int, step func(i int)) (sizes []int64, ok bool) {
+	seen := make([]map[int64]int, n)
+	for i := range seen {
+		seen[i] = map[int64]int{}
+	}
+	sizes = make([]int64, n)
+	for run := 0; run < 10; run++ {
+		reset()
+		for i := 0; i < n; i++ {
+			if r, quiet := measureRetained(nil, func() { step(i) }, false); quiet {
+				seen[i][r]++
+			}
+		}
+		ok = true
+		for i := 0; i < n; i++ {
+			confirmed := 0
+			for r, count := range seen[i] {
+				if count >= 2 {
+					sizes[i] = r
+					confirmed++
+				}
+			}
+			ok = ok && confirmed == 1
+		}
+		if ok {
+			return sizes, true
+		}
+	}
+	return nil, false
+}
+
+// warmSudogs parks goroutines on a channel and wakes them, so that every
+// P's sudog cache is stocked, not full: runtime.GC and ReadMemStats sometimes
+// wait on a semaphore, and a P with an empty cache then allocates a sudog
+// (96-112 bytes, never freed) — inside a measurement, if unlucky.
+func warmSudogs() {
+	ch := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 96; i++ { // caches hold 128: neither empty nor full (a full one spills half)
+		wg.Add(1)
+		go func() { <-ch; wg.Done() }()
+	}
+	time.Sleep(5 * time.Millisecond)
+	close(ch)
+	wg.Wait()
+}
+
+// exact returns &n if ok: the truth omits sizes that are not exact.
+func exact(n int64, ok bool) *int64 {
+	if !ok {
+		return nil
+	}
+	return &n
+}
+
+// heapString returns prefix followed by i zero-padded to at least 16 bytes
+// in all, as a new heap string: never a tiny-allocator object.
+func heapString(prefix string, i int) string {
+	var buf [96]byte
+	b := append(buf[:0], prefix...)
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(i), 10)
+	for pad := 16 - len(b) - len(d); pad > 0; pad-- {
+		b = append(b, '0')
+	}
+	b = append(b, d...)
+	return string(b)
+}
+
+// nestedShape computes depth and leaves as defined on NestedTruth.
+func nestedShape(v interface{}) (depth, leaves int) {
+	var kids []interface{}
+	switch c := v.(type) {
+	case map[string]interface{}:
+		for _, x := range c {
+			kids = append(kids, x)
+		}
+	case []interface{}:
+		kids = c
+	default:
+		return 0, 1
+	}
+	for _, x := range kids {
+		d, l := nestedShape(x)
+		if d > depth {
+			depth = d
+		}
+		leaves += l
+	}
+	return depth + 1, leaves
 }

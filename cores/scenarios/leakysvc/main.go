@@ -180,7 +180,7 @@ func main() {
 
 	writeTruthAndReady(*truthPath, t)
 	if *dev {
-		devCheck()
+		devCheck(nil)
 	}
 	select {}
 }

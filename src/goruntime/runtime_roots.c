@@ -1,0 +1,472 @@
+#include "goruntime/runtime_roots.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/pclntab.h"
+#include "goruntime/program.h"
+#include "goruntime/types.h"
+
+enum {
+	MAX_SPANS = 1 << 28,
+	SPAN_CHUNK = 4096,
+	MAX_SPECIALS = 1 << 24,         // in all spans: a cycle ends here
+	MAX_SPECIALS_PER_SPAN = 1 << 16, // more than one per object of any span
+	MAX_DEFERS = 1 << 16,           // per goroutine
+	MAX_PANICS = 1 << 10,           // per goroutine (nested panics)
+	MAX_PS = 1 << 12,               // runtime/proc.go: _MaxGomaxprocs is 1024
+	MAX_TIMERS = 1 << 24,           // per P
+	MAX_BAD_TIMERS = 16,            // unreadable timers before giving up on a P
+	NAME_LEN = 512,
+	KIND_FUNC = 19,                 // reflect.Func
+};
+
+struct walk {
+	struct cnr_program *prog;
+	uint32_t mask;
+	cnr_root_add_fn *add;
+	void *arg;
+	struct cnr_type_cache *types;
+};
+
+static bool wanted(const struct walk *w, enum cnr_root_kind kind)
+{
+	return w->mask >> kind & 1;
+}
+
+static uint64_t field_size(const struct cnr_dwarf *dw, const char *type, const char *field)
+{
+	const struct cnr_dwarf_type *t = cnr_dwarf_type_by_name(dw, type);
+	const struct cnr_dwarf_field *f = t ? cnr_dwarf_field(dw, t, field) : NULL;
+	const struct cnr_dwarf_type *ft = f ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, f->type_offset)) : NULL;
+	return ft && ft->has_size ? ft->size : 0;
+}
+
+static uint64_t type_size(const struct cnr_dwarf *dw, const char *type)
+{
+	const struct cnr_dwarf_type *t = cnr_dwarf_type_by_name(dw, type);
+	return t && t->has_size ? t->size : 0;
+}
+
+// The function whose code a funcval (a func value: a pointer to the code
+// pointer, then any closure context) runs, or "?".
+static const char *funcval_name(struct walk *w, uint64_t fv)
+{
+	uint64_t pc;
+	struct cnr_func f;
+	if (!fv || cnr_memory_read_u64(&w->prog->mem, fv, &pc))
+		return "?";
+	return cnr_pclntab_find(w->prog->pclntab, pc, &f) && f.name ? f.name : "?";
+}
+
+static const char *type_name(struct walk *w, uint64_t type)
+{
+	const struct cnr_rtype *t;
+	struct cnr_error *err;
+	if (!type || !w->types)
+		return "?";
+	if ((err = cnr_type_get(w->types, type, &t))) {
+		cnr_error_destroy(err);
+		return "?";
+	}
+	return t->name ? t->name : "?";
+}
+
+// A root whose slot is at in_off inside a value of DWARF type in_type.
+static struct cnr_error *add(struct walk *w, enum cnr_root_kind kind, uint64_t slot, uint64_t value, const char *name,
+			     const char *in_type, uint64_t in_off)
+{
+	if (!value || !wanted(w, kind))
+		return NULL;
+	return w->add(w->arg, kind, slot, value, name, in_type, in_off);
+}
+
+// Everything a failed read or a missing layout costs is one warning: the
+// other root kinds still come.
+static void warn(struct walk *w, struct cnr_error *err, const char *what)
+{
+	cnr_warn_error(w->prog->ctx, cnr_error_wrap(err, "%s", what));
+}
+
+// runtime/mgcmark.go markrootSpans: for each finalizer special, everything
+// the object points to and the finalizer's fn are marked; for each cleanup
+// special (Go 1.24+), its fn (a closure holding the cleanup's arg).  The
+// object itself is what a developer asks about: "which object has a
+// finalizer", so a finalizer is reported as a root of its object too.
+struct special_layout {
+	uint64_t span_specials, span_start, span_elemsize, span_state;
+	uint64_t sp_next, sp_offset, sp_offset_size, sp_kind;
+	uint64_t fin_fn, fin_ot, cleanup_fn, cleanup_arg;
+	int64_t kind_finalizer, kind_cleanup; // -1 if the release has none
+	int64_t in_use;
+	bool has_cleanup, has_cleanup_arg;
+};
+
+static struct cnr_error *special_layout_init(struct cnr_program *prog, struct special_layout *l)
+{
+	const struct cnr_dwarf *dw = prog->dwarf;
+	struct cnr_error *err;
+	if ((err = cnr_dwarf_offsetof(dw, "runtime.mspan", "specials", &l->span_specials)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "startAddr", &l->span_start)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "elemsize", &l->span_elemsize)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "state", &l->span_state)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "next", &l->sp_next)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "offset", &l->sp_offset)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "kind", &l->sp_kind)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "fn", &l->fin_fn)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "ot", &l->fin_ot)) ||
+	    (err = cnr_program_constant(prog, "runtime._KindSpecialFinalizer", &l->kind_finalizer)) ||
+	    (err = cnr_program_constant(prog, "runtime.mSpanInUse", &l->in_use)))
+		return err;
+	// runtime/mheap.go: special.offset is uint16 up to 1.23, uintptr from 1.24.
+	l->sp_offset_size = field_size(dw, "runtime.special", "offset");
+	if (l->sp_offset_size != 2 && l->sp_offset_size != 8)
+		return cnr_error_corrupt("runtime.special.offset is %" PRIu64 " bytes", l->sp_offset_size);
+	// Cleanups exist from Go 1.24 (runtime.AddCleanup): the DWARF has them
+	// or not.  runtime/mheap.go: specialCleanup.fn is the closure that calls
+	// the cleanup with its arg (1.24-1.25); from 1.26 specialCleanup.cleanup
+	// is a cleanupFn{call, fn, arg} (runtime/mcleanup.go) holding the
+	// user's function and the arg apart.
+	l->kind_cleanup = -1;
+	if (!cnr_dwarf_constant(dw, "runtime._KindSpecialCleanup", &l->kind_cleanup))
+		return NULL;
+	if ((err = cnr_dwarf_offsetof(dw, "runtime.specialCleanup", "fn", &l->cleanup_fn))) {
+		cnr_error_destroy(err);
+		if ((err = cnr_dwarf_offsetof(dw, "runtime.specialCleanup", "cleanup.fn", &l->cleanup_fn)))
+			return cnr_error_wrap(err, "cleanups");
+	}
+	err = cnr_dwarf_offsetof(dw, "runtime.specialCleanup", "cleanup.arg", &l->cleanup_arg);
+	l->has_cleanup_arg = !err;
+	cnr_error_destroy(err);
+	l->has_cleanup = true;
+	return NULL;
+}
+
+static struct cnr_error *span_specials(struct walk *w, const struct special_layout *l, uint64_t span,
+				       uint64_t *budget)
+{
+	struct cnr_memory *mem = &w->prog->mem;
+	uint64_t sp, start, elemsize;
+	uint8_t state;
+	struct cnr_error *err;
+	if ((err = cnr_memory_read_u64(mem, span + l->span_specials, &sp)) || !sp)
+		return err;
+	if ((err = cnr_memory_read(mem, span + l->span_state, &state, 1)) ||
+	    (err = cnr_memory_read_u64(mem, span + l->span_start, &start)) ||
+	    (err = cnr_memory_read_u64(mem, span + l->span_elemsize, &elemsize)))
+		return err;
+	if (state != l->in_use)
+		return NULL;
+	for (uint64_t n = 0; sp; n++) {
+		if (n == MAX_SPECIALS_PER_SPAN || !*budget)
+			return cnr_error_corrupt("specials list of mspan 0x%" PRIx64 " does not end after %" PRIu64
+						 " entries", span, n);
+		--*budget;
+		uint64_t next, off = 0;
+		uint8_t kind;
+		if ((err = cnr_memory_read_u64(mem, sp + l->sp_next, &next)) ||
+		    (err = cnr_memory_read(mem, sp + l->sp_offset, &off, l->sp_offset_size)) ||
+		    (err = cnr_memory_read(mem, sp + l->sp_kind, &kind, 1)))
+			return err;
+		// runtime/mgcmark.go markrootSpans: p := s.base() + offset/elemsize*elemsize
+		uint64_t obj = start + (elemsize ? off / elemsize * elemsize : off);
+		char name[NAME_LEN];
+		if (kind == l->kind_finalizer) {
+			uint64_t fn, ot;
+			if ((err = cnr_memory_read_u64(mem, sp + l->fin_fn, &fn)) ||
+			    (err = cnr_memory_read_u64(mem, sp + l->fin_ot, &ot)))
+				return err;
+			snprintf(name, sizeof(name), "finalizer of 0x%" PRIx64 " (fn %s)", obj, funcval_name(w, fn));
+			// specialfinalizer.ot is the object's pointer type (*T), as
+			// SetFinalizer saw it: the object's type for typing.
+			const char *ot_name = type_name(w, ot);
+			if ((err = add(w, CNR_ROOT_FINALIZER, sp, obj, name, strcmp(ot_name, "?") ? ot_name : NULL, 0)) ||
+			    (err = add(w, CNR_ROOT_FINALIZER, sp + l->fin_fn, fn, name, "runtime.specialfinalizer",
+				       l->fin_fn)))
+				return err;
+		} else if (l->has_cleanup && kind == l->kind_cleanup) {
+			uint64_t fn;
+			if ((err = cnr_memory_read_u64(mem, sp + l->cleanup_fn, &fn)))
+				return err;
+			snprintf(name, sizeof(name), "cleanup of 0x%" PRIx64 " (fn %s)", obj, funcval_name(w, fn));
+			if ((err = add(w, CNR_ROOT_CLEANUP, sp + l->cleanup_fn, fn, name, "runtime.specialCleanup",
+				       l->cleanup_fn)))
+				return err;
+			uint64_t arg;
+			if (l->has_cleanup_arg &&
+			    ((err = cnr_memory_read_u64(mem, sp + l->cleanup_arg, &arg)) ||
+			     (err = add(w, CNR_ROOT_CLEANUP, sp + l->cleanup_arg, arg, name, "runtime.specialCleanup",
+					l->cleanup_arg))))
+				return err;
+		}
+		sp = next;
+	}
+	return NULL;
+}
+
+static struct cnr_error *special_roots(struct walk *w)
+{
+	struct cnr_program *prog = w->prog;
+	struct special_layout l;
+	uint64_t mheap, allspans_off, hdr[3];
+	struct cnr_error *err;
+	if ((err = special_layout_init(prog, &l)) || (err = cnr_program_global(prog, "runtime.mheap_", &mheap, NULL)) ||
+	    (err = cnr_dwarf_offsetof(prog->dwarf, "runtime.mheap", "allspans", &allspans_off)) ||
+	    (err = cnr_memory_read(&prog->mem, mheap + allspans_off, hdr, sizeof(hdr)))) {
+		warn(w, err, "cannot find finalizers and cleanups");
+		return NULL;
+	}
+	if (hdr[1] > MAX_SPANS || hdr[1] > hdr[2]) {
+		cnr_warn(prog->ctx, "cannot find finalizers and cleanups: mheap_.allspans claims %" PRIu64
+				    " spans (cap %" PRIu64 ")", hdr[1], hdr[2]);
+		return NULL;
+	}
+	uint64_t *chunk = malloc(SPAN_CHUNK * sizeof(*chunk));
+	if (!chunk)
+		return &cnr_enomem;
+	uint64_t budget = MAX_SPECIALS;
+	for (uint64_t i = 0; i < hdr[1]; i += SPAN_CHUNK) {
+		uint64_t n = hdr[1] - i < SPAN_CHUNK ? hdr[1] - i : SPAN_CHUNK;
+		if ((err = cnr_memory_read(&prog->mem, hdr[0] + i * 8, chunk, n * 8))) {
+			warn(w, err, "cannot read mheap_.allspans");
+			break;
+		}
+		for (uint64_t k = 0; k < n; k++) {
+			if (!chunk[k])
+				continue;
+			err = span_specials(w, &l, chunk[k], &budget);
+			if (err && err->code == CNR_ERROR_NO_MEMORY) {
+				free(chunk);
+				return err;
+			}
+			if (err)
+				cnr_warn_error(prog->ctx, cnr_error_wrap(err, "specials of mspan 0x%" PRIx64, chunk[k]));
+		}
+	}
+	free(chunk);
+	return NULL;
+}
+
+// runtime/mgcmark.go scanstack: a goroutine's _defer records (heap ones
+// are objects of their own) and each record's fn; its _panic records'
+// arguments (panics live on the stack, their values anywhere).
+struct g_layout {
+	uint64_t g_defer, g_panic;
+	uint64_t d_heap, d_fn, d_link;
+	uint64_t p_arg, p_link;
+};
+
+static struct cnr_error *defer_roots(struct walk *w, const struct g_layout *l, const struct cnr_goroutine *g)
+{
+	struct cnr_memory *mem = &w->prog->mem;
+	struct cnr_error *err;
+	uint64_t slot = g->addr + l->g_defer, d;
+	const char *slot_in = "runtime.g";
+	uint64_t slot_off = l->g_defer;
+	if ((err = cnr_memory_read_u64(mem, slot, &d)))
+		return err;
+	for (uint64_t n = 0; d; n++) {
+		if (n == MAX_DEFERS)
+			return cnr_error_corrupt("_defer chain does not end after %d records", MAX_DEFERS);
+		uint8_t heap;
+		uint64_t fn, link;
+		if ((err = cnr_memory_read(mem, d + l->d_heap, &heap, 1)) ||
+		    (err = cnr_memory_read_u64(mem, d + l->d_fn, &fn)) ||
+		    (err = cnr_memory_read_u64(mem, d + l->d_link, &link)))
+			return cnr_error_wrap(err, "_defer at 0x%" PRIx64, d);
+		char name[NAME_LEN];
+		snprintf(name, sizeof(name), "goroutine %" PRIu64 " defer %s", g->goid, fn ? funcval_name(w, fn) : "(open-coded)");
+		if ((heap && (err = add(w, CNR_ROOT_DEFER, slot, d, name, slot_in, slot_off))) ||
+		    (err = add(w, CNR_ROOT_DEFER, d + l->d_fn, fn, name, "runtime._defer", l->d_fn)))
+			return err;
+		slot = d + l->d_link;
+		slot_in = "runtime._defer";
+		slot_off = l->d_link;
+		d = link;
+	}
+	return NULL;
+}
+
+static struct cnr_error *panic_roots(struct walk *w, const struct g_layout *l, const struct cnr_goroutine *g)
+{
+	struct cnr_memory *mem = &w->prog->mem;
+	struct cnr_error *err;
+	uint64_t p;
+	if ((err = cnr_memory_read_u64(mem, g->addr + l->g_panic, &p)))
+		return err;
+	for (uint64_t n = 0; p; n++) {
+		if (n == MAX_PANICS)
+			return cnr_error_corrupt("_panic chain does not end after %d records", MAX_PANICS);
+		uint64_t arg[2], link;
+		if ((err = cnr_memory_read(mem, p + l->p_arg, arg, sizeof(arg))) ||
+		    (err = cnr_memory_read_u64(mem, p + l->p_link, &link)))
+			return cnr_error_wrap(err, "_panic at 0x%" PRIx64, p);
+		char name[NAME_LEN];
+		snprintf(name, sizeof(name), "goroutine %" PRIu64 " panic value (%s)", g->goid, type_name(w, arg[0]));
+		if ((err = add(w, CNR_ROOT_PANIC, p + l->p_arg + 8, arg[1], name, "runtime._panic", l->p_arg + 8)))
+			return err;
+		p = link;
+	}
+	return NULL;
+}
+
+static struct cnr_error *goroutine_roots(struct walk *w, const struct cnr_goroutines *gs)
+{
+	const struct cnr_dwarf *dw = w->prog->dwarf;
+	struct g_layout l;
+	struct cnr_error *err;
+	if ((err = cnr_dwarf_offsetof(dw, "runtime.g", "_defer", &l.g_defer)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.g", "_panic", &l.g_panic)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime._defer", "heap", &l.d_heap)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime._defer", "fn", &l.d_fn)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime._defer", "link", &l.d_link)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime._panic", "arg", &l.p_arg)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime._panic", "link", &l.p_link))) {
+		warn(w, err, "cannot find defers and panics");
+		return NULL;
+	}
+	for (size_t i = 0; i < gs->ngs; i++) {
+		const struct cnr_goroutine *g = &gs->gs[i];
+		if (wanted(w, CNR_ROOT_DEFER) && (err = defer_roots(w, &l, g))) {
+			if (err->code == CNR_ERROR_NO_MEMORY)
+				return err;
+			cnr_warn_error(w->prog->ctx, cnr_error_wrap(err, "defers of goroutine %" PRIu64, g->goid));
+		}
+		if (wanted(w, CNR_ROOT_PANIC) && (err = panic_roots(w, &l, g))) {
+			if (err->code == CNR_ERROR_NO_MEMORY)
+				return err;
+			cnr_warn_error(w->prog->ctx, cnr_error_wrap(err, "panics of goroutine %" PRIu64, g->goid));
+		}
+	}
+	return NULL;
+}
+
+// "59m58s", as time.Duration prints it (to the second).
+static void format_duration(int64_t ns, char *buf, size_t len)
+{
+	const char *sign = ns < 0 ? "-" : "";
+	uint64_t s = (uint64_t)(ns < 0 ? -(ns / 1000000000) : ns / 1000000000);
+	if (s >= 3600)
+		snprintf(buf, len, "%s%" PRIu64 "h%" PRIu64 "m%" PRIu64 "s", sign, s / 3600, s / 60 % 60, s % 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%s%" PRIu64 "m%" PRIu64 "s", sign, s / 60, s % 60);
+	else
+		snprintf(buf, len, "%s%" PRIu64 "s", sign, s);
+}
+
+// The timers of each P (runtime/time.go): up to 1.22 p.timers is a
+// []*timer heap; from 1.23 p.timers.heap is a []timerWhen.  A timer holds
+// f and arg (for time.AfterFunc, f is time.goFunc and arg the user's func).
+struct timer_layout {
+	uint64_t heap_off, stride, timer_off; // slice in runtime.p, element size, *timer in an element
+	uint64_t when, f, arg;
+};
+
+static struct cnr_error *timer_roots(struct walk *w, const struct cnr_goroutines *gs)
+{
+	struct cnr_program *prog = w->prog;
+	const struct cnr_dwarf *dw = prog->dwarf;
+	struct cnr_memory *mem = &prog->mem;
+	struct timer_layout l = { 0 };
+	uint64_t allp[3];
+	struct cnr_error *err;
+	if (prog->ops->timers_when_heap) {
+		err = cnr_dwarf_offsetof(dw, "runtime.p", "timers.heap", &l.heap_off);
+		if (!err)
+			err = cnr_dwarf_offsetof(dw, "runtime.timerWhen", "timer", &l.timer_off);
+		l.stride = type_size(dw, "runtime.timerWhen");
+	} else {
+		err = cnr_dwarf_offsetof(dw, "runtime.p", "timers", &l.heap_off);
+		l.stride = 8;
+	}
+	uint64_t allp_addr;
+	if (err || (err = cnr_dwarf_offsetof(dw, "runtime.timer", "when", &l.when)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.timer", "f", &l.f)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.timer", "arg", &l.arg)) ||
+	    (err = cnr_program_global(prog, "runtime.allp", &allp_addr, NULL)) ||
+	    (err = cnr_memory_read(mem, allp_addr, allp, sizeof(allp)))) {
+		warn(w, err, "cannot find timers");
+		return NULL;
+	}
+	if (!l.stride || l.timer_off + 8 > l.stride || allp[1] > MAX_PS || allp[1] > allp[2]) {
+		cnr_warn(prog->ctx, "cannot find timers: runtime.allp claims %" PRIu64 " Ps, timer heap elements are %" PRIu64
+				    " bytes", allp[1], l.stride);
+		return NULL;
+	}
+	for (uint64_t i = 0; i < allp[1]; i++) {
+		uint64_t p, heap[3];
+		if ((err = cnr_memory_read_u64(mem, allp[0] + 8 * i, &p)) || !p ||
+		    (err = cnr_memory_read(mem, p + l.heap_off, heap, sizeof(heap)))) {
+			if (err)
+				warn(w, err, "cannot read a P's timers");
+			continue;
+		}
+		if (heap[1] > MAX_TIMERS || heap[1] > heap[2]) {
+			cnr_warn(prog->ctx, "timers of P 0x%" PRIx64 " claim %" PRIu64 " entries (cap %" PRIu64 ")", p, heap[1],
+				 heap[2]);
+			continue;
+		}
+		for (uint64_t k = 0, bad = 0; k < heap[1]; k++) {
+			uint64_t t, when, f, arg[2];
+			if ((err = cnr_memory_read_u64(mem, heap[0] + k * l.stride + l.timer_off, &t))) {
+				warn(w, err, "cannot read a P's timer heap");
+				break;
+			}
+			if (!t)
+				continue;
+			if ((err = cnr_memory_read(mem, t + l.when, &when, 8)) ||
+			    (err = cnr_memory_read_u64(mem, t + l.f, &f)) ||
+			    (err = cnr_memory_read(mem, t + l.arg, arg, sizeof(arg)))) {
+				warn(w, err, "cannot read a timer");
+				if (++bad == MAX_BAD_TIMERS)
+					break;
+				continue;
+			}
+			// For a func arg (time.AfterFunc), the user's function names the timer.
+			const struct cnr_rtype *at = NULL;
+			struct cnr_error *terr = arg[0] && w->types ? cnr_type_get(w->types, arg[0], &at) : NULL;
+			cnr_error_destroy(terr);
+			const char *fname = at && !terr && at->kind == KIND_FUNC && arg[1] ? funcval_name(w, arg[1])
+											: funcval_name(w, f);
+			char name[NAME_LEN], due[64];
+			if (gs && gs->now) {
+				format_duration((int64_t)when - gs->now, due, sizeof(due));
+				snprintf(name, sizeof(name), "timer (fires in %s) %s", due, fname);
+			} else {
+				snprintf(name, sizeof(name), "timer %s", fname);
+			}
+			if ((err = add(w, CNR_ROOT_TIMER, t + l.arg + 8, arg[1], name, "runtime.timer", l.arg + 8)) ||
+			    (err = add(w, CNR_ROOT_TIMER, t + l.f, f, name, "runtime.timer", l.f)))
+				return err;
+		}
+	}
+	return NULL;
+}
+
+struct cnr_error *cnr_runtime_roots_read(struct cnr_program *prog, const struct cnr_goroutines *gs, uint32_t mask,
+					 cnr_root_add_fn *add_fn, void *arg)
+{
+	struct walk w = { .prog = prog, .mask = mask, .add = add_fn, .arg = arg };
+	struct cnr_error *err = NULL;
+	if (!prog->dwarf)
+		return NULL;
+	if (mask & (1u << CNR_ROOT_PANIC | 1u << CNR_ROOT_TIMER)) {
+		err = cnr_type_cache_create(prog, &w.types);
+		if (err) {
+			if (err->code == CNR_ERROR_NO_MEMORY)
+				return err;
+			warn(&w, err, "runtime roots are named without types");
+			w.types = NULL;
+		}
+	}
+	if (mask & (1u << CNR_ROOT_FINALIZER | 1u << CNR_ROOT_CLEANUP))
+		err = special_roots(&w);
+	if (!err && gs && mask & (1u << CNR_ROOT_DEFER | 1u << CNR_ROOT_PANIC))
+		err = goroutine_roots(&w, gs);
+	if (!err && mask & 1u << CNR_ROOT_TIMER)
+		err = timer_roots(&w, gs);
+	cnr_type_cache_destroy(w.types);
+	return err;
+}
