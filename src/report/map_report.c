@@ -799,12 +799,9 @@ static void text_clusters(struct collect *c, FILE *out, const struct cluster *v,
 	}
 }
 
-// Sorting entries: qsort has no context argument.
-static const struct collect *sort_ctx;
-
-static int cmp_key(const struct entry *x, const struct entry *y)
+static int cmp_key(const struct collect *c, const struct entry *x, const struct entry *y)
 {
-	const struct cnr_rtype *kt = sort_ctx->info->key;
+	const struct cnr_rtype *kt = c->info->key;
 	if (kt->kind == CNR_KIND_STRING) {
 		int r = strcmp(x->sort_key ? x->sort_key : "", y->sort_key ? y->sort_key : "");
 		if (r)
@@ -812,8 +809,8 @@ static int cmp_key(const struct entry *x, const struct entry *y)
 	} else if (kt->kind >= REFLECT_INT && kt->kind <= REFLECT_UINTPTR && kt->size <= 8) {
 		uint64_t a = 0, b = 0;
 		bool sgn = kt->kind <= REFLECT_INT64;
-		if (cnr_memory_read(&sort_ctx->prog->mem, x->key, &a, kt->size) == NULL &&
-		    cnr_memory_read(&sort_ctx->prog->mem, y->key, &b, kt->size) == NULL) {
+		if (cnr_memory_read(&c->prog->mem, x->key, &a, kt->size) == NULL &&
+		    cnr_memory_read(&c->prog->mem, y->key, &b, kt->size) == NULL) {
 			int shift = 64 - 8 * (int)kt->size;
 			if (sgn ? ((int64_t)(a << shift) >> shift) != ((int64_t)(b << shift) >> shift) : a != b)
 				return sgn ? (((int64_t)(a << shift) >> shift) < ((int64_t)(b << shift) >> shift) ? -1 : 1)
@@ -823,15 +820,16 @@ static int cmp_key(const struct entry *x, const struct entry *y)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-static int cmp_entry(const void *a, const void *b)
+static int cmp_entry(const void *a, const void *b, void *arg)
 {
+	const struct collect *c = arg;
 	const struct entry *x = a, *y = b;
-	if (sort_ctx->opts->sort == CNR_MAP_SORT_RETAINED && x->retained != y->retained) {
+	if (c->opts->sort == CNR_MAP_SORT_RETAINED && x->retained != y->retained) {
 		// Unknown (UINT64_MAX) last.
 		uint64_t rx = x->retained + 1, ry = y->retained + 1;
 		return rx > ry ? -1 : 1;
 	}
-	return cmp_key(x, y);
+	return cmp_key(c, x, y);
 }
 
 static const char *sort_name(enum cnr_map_sort s)
@@ -1079,9 +1077,7 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 	if (c.hg && (err = entries_retained(&c, addr, &map_retained, &entries_sum)))
 		goto out;
 	if (opts->sort != CNR_MAP_SORT_WALK && c.entries.size) {
-		sort_ctx = &c;
-		qsort(c.entries.data, c.entries.size, sizeof(*c.entries.data), cmp_entry);
-		sort_ctx = NULL;
+		qsort_r(c.entries.data, c.entries.size, sizeof(*c.entries.data), cmp_entry, &c);
 	}
 	size_t nclusters = c.clusters.size;
 	clusters = malloc((nclusters ? nclusters : 1) * sizeof(*clusters));

@@ -30,7 +30,7 @@ static int cmp_slot_word(const void *a, const void *b)
 }
 
 struct cnr_error *cnr_map_entries_retained(struct cnr_graph *g, uint32_t header, const struct cnr_map_edge *edges,
-					   const uint64_t *off, size_t n, uint64_t *ret, uint64_t *map_ret)
+					   const uint64_t *off, size_t n, uint64_t *retained_ret, uint64_t *map_ret)
 {
 	uint32_t N = cnr_graph_node_count(g);
 	struct cnr_error *err = cnr_graph_compute_retained(g);
@@ -173,11 +173,11 @@ struct cnr_error *cnr_map_entries_retained(struct cnr_graph *g, uint32_t header,
 		// The first word's holder says where the slot is.
 		uint32_t holder = off[i + 1] > off[i] ? edges[off[i]].holder : CNR_GRAPH_NO_NODE;
 		if (off[i + 1] == off[i])
-			ret[i] = 0; // no pointer words: nothing goes with it
+			retained_ret[i] = 0; // no pointer words: nothing goes with it
 		else if (holder >= N)
-			ret[i] = UINT64_MAX;
+			retained_ret[i] = UINT64_MAX;
 		else
-			ret[i] = cnr_graph_retained(h, ns + (uint32_t)i);
+			retained_ret[i] = cnr_graph_retained(h, ns + (uint32_t)i);
 	}
 	*map_ret = map_bytes;
 out:

@@ -24,12 +24,12 @@ struct cnr_map_edge {
 //
 // g: the heap graph, dominators and retained sizes computed.  header: the
 // map header's node, or CNR_GRAPH_NO_NODE.  Entry i's pointer words are
-// edges[off[i] .. off[i + 1]) (off has n + 1 elements).  ret[i] (n of
-// them) gets entry i's bytes; UINT64_MAX when its slot is not in the heap
+// edges[off[i] .. off[i + 1]) (off has n + 1 elements).  retained_ret[i]
+// (n of them) gets entry i's bytes; UINT64_MAX when its slot is not in the heap
 // (a map kept on a stack), 0 when the map is garbage.  *map_ret gets the
 // bytes of the whole map: the retained sizes of its header and of the
 // internal objects no other internal object dominates.
 struct cnr_error *cnr_map_entries_retained(struct cnr_graph *g, uint32_t header, const struct cnr_map_edge *edges,
-					   const uint64_t *off, size_t n, uint64_t *ret, uint64_t *map_ret);
+					   const uint64_t *off, size_t n, uint64_t *retained_ret, uint64_t *map_ret);
 
 #endif
