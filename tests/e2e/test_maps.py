@@ -45,7 +45,7 @@ def strings_in(x, skip=("value_types", "value_type", "type", "impl", "sort")):
             yield from strings_in(v, skip)
 
 
-def check_redacted(t, name, args, got, plain):
+def check_redacted(t, name, args, got, plain, truth_keys):
     code, out, err = run(args + ["--redact"])
     if not t.ok(code == 0, f"{name}: --redact exits 0", f"exit {code}\n{err}"):
         return
@@ -61,8 +61,9 @@ def check_redacted(t, name, args, got, plain):
          f"{name}: --redact keeps the key prefix counts")
     t.eq(len(red["sample"]), len(plain["sample"]), f"{name}: --redact shows as many entries")
     t.ok(all("sample" not in c for c in red.get("key_clusters", [])), f"{name}: --redact shows no sample key")
-    # No content: no key and no string value of the plain report (whole,
-    # or as part of a longer string once it is long enough to mean something).
+    # No content: no key of the truth, no key and no string value of the
+    # plain report (whole, or as part of a longer string once it is long
+    # enough to mean something).
     secrets = set()
     for e in plain["sample"]:
         if not e["key"].startswith("@0x"):
@@ -71,6 +72,7 @@ def check_redacted(t, name, args, got, plain):
             secrets.add(e["content"])
     for c in got.get("key_clusters", []):
         secrets.add(c["sample"])
+    secrets.update(truth_keys)
     secrets.discard("")
     shown = list(strings_in(red))
     leaks = sorted({s for s in secrets for x in shown if x == s or (len(s) >= 6 and s in x)})
@@ -216,7 +218,8 @@ def check(t, core, exe, truth, label):
                      sorted((e["key"], e["retained_bytes"]) for e in entries),
                      f"{name}: the same entries and bytes in either order")
 
-        check_redacted(t, name, args, got, got)
+        check_redacted(t, name, args, got, got,
+                       [x["key"] for x in (m.get("entries_retained") or []) + (m.get("nested") or [])])
         # Without the heap graph: the same walk, in walk order, no retained bytes.
         code, out, err = run(["map", m["addr"], "--type", mtype, "--limit", "5", "--no-retained", "--json", core, exe])
         if t.ok(code == 0, f"{name}: map --no-retained exits 0", f"exit {code}\n{err}"):
