@@ -391,7 +391,10 @@ static struct cnr_error *goroutines_reaching(struct model *m)
 		keys[i] = (struct sus_key){ m->sus.data[i].node, (uint32_t)i };
 	qsort(keys, ns, sizeof(*keys), cmp_sus_key);
 	uint64_t total = 0;
+	struct cnr_progress progress;
+	cnr_progress_begin(&progress, m->prog->ctx, "goroutines reaching suspects", ngs);
 	for (size_t k = 0; k < ngs && !err; k++) {
+		cnr_progress_update(&progress, k);
 		size_t first = m->groot_first[k], last = m->groot_first[k + 1];
 		if (first == last)
 			continue;
@@ -442,6 +445,7 @@ static struct cnr_error *goroutines_reaching(struct model *m)
 				m->sus.data[i].gors_bounded = true;
 		}
 	}
+	cnr_progress_end(&progress);
 	sort_hg = hg;
 	for (size_t i = 0; i < ns; i++) {
 		struct suspect *s = &m->sus.data[i];
@@ -460,19 +464,45 @@ out:
 	return err;
 }
 
-static struct cnr_error *describe_suspects(struct model *m, const struct cnr_graph_dom_tree *t)
+// How many objects each suspect dominates, itself included: one pass
+// backwards over the dominator tree's preorder (sequential, where a walk of
+// each subtree would chase pointers through the whole heap for the largest).
+static struct cnr_error *count_dominated(struct model *m)
+{
+	const struct cnr_graph *g = m->hg->graph;
+	uint32_t nnodes = cnr_graph_node_count(g);
+	const uint32_t *order;
+	uint32_t n = cnr_graph_dom_order(g, &order);
+	uint32_t *count = cnr_graph_alloc(nnodes ? nnodes : 1, sizeof(uint32_t), true);
+	if (!count)
+		return &cnr_enomem;
+	for (uint32_t k = n; k-- > 0;) {
+		uint32_t v = order[k], d = cnr_graph_idom(g, v);
+		count[v]++;
+		if (d < nnodes)
+			count[d] += count[v];
+	}
+	for (size_t i = 0; i < m->sus.size; i++)
+		m->sus.data[i].objects = count[m->sus.data[i].node];
+	free(count);
+	return NULL;
+}
+
+static struct cnr_error *describe_suspects(struct model *m)
 {
 	struct cnr_heap_graph *hg = m->hg;
 	struct cnr_bfs_tree tree = { 0 };
 	struct cnr_error *err = m->sus.size ? cnr_graph_bfs_tree(hg->graph, &tree) : NULL;
+	if (!err && m->sus.size)
+		err = count_dominated(m);
+	struct cnr_progress progress;
+	cnr_progress_begin(&progress, m->prog->ctx, "map contents", m->sus.size);
 	for (size_t i = 0; !err && i < m->sus.size; i++) {
 		struct suspect *s = &m->sus.data[i];
 		cnr_heap_graph_type_name(hg, s->node, s->type, sizeof(s->type));
 		cnr_format_retention_path(m->prog, hg, &tree, s->node, s->path, sizeof(s->path));
 		if (tree.parent[s->node] != CNR_BFS_UNREACHED)
 			s->root = &hg->roots.v[cnr_graph_root(hg->graph, tree.root_entry[s->node]).label];
-		if ((err = cnr_graph_dom_tree_count(hg->graph, t, s->node, &s->objects)))
-			break;
 		for (size_t k = 0; k < i && !s->within; k++) {
 			if (dominates(hg->graph, m->sus.data[k].node, s->node))
 				s->within = (uint32_t)k + 1;
@@ -487,7 +517,9 @@ static struct cnr_error *describe_suspects(struct model *m, const struct cnr_gra
 				s->has_summary = true;
 			}
 		}
+		cnr_progress_update(&progress, i + 1);
 	}
+	cnr_progress_end(&progress);
 	cnr_bfs_tree_deinit(&tree);
 	return err;
 }
@@ -1116,20 +1148,25 @@ struct cnr_error *cnr_leak_report(struct cnr_program *prog, struct cnr_heap_grap
 	err = cnr_type_cache_create(prog, &m.tc);
 	if (!err)
 		err = count_states(&hg->gs, NULL, hg->gs.ngs, &m.states, &m.nstates);
+	struct cnr_progress progress;
+	cnr_progress_begin(&progress, prog->ctx, "suspects", 1);
 	if (!err)
 		err = cnr_graph_dom_tree_init(hg->graph, &t);
 	if (!err)
 		err = find_suspects(&m, &t);
+	cnr_progress_end(&progress);
 	if (!err)
 		err = goroutine_roots(&m);
 	if (!err)
-		err = describe_suspects(&m, &t);
+		err = describe_suspects(&m);
 	if (!err)
 		err = goroutines_reaching(&m);
 	if (!err)
 		err = group_goroutines(&m);
+	cnr_progress_begin(&progress, prog->ctx, "top types", 1);
 	if (!err)
 		err = cnr_top_rows(hg, CNR_TOP_BY_TYPE, CNR_TOP_SORT_RETAINED, &m.types, &m.ntypes);
+	cnr_progress_end(&progress);
 	if (!err) {
 		m.warnings = cnr_ctx_warning_count(prog->ctx);
 		if (opts->json)
