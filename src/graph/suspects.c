@@ -9,6 +9,9 @@
 
 DEFINE_VECTOR(suspect_nodes, uint32_t)
 
+// How far ahead the backward pass asks for the lines it will need.
+enum { SIZE_AHEAD = 16 };
+
 struct cnr_error *cnr_graph_dom_tree_init(struct cnr_graph *g, struct cnr_graph_dom_tree *ret)
 {
 	struct cnr_error *err = cnr_graph_compute_retained(g);
@@ -19,27 +22,50 @@ struct cnr_error *cnr_graph_dom_tree_init(struct cnr_graph *g, struct cnr_graph_
 	uint32_t n = cnr_graph_dom_order(g, &order);
 	uint32_t *first = calloc((size_t)N + 2, sizeof(*first));
 	uint32_t *children = cnr_graph_alloc(n ? n : 1, sizeof(*children), false);
-	if (!first || !children) {
+	uint32_t *size = cnr_graph_alloc(N ? N : 1, sizeof(*size), false);
+	if (!first || !children || !size) {
 		free(first);
 		free(children);
+		free(size);
 		return &cnr_enomem;
 	}
 	// Count each parent's children in first[parent + 1], sum them up, then
 	// fill with first[parent] as the cursor, which leaves it at the next
 	// parent's start: shifted back down, it is each list's start again.
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t d = g->idom[order[i]];
-		first[(d < N ? d : N) + 1]++;
+	// Both passes read idom[] in node order (sequentially).
+	const uint32_t *idom = g->idom;
+	for (uint32_t x = 0; x < N; x++) {
+		uint32_t d = idom[x];
+		if (d != CNR_GRAPH_NO_NODE)
+			first[(d < N ? d : N) + 1]++;
+		size[x] = d != CNR_GRAPH_NO_NODE;
 	}
 	for (uint32_t v = 0; v <= N; v++)
 		first[v + 1] += first[v];
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t d = g->idom[order[i]];
-		children[first[d < N ? d : N]++] = order[i];
+	for (uint32_t x = 0; x < N; x++) {
+		uint32_t d = idom[x];
+		if (d != CNR_GRAPH_NO_NODE)
+			children[first[d < N ? d : N]++] = x;
 	}
 	memmove(first + 1, first, ((size_t)N + 1) * sizeof(*first));
 	first[0] = 0;
-	*ret = (struct cnr_graph_dom_tree){ .node_count = N, .first = first, .children = children };
+	// Subtree sizes as the retained sizes are summed: children come after
+	// their idom in the order, so walking it backwards finishes each node
+	// before adding it to its idom.
+	for (uint32_t i = n; i-- > 0;) {
+		if (i >= SIZE_AHEAD) {
+			uint32_t y = order[i - SIZE_AHEAD];
+			__builtin_prefetch(&idom[y]);
+			__builtin_prefetch(&size[y]);
+			uint32_t q = idom[order[i - SIZE_AHEAD / 2]];
+			if (q < N)
+				__builtin_prefetch(&size[q], 1);
+		}
+		uint32_t x = order[i], p = idom[x];
+		if (p < N)
+			size[p] += size[x];
+	}
+	*ret = (struct cnr_graph_dom_tree){ .node_count = N, .first = first, .children = children, .size = size };
 	return NULL;
 }
 
@@ -47,7 +73,8 @@ void cnr_graph_dom_tree_deinit(struct cnr_graph_dom_tree *t)
 {
 	free(t->first);
 	free(t->children);
-	t->first = t->children = NULL;
+	free(t->size);
+	t->first = t->children = t->size = NULL;
 }
 
 // Whether a ranks before b: more retained, then the lower ID.
@@ -119,30 +146,9 @@ uint32_t cnr_graph_dom_tree_top_children(const struct cnr_graph *g, const struct
 struct cnr_error *cnr_graph_dom_tree_count(const struct cnr_graph *g, const struct cnr_graph_dom_tree *t,
 					   uint32_t node, uint64_t *ret)
 {
+	(void)g;
 	assert(node < t->node_count);
-	// Only reachable nodes have an idom, and so a place in the tree.
-	if (cnr_graph_idom(g, node) == CNR_GRAPH_NO_NODE) {
-		*ret = 0;
-		return NULL;
-	}
-	uint64_t count = 0;
-	struct suspect_nodes stack = { 0 };
-	if (!suspect_nodes_push(&stack, node))
-		return &cnr_enomem;
-	while (stack.size) {
-		uint32_t v = stack.data[--stack.size];
-		count++;
-		const uint32_t *c;
-		uint32_t n = cnr_graph_dom_tree_children(t, v, &c);
-		if (!suspect_nodes_reserve(&stack, stack.size + n)) {
-			suspect_nodes_deinit(&stack);
-			return &cnr_enomem;
-		}
-		memcpy(&stack.data[stack.size], c, (size_t)n * sizeof(*c));
-		stack.size += n;
-	}
-	suspect_nodes_deinit(&stack);
-	*ret = count;
+	*ret = t->size[node];
 	return NULL;
 }
 

@@ -19,17 +19,20 @@
 
 #include "graph/graph.h"
 
-// The dominator tree as child lists (CSR), 8 B/node.
+// The dominator tree as child lists (CSR) with subtree sizes, 12 B/node.
 struct cnr_graph_dom_tree {
 	uint32_t node_count;
 	uint32_t *first;    // [node_count + 2]: node v's children are
 			    // children[first[v] .. first[v + 1]); v = node_count
 			    // stands for the super-root
-	uint32_t *children; // in the order of cnr_graph_dom_order()
+	uint32_t *children; // each node's in increasing ID order
+	uint32_t *size;     // [node_count] nodes in v's subtree, v included;
+			    // 0 for unreachable nodes
 };
 
-// Build the child lists of g's dominator tree, computing g's dominators and
-// retained sizes first if needed.  Free with cnr_graph_dom_tree_deinit().
+// Build the child lists and subtree sizes of g's dominator tree, computing
+// g's dominators and retained sizes first if needed: two sequential passes
+// over the nodes and one backward over the dominator order.  Free with cnr_graph_dom_tree_deinit().
 struct cnr_error *cnr_graph_dom_tree_init(struct cnr_graph *g, struct cnr_graph_dom_tree *ret);
 void cnr_graph_dom_tree_deinit(struct cnr_graph_dom_tree *t);
 
@@ -50,8 +53,8 @@ static inline uint32_t cnr_graph_dom_tree_children(const struct cnr_graph_dom_tr
 uint32_t cnr_graph_dom_tree_top_children(const struct cnr_graph *g, const struct cnr_graph_dom_tree *t,
 					 uint32_t node, uint32_t k, uint32_t *ret);
 
-// The number of nodes node dominates, itself included (0 if unreachable).
-// Walks its subtree: O(subtree); a stack of up to the subtree's size.
+// *ret = the number of nodes node dominates, itself included (0 if
+// unreachable).  O(1): the sizes are counted by cnr_graph_dom_tree_init().
 struct cnr_error *cnr_graph_dom_tree_count(const struct cnr_graph *g, const struct cnr_graph_dom_tree *t,
 					   uint32_t node, uint64_t *ret);
 
