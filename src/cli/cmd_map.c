@@ -22,7 +22,7 @@ struct map_args {
 	struct cnr_map_report_opts opts;
 };
 
-// The map's type: --type, else a global of map type holding addr.
+// The map's type: --type, else 0 for the one the heap's typing found.
 static struct cnr_error *map_type(struct cnr_program *prog, const struct map_args *a, uint64_t *ret)
 {
 	if (a->type)
@@ -30,8 +30,12 @@ static struct cnr_error *map_type(struct cnr_program *prog, const struct map_arg
 	struct cnr_error *err = cnr_program_load_runtime(prog);
 	if (err)
 		return err;
-	return cnr_error_create(CNR_ERROR_INVALID,
-				"cannot tell the type of the map at 0x%" PRIx64 "; pass it with --type 'map[K]V'", a->addr);
+	if (!a->opts.retained)
+		return cnr_error_create(CNR_ERROR_INVALID,
+					"cannot tell the type of the map at 0x%" PRIx64 " without the heap graph; pass it with --type 'map[K]V'",
+					a->addr);
+	*ret = 0;
+	return NULL;
 }
 
 static int map_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)

@@ -6,6 +6,7 @@
 
 #include "goruntime/heap_graph.h"
 #include "goruntime/program.h"
+#include "goruntime/typing.h"
 #include "report/json_writer.h"
 #include "report/map_retained.h"
 #include "util/hash_map.h"
@@ -1066,6 +1067,18 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 		if ((err = cnr_heap_graph_build(prog, &hg)))
 			goto out;
 		c.hg = &hg;
+	}
+	if (!type_addr) {
+		// The heap's typing knows the map types it propagated to headers.
+		uint64_t id = c.hg ? cnr_heap_graph_object(c.hg, addr) : UINT64_MAX;
+		const struct cnr_obj_type *t = id != UINT64_MAX ? cnr_heap_graph_type(c.hg, (uint32_t)id) : NULL;
+		if (!t || !t->map_rtype) {
+			err = cnr_error_create(CNR_ERROR_INVALID,
+					       "cannot tell the type of the map at 0x%" PRIx64 "%s; pass it with --type 'map[K]V'",
+					       addr, c.hg ? "" : " without the heap graph");
+			goto out;
+		}
+		type_addr = t->map_rtype;
 	}
 	err = cnr_map_walk(prog, c.tc, addr, type_addr, on_entry, &c, &info);
 	if (err)

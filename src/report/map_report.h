@@ -24,7 +24,8 @@ struct cnr_map_report_opts {
 // Walk the map and report it: header facts, the dynamic types of its
 // values, key prefixes and clusters for string keys, how deeply its
 // interface values nest, the bytes each entry retains (opts->retained),
-// and up to opts->limit entries in opts->sort order.
+// and up to opts->limit entries in opts->sort order.  type_addr 0: the
+// type the heap's typing found for the header (needs opts->retained).
 struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64_t type_addr,
 				 const struct cnr_map_report_opts *opts, FILE *out);
 

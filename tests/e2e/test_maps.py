@@ -218,6 +218,14 @@ def check(t, core, exe, truth, label):
                      sorted((e["key"], e["retained_bytes"]) for e in entries),
                      f"{name}: the same entries and bytes in either order")
 
+        # Without --type: the heap's typing knows every named map's type.
+        if core.endswith(".gz") or m is truth["maps"][0]:
+            code, out, err = run(["map", m["addr"], "--limit", "0", "--json", core, exe])
+            if t.ok(code == 0, f"{name}: map without --type exits 0", f"exit {code}\n{err}"):
+                typed = json.loads(out)
+                t.eq((typed["type"], typed["entries"], typed["value_types"], typed["retained_bytes"]),
+                     (got["type"], got["entries"], got["value_types"], got["retained_bytes"]),
+                     f"{name}: without --type, the type the heap's typing found gives the same map")
         check_redacted(t, name, args, got, got,
                        [x["key"] for x in (m.get("entries_retained") or []) + (m.get("nested") or [])])
         # Without the heap graph: the same walk, in walk order, no retained bytes.
