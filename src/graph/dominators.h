@@ -9,8 +9,8 @@
 
 // Compute the immediate dominator and the retained size of every node
 // (semi-NCA, iterative, no recursion).  Does nothing if already done.  Time
-// O((N + E) log N) at worst, near-linear in practice; 12 B/node kept,
-// 12 B/node and 4 B per non-tree edge of scratch (the predecessor lists
+// O((N + E) log N) at worst, near-linear in practice; 20 B/node kept,
+// 16 B/node and 4 B per non-tree edge of scratch (the predecessor lists
 // over DFS numbers, which it builds itself: the reverse graph is not
 // needed).  Uses the DFS that cnr_graph_compute_reachability() left, if
 // any; a second thread takes half of the edges while the lists are built.

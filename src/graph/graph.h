@@ -12,11 +12,13 @@
 //   reachability      +1 bit/node, and the DFS of the dominators: +12 B/node
 //                     kept until they are computed, a stack of at most
 //                     8 B/edge while walking
-//   dominators        +12 B/node kept (with the retained sizes), +12 B/node
-//                     and 4 B per edge that is not a DFS tree edge scratch
-//                     while computing (and the DFS if reachability did not
-//                     run first)
-// 19 M nodes and 40 M edges peak at about 0.9 GB (bench/graph/).
+//   dominators        +20 B/node kept (idoms, retained sizes, the dominator
+//                     tree's preorder and subtree ends); +16 B/node and 4 B
+//                     per edge that is not a DFS tree edge of scratch while
+//                     computing (and the DFS if reachability did not run
+//                     first)
+// 19 M nodes and 40 M edges peak at about 0.73 GB through the dominators,
+// 1.0 GB once the reverse graph is built for paths (bench/graph/).
 #ifndef CNR_GRAPH_GRAPH_H
 #define CNR_GRAPH_GRAPH_H
 
