@@ -162,20 +162,37 @@ static int cmp_groot(const void *a, const void *b)
 	return x->node < y->node ? -1 : x->node > y->node;
 }
 
+// A channel wait's element address and its goroutine.
+struct elem_owner {
+	uint64_t elem;
+	uint32_t g;
+};
+
+static int cmp_elem_owner(const void *a, const void *b)
+{
+	const struct elem_owner *x = a, *y = b;
+	if (x->elem != y->elem)
+		return x->elem < y->elem ? -1 : 1;
+	return x->g < y->g ? -1 : x->g > y->g;
+}
+
 // The goroutine a root belongs to: a stack slot in its stack, or the
-// element its blocked send holds; UINT32_MAX if none.
-static uint32_t root_goroutine(const struct cnr_heap_graph *hg, const uint32_t *by_lo, const struct cnr_root *r)
+// element its blocked send holds (owners: every wait's element, sorted);
+// UINT32_MAX if none.
+static uint32_t root_goroutine(const struct cnr_heap_graph *hg, const uint32_t *by_lo, const struct elem_owner *owners,
+			       size_t nowners, const struct cnr_root *r)
 {
 	const struct cnr_goroutines *gs = &hg->gs;
 	if (r->kind == CNR_ROOT_CHAN_ELEM) {
-		for (size_t k = 0; k < gs->ngs; k++) {
-			const struct cnr_goroutine *g = &gs->gs[k];
-			for (size_t w = 0; w < g->nwaits; w++) {
-				if (gs->waits[g->first_wait + w].elem == r->slot)
-					return (uint32_t)k;
-			}
+		size_t lo = 0, hi = nowners;
+		while (lo < hi) { // the first wait whose element is at or above the slot
+			size_t mid = lo + (hi - lo) / 2;
+			if (owners[mid].elem < r->slot)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-		return UINT32_MAX;
+		return lo < nowners && owners[lo].elem == r->slot ? owners[lo].g : UINT32_MAX;
 	}
 	if (r->kind != CNR_ROOT_STACK)
 		return UINT32_MAX;
@@ -198,13 +215,22 @@ static struct cnr_error *goroutine_roots(struct model *m)
 	const struct cnr_heap_graph *hg = m->hg;
 	size_t ngs = hg->gs.ngs;
 	uint32_t *by_lo = malloc((ngs ? ngs : 1) * sizeof(*by_lo));
+	struct elem_owner *owners = malloc((hg->gs.nwaits ? hg->gs.nwaits : 1) * sizeof(*owners));
+	size_t nowners = 0;
 	m->groot_first = calloc(ngs + 1, sizeof(*m->groot_first));
-	if (!by_lo || !m->groot_first) {
+	if (!by_lo || !owners || !m->groot_first) {
 		free(by_lo);
+		free(owners);
 		return &cnr_enomem;
 	}
-	for (size_t k = 0; k < ngs; k++)
+	for (size_t k = 0; k < ngs; k++) {
+		const struct cnr_goroutine *g = &hg->gs.gs[k];
 		by_lo[k] = (uint32_t)k;
+		for (size_t w = 0; w < g->nwaits && g->first_wait + w < hg->gs.nwaits && nowners < hg->gs.nwaits; w++)
+			owners[nowners++] = (struct elem_owner){ hg->gs.waits[g->first_wait + w].elem, (uint32_t)k };
+	}
+	if (nowners)
+		qsort(owners, nowners, sizeof(*owners), cmp_elem_owner);
 	sort_hg = hg;
 	if (ngs)
 		qsort(by_lo, ngs, sizeof(*by_lo), cmp_stack_lo);
@@ -213,13 +239,15 @@ static struct cnr_error *goroutine_roots(struct model *m)
 		uint64_t id = cnr_heap_graph_object(hg, r->value);
 		if (id == UINT64_MAX || !cnr_graph_is_reachable(hg->graph, (uint32_t)id))
 			continue;
-		uint32_t g = root_goroutine(hg, by_lo, r);
+		uint32_t g = root_goroutine(hg, by_lo, owners, nowners, r);
 		if (g != UINT32_MAX && !groot_vector_push(&m->groots, (struct groot){ g, (uint32_t)id })) {
 			free(by_lo);
+			free(owners);
 			return &cnr_enomem;
 		}
 	}
 	free(by_lo);
+	free(owners);
 	if (m->groots.size)
 		qsort(m->groots.data, m->groots.size, sizeof(*m->groots.data), cmp_groot);
 	size_t n = 0;
