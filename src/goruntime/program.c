@@ -100,6 +100,11 @@ static struct cnr_error *check_build_id(struct cnr_program *prog)
 	}
 	prog->build_id_core = buf;
 	prog->build_id = memcmp(buf, exe->go_build_id, got) == 0 ? CNR_BUILD_ID_MATCH : CNR_BUILD_ID_MISMATCH;
+	// A Go build ID is printable ASCII; whatever else the core holds there
+	// is shown as '?' (errors are one line, with no control bytes).
+	for (size_t i = 0; i < got; i++)
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			buf[i] = '?';
 	return NULL;
 }
 
