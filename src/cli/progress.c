@@ -6,6 +6,7 @@
 // when it ends ("coroner: dominators took 1.23 s"; bench/measure.py reads
 // these).
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@ static struct {
 	bool tty;      // stderr is a terminal
 	int verbose;
 	bool in_phase; // between a phase's first and last report
+	const char *phase;
 	bool shown;    // a progress line is on the terminal
 	double start, last;
 	unsigned percent; // last shown
@@ -41,8 +43,12 @@ static void on_progress(const char *phase, uint64_t done, uint64_t total, void *
 {
 	(void)arg;
 	double t = now();
-	if (!progress.in_phase) {
+	// A phase left without its last report (an error path) is over when
+	// another one starts.
+	if (!progress.in_phase || strcmp(phase, progress.phase) != 0) {
+		cnr_cli_progress_clear();
 		progress.in_phase = true;
+		progress.phase = phase;
 		progress.start = progress.last = t;
 		progress.percent = 0;
 		return;
