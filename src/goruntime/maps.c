@@ -326,6 +326,15 @@ struct cnr_error *cnr_map_walk(struct cnr_program *prog, struct cnr_type_cache *
 	return err ? cnr_error_wrap(err, "map at 0x%" PRIx64, addr) : NULL;
 }
 
+struct cnr_error *cnr_map_type_internal(struct cnr_program *prog, uint64_t type_addr, uint64_t *ret)
+{
+	struct map_layout ml;
+	struct cnr_error *err = layout_init(prog, &ml);
+	if (!err)
+		err = cnr_memory_read_u64(&prog->mem, type_addr + (ml.swiss ? ml.mt_group : ml.mt_bucket), ret);
+	return err;
+}
+
 struct cnr_error *cnr_runtime_type_by_name(struct cnr_program *prog, const char *name, uint64_t *ret)
 {
 	struct cnr_error *err = cnr_program_load_runtime(prog);

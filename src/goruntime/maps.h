@@ -37,6 +37,9 @@ typedef void cnr_map_entry_fn(void *arg, uint64_t key, uint64_t elem);
 struct cnr_error *cnr_map_walk(struct cnr_program *prog, struct cnr_type_cache *tc, uint64_t addr, uint64_t type_addr,
 			       cnr_map_entry_fn *fn, void *arg, struct cnr_map_info *ret);
 
+// The runtime type of a map type's bucket (old maps) or group (Swiss maps).
+struct cnr_error *cnr_map_type_internal(struct cnr_program *prog, uint64_t type_addr, uint64_t *ret);
+
 // The runtime type descriptor of the Go type named name (as DWARF names it,
 // e.g. "map[string]interface {}"), from DW_AT_go_runtime_type.
 struct cnr_error *cnr_runtime_type_by_name(struct cnr_program *prog, const char *name, uint64_t *ret);

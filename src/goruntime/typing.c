@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "goruntime/heap_graph.h"
+#include "goruntime/maps.h"
 #include "goruntime/pclntab.h"
 #include "goruntime/program.h"
 #include "graph/reach.h"
@@ -29,6 +30,13 @@ enum {
 	MAX_PLAN_ENTRIES = 1 << 20,
 	MAX_NAME = 512,
 	TINY_BLOCK = 16,      // runtime/malloc.go maxTinySize
+};
+
+// Arrays of T (a slice's backing array, map buckets) group as "[...]T";
+// one of them is "[N]T".  "[]T" stays the slice header's name.
+#define ARRAY_PREFIX "[...]"
+
+enum {
 	NO_RECORD = 0,
 };
 
@@ -405,7 +413,7 @@ static struct cnr_error *dwarf_record(struct typer *tp, uint64_t off, enum cnr_o
 	const struct cnr_rtype *mt = NULL;
 	if (map_rtype && shape == CNR_SHAPE_ONE && !cnr_type_get(tp->hg->heap.types, map_rtype, &mt) && mt->name)
 		base = mt->name; // the header of a map[K]V: name it as Go does
-	snprintf(name, sizeof(name), "%s%s", shape == CNR_SHAPE_ARRAY ? "[]" : "", base);
+	snprintf(name, sizeof(name), "%s%s", shape == CNR_SHAPE_ARRAY ? ARRAY_PREFIX : "", base);
 	return new_record(tp, key_dwarf(off, shape), r, name, ret);
 }
 
@@ -424,7 +432,7 @@ static struct cnr_error *rtype_record(struct typer *tp, uint64_t rtype, enum cnr
 	if (err)
 		return err;
 	char name[MAX_NAME];
-	snprintf(name, sizeof(name), "%s%s", shape == CNR_SHAPE_ARRAY ? "[]" : "", rt->name ? rt->name : "?");
+	snprintf(name, sizeof(name), "%s%s", shape == CNR_SHAPE_ARRAY ? ARRAY_PREFIX : "", rt->name ? rt->name : "?");
 	struct record r = { .t = { .rtype = rtype, .elem_size = rt->size, .shape = shape }, .plan = -1 };
 	struct plan p = { .first = (uint32_t)tp->ty->entries.size, .size = rt->size };
 	if ((err = plan_rtype(tp, rt, 0, 0)))
@@ -734,7 +742,7 @@ static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, ui
 		struct cnr_error *err = NULL;
 		if (!hit) {
 			struct record r = { .t = { .elem_size = 1, .shape = CNR_SHAPE_STRING_DATA }, .plan = -1 };
-			err = new_record(tp, key_rtype(0, CNR_SHAPE_STRING_DATA), r, "string", &rec);
+			err = new_record(tp, key_rtype(0, CNR_SHAPE_STRING_DATA), r, "string (bytes)", &rec);
 		}
 		return err ? err : assign(tp, &o, rec);
 	}
@@ -909,6 +917,52 @@ static struct cnr_error *index_runtime_types(struct typer *tp)
 	return NULL;
 }
 
+// The DWARF type of the bucket (old maps) or group (Swiss maps) of the map
+// whose header is the struct hdr (hash<K,V> or map<K,V>), or 0.
+static uint64_t map_internal_dwarf(const struct typer *tp, const struct cnr_dwarf_type *hdr)
+{
+	const struct cnr_dwarf *dw = tp->prog->dwarf;
+	if (has_prefix(hdr->name, "hash<")) {
+		const struct cnr_dwarf_field *b = cnr_dwarf_field(dw, hdr, "buckets");
+		return b ? pointee(tp, dtype(tp, b->type_offset)) : 0;
+	}
+	const struct cnr_dwarf_field *dir = has_prefix(hdr->name, "map<") ? cnr_dwarf_field(dw, hdr, "dirPtr") : NULL;
+	const struct cnr_dwarf_type *table = dir ? dtype(tp, pointee(tp, dtype(tp, pointee(tp, dtype(tp, dir->type_offset))))) : NULL;
+	const struct cnr_dwarf_field *groups = table ? cnr_dwarf_field(dw, table, "groups") : NULL;
+	const struct cnr_dwarf_type *gref = groups ? dtype(tp, groups->type_offset) : NULL;
+	const struct cnr_dwarf_field *data = gref ? cnr_dwarf_field(dw, gref, "data") : NULL;
+	return data ? pointee(tp, dtype(tp, data->type_offset)) : 0;
+}
+
+// The runtime's bucket and group types (map.bucket[K]V, map.group[K]V)
+// have no DWARF type of their own: they are DWARF's bucket<K,V> and
+// group, found through each map type.  Malloc headers name them.
+static struct cnr_error *index_map_internals(struct typer *tp)
+{
+	size_t n = cnr_dwarf_num_types(tp->prog->dwarf);
+	for (size_t i = 0; i < n; i++) {
+		const struct cnr_dwarf_type *t = cnr_dwarf_type_nth(tp->prog->dwarf, i);
+		if (t->go_kind != CNR_KIND_MAP || !t->go_runtime_type)
+			continue;
+		const struct cnr_dwarf_type *hdr = dtype(tp, pointee(tp, t));
+		uint64_t internal = hdr && hdr->name ? map_internal_dwarf(tp, hdr) : 0, rtype;
+		if (!internal)
+			continue;
+		struct cnr_error *err = cnr_map_type_internal(tp->prog, rtype_addr(tp, t), &rtype);
+		if (err) {
+			cnr_error_destroy(err); // that map's buckets stay runtime-typed
+			continue;
+		}
+		bool inserted;
+		uint64_t *slot = u64_u64_map_insert(&tp->ty->dwarf_of, rtype, &inserted);
+		if (!slot)
+			return &cnr_enomem;
+		if (inserted)
+			*slot = internal;
+	}
+	return NULL;
+}
+
 // The types the runtime wrote down itself (Go 1.22+): malloc headers of
 // objects over minSizeForMallocHeader, and each large span's largeType.
 static struct cnr_error *seed_headers(struct typer *tp)
@@ -1059,6 +1113,8 @@ struct cnr_error *cnr_heap_graph_type_objects(struct cnr_program *prog, struct c
 		err = &cnr_enomem;
 	if (!err && prog->dwarf)
 		err = index_runtime_types(&tp);
+	if (!err && prog->dwarf)
+		err = index_map_internals(&tp);
 	if (!err)
 		err = seed_headers(&tp);
 	if (!err)
@@ -1116,7 +1172,7 @@ void cnr_heap_graph_type_name(const struct cnr_heap_graph *hg, uint32_t id, char
 		const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, addr);
 		if (s && hg->header_min && s->sizeclass && !s->noscan && s->elemsize > hg->header_min)
 			size -= 8;
-		snprintf(buf, len, "[%" PRIu64 "]%s", size / t->elem_size, t->name + 2);
+		snprintf(buf, len, "[%" PRIu64 "]%s", size / t->elem_size, t->name + strlen(ARRAY_PREFIX));
 	} else {
 		snprintf(buf, len, "%s", t->name);
 	}

@@ -28,7 +28,7 @@ struct cnr_obj_type {
 	uint64_t map_rtype; // for a map header (hmap / maps.Map): the map's type, for cnr_map_walk
 	uint64_t elem_size; // size of one value
 	enum cnr_obj_shape shape;
-	const char *name;   // "main.Session", "[]*main.Session", "string", "closure main.serve.func1"
+	const char *name;   // "main.Session", "[...]*main.Session" (arrays), "string (bytes)", "closure main.serve.func1"
 };
 
 // Type the objects of hg (built by cnr_heap_graph_build).  Never fails on
@@ -38,8 +38,8 @@ struct cnr_error *cnr_heap_graph_type_objects(struct cnr_program *prog, struct c
 // The type of object id, or NULL if unknown (or typing was not run).
 const struct cnr_obj_type *cnr_heap_graph_type(const struct cnr_heap_graph *hg, uint32_t id);
 
-// The display name of object id's type: "main.Session", "[12]main.bucket…"
-// for arrays, or "unknown (48 bytes)".
+// The display name of object id's type: "main.Session", "[12]main.Session"
+// for an array, or "unknown (48 bytes)".
 void cnr_heap_graph_type_name(const struct cnr_heap_graph *hg, uint32_t id, char *buf, size_t len);
 
 // How the pointer in object from reaches object to, as a Go developer
