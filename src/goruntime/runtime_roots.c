@@ -61,6 +61,45 @@ static const char *funcval_name(struct walk *w, uint64_t fv)
 	return cnr_pclntab_find(w->prog->pclntab, pc, &f) && f.name ? f.name : "?";
 }
 
+struct captured {
+	const char *name;
+	int64_t offset;
+	bool found, by_ref;
+};
+
+static void on_captured(void *arg, const struct cnr_dwarf_frame_var *v)
+{
+	struct captured *c = arg;
+	// A variable the closure may change is captured by reference: "&name".
+	bool by_ref = v->name && v->name[0] == '&';
+	if (!c->found && v->name && strcmp(v->name + by_ref, c->name) == 0) {
+		c->offset = v->cfa_offset;
+		c->found = true;
+		c->by_ref = by_ref;
+	}
+}
+
+// The word a closure captured as variable name (its offset in the closure
+// context from DWARF, Go 1.23+), or 0.
+static uint64_t captured_word(struct walk *w, uint64_t fv, const char *name)
+{
+	uint64_t pc, word;
+	if (!fv || cnr_memory_read_u64(&w->prog->mem, fv, &pc))
+		return 0;
+	const struct cnr_dwarf_func *f = cnr_dwarf_func_at(w->prog->dwarf, pc - w->prog->bias);
+	struct captured c = { .name = name };
+	struct cnr_error *err = f ? cnr_dwarf_closure_vars(w->prog->dwarf, f, on_captured, &c) : NULL;
+	if (err) {
+		cnr_error_destroy(err);
+		return 0;
+	}
+	if (!c.found || c.offset < 8 || c.offset > 4096 || cnr_memory_read_u64(&w->prog->mem, fv + (uint64_t)c.offset, &word))
+		return 0;
+	if (c.by_ref && (!word || cnr_memory_read_u64(&w->prog->mem, word, &word)))
+		return 0;
+	return word;
+}
+
 static const char *type_name(struct walk *w, uint64_t type)
 {
 	const struct cnr_rtype *t;
@@ -190,7 +229,10 @@ static struct cnr_error *span_specials(struct walk *w, const struct special_layo
 			uint64_t fn;
 			if ((err = cnr_memory_read_u64(mem, sp + l->cleanup_fn, &fn)))
 				return err;
-			snprintf(name, sizeof(name), "cleanup of 0x%" PRIx64 " (fn %s)", obj, funcval_name(w, fn));
+			// 1.24-1.25: fn is AddCleanup's closure "func() { cleanup(arg) }":
+			// name the cleanup it captured.
+			uint64_t user = l->has_cleanup_arg ? 0 : captured_word(w, fn, "cleanup");
+			snprintf(name, sizeof(name), "cleanup of 0x%" PRIx64 " (fn %s)", obj, funcval_name(w, user ? user : fn));
 			if ((err = add(w, CNR_ROOT_CLEANUP, sp + l->cleanup_fn, fn, name, "runtime.specialCleanup",
 				       l->cleanup_fn)))
 				return err;

@@ -29,8 +29,10 @@ static int cmp_slot_word(const void *a, const void *b)
 	return x->entry < y->entry ? -1 : x->entry > y->entry;
 }
 
-struct cnr_error *cnr_map_entries_retained(struct cnr_graph *g, uint32_t header, const struct cnr_map_edge *edges,
-					   const uint64_t *off, size_t n, uint64_t *retained_ret, uint64_t *map_ret)
+// The exact computation: the subgraph below the internals rebuilt with a
+// virtual node per entry, and its dominators.
+static struct cnr_error *exact_retained(struct cnr_graph *g, uint32_t header, const struct cnr_map_edge *edges,
+					const uint64_t *off, size_t n, uint64_t *retained_ret, uint64_t *map_ret)
 {
 	uint32_t N = cnr_graph_node_count(g);
 	struct cnr_error *err = cnr_graph_compute_retained(g);
@@ -189,5 +191,171 @@ out:
 	free(orig);
 	free(sub);
 	free(internal);
+	return err;
+}
+
+// A slot word by its target, for the merge with the nodes in id order.
+struct target_word {
+	uint32_t target, holder, entry;
+};
+
+// LSD radix sort by target, two 16-bit passes.
+static bool sort_by_target(struct target_word *v, size_t n)
+{
+	struct target_word *tmp = cnr_graph_alloc(n ? n : 1, sizeof(*tmp), false);
+	uint32_t *count = calloc(65536 + 1, sizeof(uint32_t));
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
+		return false;
+	}
+	for (int shift = 0; shift < 32; shift += 16) {
+		memset(count, 0, (65536 + 1) * sizeof(uint32_t));
+		for (size_t i = 0; i < n; i++)
+			count[((v[i].target >> shift) & 0xffff) + 1]++;
+		for (size_t k = 1; k <= 65536; k++)
+			count[k] += count[k - 1];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(v[i].target >> shift) & 0xffff]++] = v[i];
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+	free(tmp);
+	free(count);
+	return true;
+}
+
+struct cnr_error *cnr_map_entries_retained(struct cnr_graph *g, uint32_t header, const struct cnr_map_edge *edges,
+					   const uint64_t *off, size_t n, uint64_t *retained_ret, uint64_t *map_ret)
+{
+	uint32_t N = cnr_graph_node_count(g);
+	struct cnr_error *err = cnr_graph_compute_retained(g);
+	if (err)
+		return err;
+	size_t nbits = cnr_graph_bit_words(N) ? cnr_graph_bit_words(N) : 1;
+	uint64_t *holders = cnr_graph_alloc(nbits, 8, true), *below = cnr_graph_alloc(nbits, 8, true);
+	uint64_t *exact = cnr_graph_alloc(nbits, 8, true);
+	uint64_t *res = cnr_graph_alloc(n ? n : 1, sizeof(*res), true);
+	struct target_word *words = cnr_graph_alloc(off[n] ? off[n] : 1, sizeof(*words), false);
+	struct cnr_map_edge *sub_edges = NULL;
+	uint64_t *sub_off = NULL, *sub_res = NULL;
+	size_t *sub_entry = NULL;
+	if (!holders || !below || !exact || !res || !words) {
+		err = &cnr_enomem;
+		goto out;
+	}
+	size_t nw = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (uint64_t k = off[i]; k < off[i + 1]; k++) {
+			if (edges[k].holder >= N)
+				continue;
+			cnr_graph_set_bit(holders, edges[k].holder);
+			if (edges[k].target < N)
+				words[nw++] = (struct target_word){ edges[k].target, edges[k].holder, (uint32_t)i };
+		}
+	}
+	// The whole map: the retained sizes of the header and of the holders
+	// that no other of them dominates (one pass over the dominator tree
+	// in preorder, a bit per node).
+	uint64_t map_bytes = 0;
+	const uint32_t *order;
+	uint32_t count = cnr_graph_dom_order(g, &order);
+	for (uint32_t k = 0; k < count; k++) {
+		uint32_t v = order[k], d = cnr_graph_idom(g, v);
+		bool internal = v == header || cnr_graph_bit(holders, v), inside = d < N && cnr_graph_bit(below, d);
+		if (internal && !inside)
+			map_bytes += cnr_graph_retained(g, v);
+		if (internal || inside)
+			cnr_graph_set_bit(below, v);
+	}
+	// What goes with an entry are the holder's dominator-tree children that
+	// only its slot words reach: all their retained bytes.  A child reached
+	// only from the holder, through the words of one entry, is that
+	// entry's; through words of two entries (or a word that is no entry's),
+	// nobody's.  A child that other nodes point to as well (objects an
+	// entry's value and another entry's share, say) needs the exact
+	// computation for its holder.
+	if (!sort_by_target(words, nw)) {
+		err = &cnr_enomem;
+		goto out;
+	}
+	size_t w = 0;
+	for (uint32_t y = 0; y < N; y++) {
+		size_t w0 = w;
+		while (w < nw && words[w].target == y)
+			w++;
+		uint32_t m = cnr_graph_idom(g, y);
+		if (m >= N || !cnr_graph_bit(holders, m))
+			continue;
+		const uint32_t *preds;
+		uint32_t np, from_m = 0;
+		if ((err = cnr_graph_predecessors(g, y, &preds, &np)))
+			goto out;
+		for (uint32_t k = 0; k < np; k++)
+			from_m += preds[k] == m;
+		uint32_t words_m = 0, entry = w > w0 ? words[w0].entry : 0;
+		bool one = true;
+		for (size_t k = w0; k < w; k++) {
+			if (words[k].holder != m)
+				continue;
+			one &= words[k].entry == entry;
+			entry = words[k].entry;
+			words_m++;
+		}
+		if (from_m < np || words_m != w - w0)
+			cnr_graph_set_bit(exact, m);
+		else if (one && words_m == from_m)
+			res[entry] += cnr_graph_retained(g, y);
+	}
+	// Entries by where they are: outside the heap, or in a holder that
+	// needs the exact computation.
+	size_t nsub = 0, nsub_words = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (off[i + 1] == off[i])
+			continue;
+		uint32_t holder = edges[off[i]].holder;
+		if (holder >= N) {
+			res[i] = UINT64_MAX;
+		} else if (cnr_graph_bit(exact, holder)) {
+			nsub++;
+			nsub_words += off[i + 1] - off[i];
+		}
+	}
+	if (nsub) {
+		sub_edges = cnr_graph_alloc(nsub_words ? nsub_words : 1, sizeof(*sub_edges), false);
+		sub_off = cnr_graph_alloc(nsub + 1, sizeof(*sub_off), false);
+		sub_res = cnr_graph_alloc(nsub, sizeof(*sub_res), false);
+		sub_entry = cnr_graph_alloc(nsub, sizeof(*sub_entry), false);
+		if (!sub_edges || !sub_off || !sub_res || !sub_entry) {
+			err = &cnr_enomem;
+			goto out;
+		}
+		size_t j = 0, e = 0;
+		sub_off[0] = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (off[i + 1] == off[i] || edges[off[i]].holder >= N || !cnr_graph_bit(exact, edges[off[i]].holder))
+				continue;
+			for (uint64_t k = off[i]; k < off[i + 1]; k++)
+				sub_edges[j++] = edges[k];
+			sub_entry[e] = i;
+			sub_off[++e] = j;
+		}
+		uint64_t ignored;
+		if ((err = exact_retained(g, CNR_GRAPH_NO_NODE, sub_edges, sub_off, nsub, sub_res, &ignored)))
+			goto out;
+		for (size_t k = 0; k < nsub; k++)
+			res[sub_entry[k]] = sub_res[k];
+	}
+	memcpy(retained_ret, res, n * sizeof(*res));
+	*map_ret = map_bytes;
+out:
+	free(sub_edges);
+	free(sub_off);
+	free(sub_res);
+	free(sub_entry);
+	free(words);
+	free(res);
+	free(exact);
+	free(below);
+	free(holders);
 	return err;
 }

@@ -17,10 +17,15 @@ struct cnr_map_edge {
 // virtual node, the virtual node to what the words point to), so that an
 // object reached only through one entry's slot is dominated by that
 // entry's node, while an object that two entries (or an entry and anything
-// else) reach is not counted for any entry.  Only the part of the graph
-// below the map's internals is rebuilt: subdividing an edge changes no
-// dominance between the original nodes, and whatever an internal object
-// dominates is entered only through it.
+// else) reach is not counted for any entry.  Subdividing an edge changes
+// no dominance between the original nodes, so an entry's node can only
+// take over children of its holder in the dominator tree: when the
+// holder's children are reached from the holder alone (the usual case),
+// each child reached only through one entry's words is that entry's, with
+// all it retains, in one pass over the nodes.  Holders with a child that
+// other objects point to as well get the exact computation: only the part
+// of the graph below them rebuilt (whatever a node dominates is entered
+// only through it) and its dominators computed.
 //
 // g: the heap graph, dominators and retained sizes computed.  header: the
 // map header's node, or CNR_GRAPH_NO_NODE.  Entry i's pointer words are

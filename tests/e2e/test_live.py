@@ -2,7 +2,9 @@
 - the ledger: live + garbage = allocated = the runtime's HeapObjects and
   HeapAlloc (as `coroner memstats` reconstructs them, itself checked
   against ReadMemStats by test_runtime);
-- every map the scenario named is live (reachable from a root);
+- every map the scenario named is live (reachable from a root), and so is
+  every payload only the runtime holds (finalizer, cleanup, defer, panic,
+  timer), the finalizer's and cleanup's ones no longer without those roots;
 - what a root retains covers what the program put behind it: main.cache
   retains at least the payload bytes the program counted in it, each
   blocked sender's element retains at least its 1 MiB payload.
@@ -68,12 +70,30 @@ def check(t, core, exe, truth, label, kind, stderr):
              int(obj["words"][0]["value"], 16) == cache["len"],
              f"{label}: object main.cache is live, retained by its global, and starts with its length",
              f"exit {code} {err}\n{obj}")
+    check_runtime_roots(t, core, exe, truth, label)
     for c in truth.get("channels", []):
         for s in c.get("senders", []):
             rs = roots.get(f"goroutine {s['goroutine']} chan send elem", [])
             got = max((r["retained"] for r in rs), default=0)
             t.ok(got >= s["payload_len"], f"{label}: sender {s['goroutine']}'s element retains its "
                  f"{s['payload_len']}-byte payload", f"retained {got}")
+
+
+def check_runtime_roots(t, core, exe, truth, label):
+    """What only the runtime holds is live; a finalizer's object and a
+    cleanup's arg are held by nothing else, so without those roots
+    (--roots globals,stacks,chans) they are garbage."""
+    for rr in truth.get("runtime_roots", []):
+        what = f"{label}: the {rr['kind']} payload {rr['type']} {rr['addr']}"
+        code, out, err = run(["object", rr["addr"], "--json", core, exe])
+        obj = json.loads(out) if code == 0 else {}
+        t.ok(obj.get("live") is True and obj.get("size", 0) >= rr["size"], f"{what} is live",
+             f"exit {code} {err[-300:]} live {obj.get('live')} size {obj.get('size')}")
+        if rr["kind"] in ("finalizer", "cleanup"):
+            code, out, err = run(["object", rr["addr"], "--roots", "globals,stacks,chans", "--json", core, exe])
+            obj = json.loads(out) if code == 0 else {}
+            t.ok(obj.get("live") is False, f"{what} is garbage without the runtime's roots",
+                 f"exit {code} {err[-300:]} live {obj.get('live')}")
 
 
 def check_top(t, core, exe, label):

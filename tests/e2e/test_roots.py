@@ -49,6 +49,10 @@ def check_runtime_roots(t, core, exe, truth, label, roots, by_value):
         what = f"{label}: {kind} payload {rr['type']} {rr['addr']}"
         ok = lambda r: r["kind"] == kind and (not rr.get("goroutine") or
                                               r["name"].startswith(f"goroutine {rr['goroutine']} {kind}"))
+        if rr.get("func"):
+            t.ok(any(r["kind"] == kind and rr["func"] in r["name"] for r in roots),
+                 f"{what}: a {kind} root is named after {rr['func']}",
+                 [r["name"] for r in roots if r["kind"] == kind])
         direct = [r for r in by_value.get(addr, []) if ok(r)]
         if direct:
             t.ok(True, f"{what} is the value of root {direct[0]['name']}")
