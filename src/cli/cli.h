@@ -64,6 +64,9 @@ int cnr_cli_take_addr(int argc, char **argv, const char *const *usage, uint64_t 
 // Remove "--name VALUE" from argv; *ret is VALUE or stays untouched.
 // Returns false if the flag lacks its value.
 bool cnr_cli_take_value(int *argc, char **argv, const char *flag, const char **ret);
+// Remove "--name N" from argv into *ret, a number from min to max (*ret
+// stays untouched without the flag); false, said why, if it is bad.
+bool cnr_cli_take_number(int *argc, char **argv, const char *flag, uint32_t min, uint32_t max, uint32_t *ret);
 
 // Progress of long phases on stderr (src/cli/progress.c): install the
 // reporter on ctx (a line on a terminal; with verbose, each phase's time),

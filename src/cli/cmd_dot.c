@@ -30,32 +30,12 @@ static int dot_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 
-// "--name N" into *ret, a number from min to max; false (said why) if bad.
-static bool take_number(int *argc, char **argv, const char *flag, uint32_t min, uint32_t max, uint32_t *ret)
-{
-	const char *v = NULL;
-	if (!cnr_cli_take_value(argc, argv, flag, &v)) {
-		cnr_cli_error("%s wants a number", flag);
-		return false;
-	}
-	if (!v)
-		return true;
-	char *end;
-	unsigned long n = strtoul(v, &end, 10);
-	if (!*v || *end || n < min || n > max) {
-		cnr_cli_error("%s wants a number from %" PRIu32 " to %" PRIu32 ", not '%s'", flag, min, max, v);
-		return false;
-	}
-	*ret = (uint32_t)n;
-	return true;
-}
-
 int cmd_dot(int argc, char **argv)
 {
 	struct cnr_dot_opts o = { .top = CNR_DOT_DEFAULT_TOP, .max_nodes = CNR_DOT_DEFAULT_NODES };
 	const char *from = NULL;
-	if (!take_number(&argc, argv, "--top", 1, 1000, &o.top) ||
-	    !take_number(&argc, argv, "--max-nodes", CNR_DOT_MIN_NODES, 100000, &o.max_nodes))
+	if (!cnr_cli_take_number(&argc, argv, "--top", 1, 1000, &o.top) ||
+	    !cnr_cli_take_number(&argc, argv, "--max-nodes", CNR_DOT_MIN_NODES, 100000, &o.max_nodes))
 		return CNR_EXIT_USAGE;
 	if (!cnr_cli_take_value(&argc, argv, "--from", &from)) {
 		cnr_cli_error("--from wants an address");

@@ -28,19 +28,13 @@ static int maps_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 int cmd_maps(int argc, char **argv)
 {
 	struct cnr_maps_opts mo = { .top = 100 };
-	const char *top = NULL;
-	if (!cnr_cli_take_value(&argc, argv, "--type", &mo.type) || !cnr_cli_take_value(&argc, argv, "--top", &top)) {
-		cnr_cli_error("--type and --top want a value");
+	uint32_t top = 100;
+	if (!cnr_cli_take_value(&argc, argv, "--type", &mo.type)) {
+		cnr_cli_error("--type wants a map type");
 		return CNR_EXIT_USAGE;
 	}
-	if (top) {
-		char *end;
-		unsigned long long v = strtoull(top, &end, 10);
-		if (*end || end == top) {
-			cnr_cli_error("--top wants a number, not '%s'", top);
-			return CNR_EXIT_USAGE;
-		}
-		mo.top = (size_t)v;
-	}
+	if (!cnr_cli_take_number(&argc, argv, "--top", 0, UINT32_MAX, &top))
+		return CNR_EXIT_USAGE;
+	mo.top = top;
 	return cnr_cli_run(argc, argv, maps_usage, maps_body, &mo);
 }

@@ -167,20 +167,8 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 int cmd_path(int argc, char **argv)
 {
 	struct path_args a = { .k = 1 };
-	const char *k = NULL;
-	if (!cnr_cli_take_value(&argc, argv, "-k", &k)) {
-		cnr_cli_error("-k wants a number");
+	if (!cnr_cli_take_number(&argc, argv, "-k", 1, 64, &a.k))
 		return CNR_EXIT_USAGE;
-	}
-	if (k) {
-		char *end;
-		unsigned long v = strtoul(k, &end, 10);
-		if (*end || v == 0 || v > 64) {
-			cnr_cli_error("-k wants a number from 1 to 64, not '%s'", k);
-			return CNR_EXIT_USAGE;
-		}
-		a.k = (uint32_t)v;
-	}
 	if (!cnr_cli_take_value(&argc, argv, "--type", &a.type)) {
 		cnr_cli_error("--type wants a type name");
 		return CNR_EXIT_USAGE;

@@ -5,6 +5,7 @@
 #include "goruntime/roots.h"
 
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,4 +211,24 @@ int cnr_cli_take_addr(int argc, char **argv, const char *const *usage, uint64_t 
 	argv[1] = argv[0];
 	*ret = addr;
 	return -1;
+}
+
+// "--name N" into *ret, a number from min to max; false (said why) if bad.
+bool cnr_cli_take_number(int *argc, char **argv, const char *flag, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	const char *v = NULL;
+	if (!cnr_cli_take_value(argc, argv, flag, &v)) {
+		cnr_cli_error("%s wants a number", flag);
+		return false;
+	}
+	if (!v)
+		return true;
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (!*v || *end || n < min || n > max) {
+		cnr_cli_error("%s wants a number from %" PRIu32 " to %" PRIu32 ", not '%s'", flag, min, max, v);
+		return false;
+	}
+	*ret = (uint32_t)n;
+	return true;
 }
