@@ -9,7 +9,7 @@
 #include "report/json_writer.h"
 
 const char *const roots_usage[] = {
-	"coroner roots [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
+	"coroner roots [--roots KIND,...] [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
 	NULL,
 };
 

@@ -108,3 +108,21 @@ Test(goruntime, rows_match_runtime_sources)
 		cr_assert_eq(ops->pcheader_has_text_start, want[i].text_start, "%s", want[i].text);
 	}
 }
+
+Test(goruntime, timers_heap_of_timerwhen_from_1_23)
+{
+	// runtime/runtime2.go: p.timers []*timer up to 1.22; runtime/time.go
+	// (1.23+): p.timers is a timers struct, heap []timerWhen.
+	struct cnr_go_version v;
+	const struct cnr_go_ops *ops;
+	static const struct {
+		const char *text;
+		bool when_heap;
+	} want[] = { { "go1.19.8", false }, { "go1.21.13", false }, { "go1.22.12", false },
+		     { "go1.23.5", true },  { "go1.24.4", true },   { "go1.27.4", true } };
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		cr_assert(cnr_go_version_parse(want[i].text, &v));
+		cnr_cr_assert_ok(cnr_go_ops_for(&v, want[i].text, false, &ops));
+		cr_assert_eq(ops->timers_when_heap, want[i].when_heap, "%s", want[i].text);
+	}
+}
