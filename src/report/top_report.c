@@ -92,64 +92,42 @@ static struct cnr_error *count_types(const struct cnr_heap_graph *hg, struct row
 	return err;
 }
 
-// Each type's retained bytes: a DFS of the dominator tree that adds an
+// Each type's retained bytes: a walk of the dominator tree that adds an
 // object's retained size to its group when no ancestor of the same group is
-// on the stack.
+// open.  cnr_graph_dom_order() is a preorder with contiguous subtrees, so
+// one pass over it with a stack of the open subtrees of grouped objects (at
+// most the tree's depth) does, without child lists.
+struct open_subtree {
+	uint32_t end, group;
+};
+
+DEFINE_VECTOR(open_subtree_vector, struct open_subtree)
+
 static struct cnr_error *retained_by_type(const struct cnr_heap_graph *hg, struct row_vector *rows,
 					  const uint32_t *group_of)
 {
-	uint32_t nnodes = cnr_graph_node_count(hg->graph);
-	const uint32_t *order;
+	const uint32_t *order, *end = cnr_graph_dom_ends(hg->graph);
 	uint32_t n = cnr_graph_dom_order(hg->graph, &order);
-	uint32_t *first_child = calloc((size_t)nnodes + 2, sizeof(uint32_t));
-	uint32_t *children = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	uint32_t *fill = calloc((size_t)nnodes + 1, sizeof(uint32_t));
 	uint32_t *active = calloc(rows->size + 1, sizeof(uint32_t));
-	uint32_t *stack = malloc(((size_t)n + 2) * sizeof(uint32_t));
+	struct open_subtree_vector open = { 0 };
+	if (!active)
+		return &cnr_enomem;
 	struct cnr_error *err = NULL;
-	if (!first_child || !children || !fill || !active || !stack) {
-		err = &cnr_enomem;
-		goto out;
-	}
-	// The dominator tree as child lists (index nnodes = the super-root).
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t d = cnr_graph_idom(hg->graph, order[k]);
-		first_child[(d < nnodes ? d : nnodes) + 1]++;
-	}
-	for (uint32_t i = 0; i <= nnodes; i++)
-		first_child[i + 1] += first_child[i];
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t d = cnr_graph_idom(hg->graph, order[k]);
-		uint32_t p = d < nnodes ? d : nnodes;
-		children[first_child[p] + fill[p]++] = order[k];
-	}
-	// Iterative DFS: a node is pushed once to enter and once (marked with
-	// the top bit) to leave; each reachable node is pushed once, so the
-	// stack never holds more than n + 1 entries.
-	size_t sp = 0;
-	for (uint32_t c = first_child[nnodes]; c < first_child[nnodes + 1]; c++) {
-		stack[sp++] = children[c];
-		while (sp) {
-			uint32_t v = stack[--sp];
-			if (v & 0x80000000u) {
-				v &= 0x7fffffffu;
-				if (group_of[v])
-					active[group_of[v]]--;
-				continue;
-			}
-			if (group_of[v] && active[group_of[v]]++ == 0)
-				rows->data[group_of[v] - 1].retained += cnr_graph_retained(hg->graph, v);
-			stack[sp++] = v | 0x80000000u;
-			for (uint32_t i = first_child[v]; i < first_child[v + 1]; i++)
-				stack[sp++] = children[i];
+		while (open.size && open.data[open.size - 1].end <= k)
+			active[open.data[--open.size].group]--;
+		uint32_t v = order[k], gv = group_of[v];
+		if (!gv)
+			continue;
+		if (active[gv]++ == 0)
+			rows->data[gv - 1].retained += cnr_graph_retained(hg->graph, v);
+		if (!open_subtree_vector_push(&open, (struct open_subtree){ .end = end[k], .group = gv })) {
+			err = &cnr_enomem;
+			break;
 		}
 	}
-out:
-	free(first_child);
-	free(children);
-	free(fill);
+	open_subtree_vector_deinit(&open);
 	free(active);
-	free(stack);
 	return err;
 }
 
