@@ -10,9 +10,10 @@
 #include "graph/dominators.h"
 #include "graph/reach.h"
 #include "report/json_writer.h"
+#include "report/map_report.h"
 #include "util/vector.h"
 
-enum { MAX_PATH_NODES = 4096, MAX_INTERNALS = 1 << 24 };
+enum { MAX_PATH_NODES = 4096, MAX_INTERNALS = 1 << 24, SHOWN_VALUE_TYPES = 3 };
 
 DEFINE_VECTOR(node_vector, uint32_t)
 
@@ -143,7 +144,8 @@ void cnr_format_retention_path(struct cnr_program *prog, const struct cnr_heap_g
 }
 
 static void json_row(struct cnr_json *j, const struct cnr_heap_graph *hg, const struct cnr_map_row *r,
-		     const struct cnr_map_info *mi, const char *root, const char *root_kind, const char *path)
+		     const struct cnr_map_info *mi, const struct cnr_map_summary *sum, const char *root,
+		     const char *root_kind, const char *path)
 {
 	char tname[256];
 	cnr_heap_graph_type_name(hg, r->id, tname, sizeof(tname));
@@ -179,6 +181,13 @@ static void json_row(struct cnr_json *j, const struct cnr_heap_graph *hg, const 
 		cnr_json_key(j, "growing");
 		cnr_json_bool(j, mi->growing);
 	}
+	cnr_json_key(j, "value_types");
+	cnr_json_begin_object(j);
+	for (size_t k = 0; k < sum->nvalue_types; k++) {
+		cnr_json_key(j, sum->value_types[k].name);
+		cnr_json_uint(j, sum->value_types[k].count);
+	}
+	cnr_json_end_object(j);
 	cnr_json_key(j, "shallow");
 	cnr_json_uint(j, r->shallow);
 	cnr_json_key(j, "retained");
@@ -240,20 +249,21 @@ struct cnr_error *cnr_maps_report(struct cnr_program *prog, const struct cnr_hea
 	char path[2048];
 	for (size_t i = 0; i < shown; i++) {
 		const struct cnr_map_row *r = &rows[i];
-		struct cnr_map_info mi;
-		struct cnr_error *werr = cnr_map_walk(prog, hg->heap.types, r->addr, r->map_rtype, NULL, NULL, &mi);
+		struct cnr_map_summary sum;
+		struct cnr_error *werr = cnr_map_summarize(prog, hg->heap.types, r->addr, r->map_rtype, &sum);
 		if (werr) {
 			// A damaged map: say so and show what the graph knows.
 			cnr_warn_error(prog->ctx, cnr_error_wrap(werr, "map at 0x%" PRIx64, r->addr));
-			memset(&mi, 0, sizeof(mi));
+			memset(&sum, 0, sizeof(sum));
 		}
+		const struct cnr_map_info mi = sum.info;
 		cnr_format_retention_path(prog, hg, &tree, r->id, path, sizeof(path));
 		const struct cnr_root *root =
 			tree.parent[r->id] != CNR_BFS_UNREACHED
 				? &hg->roots.v[cnr_graph_root(hg->graph, tree.root_entry[r->id]).label]
 				: NULL;
 		if (opts->json) {
-			json_row(&j, hg, r, &mi, root ? root->name : "", root ? cnr_root_kind_name(root->kind) : "", path);
+			json_row(&j, hg, r, &mi, &sum, root ? root->name : "", root ? cnr_root_kind_name(root->kind) : "", path);
 		} else {
 			char tname[256], capacity[128];
 			cnr_heap_graph_type_name(hg, r->id, tname, sizeof(tname));
@@ -261,7 +271,18 @@ struct cnr_error *cnr_maps_report(struct cnr_program *prog, const struct cnr_hea
 			fprintf(out, "0x%012" PRIx64 " %10" PRIu64 " %14" PRIu64 " %14" PRIu64 "  %-36s %s\n", r->addr, mi.len,
 				r->shallow, r->retained, tname, capacity);
 			fprintf(out, "%*s held by %s\n", 15, "", path);
+			if (sum.nvalue_types) {
+				fprintf(out, "%*s values ", 15, "");
+				for (size_t k = 0; k < sum.nvalue_types && k < SHOWN_VALUE_TYPES; k++) {
+					char name[256];
+					cnr_map_escape_text(sum.value_types[k].name, name, sizeof(name));
+					fprintf(out, "%s%" PRIu64 " %s", k ? ", " : "", sum.value_types[k].count, name);
+				}
+				fprintf(out, "%s\n", sum.nvalue_types > SHOWN_VALUE_TYPES ? ", …" : "");
+			}
 		}
+		if (!werr)
+			cnr_map_summary_deinit(&sum);
 	}
 	if (opts->json) {
 		cnr_json_end_array(&j);

@@ -1,6 +1,6 @@
 """Every map in the heap (`coroner maps`), on real cores: each map the
 scenario named is listed once, typed map[K]V as reflect names it, with the
-length and internals the program read from the runtime (buckets, overflow,
+length, the %T of its values and the internals the program read from the runtime (buckets, overflow,
 growth for old maps; directory, tables, groups, tombstones for Swiss maps),
 retaining at least its own shallow bytes, held by the root the program
 says holds it; the rows are sorted by retained bytes; --type filters.
@@ -36,6 +36,7 @@ def check(t, core, exe, truth, label, kind, stderr):
         r = hits[0]
         t.eq((r["type"], r["len"], r["entries"]), (f"map[{m['key_type']}]{m['value_type']}", m["len"], m["len"]),
              f"{name}: type, len, entries walked")
+        t.eq(r["value_types"], m["value_types"], f"{name}: %T of the values")
         internals = m.get("internals") or {}
         t.eq(r["impl"], internals.get("impl", r["impl"]), f"{name}: implementation")
         for ours, theirs in (SWISS if r["impl"] == "swiss" else OLD).items():
