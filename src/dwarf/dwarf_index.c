@@ -1014,28 +1014,28 @@ static struct cnr_error *frame_vars_in(struct cnr_dwarf *dw, Dwarf_Die parent, u
 	}
 }
 
-struct cnr_error *cnr_dwarf_frame_vars(struct cnr_dwarf *dw, const struct cnr_dwarf_func *f, uint64_t pc,
-				       cnr_frame_var_fn *fn, void *arg)
+// The variables of function f (see frame_vars_in).
+static struct cnr_error *func_vars(struct cnr_dwarf *dw, const struct cnr_dwarf_func *f, uint64_t pc, bool closure,
+				   cnr_frame_var_fn *fn, void *arg)
 {
 	Dwarf_Die die;
 	Dwarf_Error e = NULL;
 	int r = dwarf_offdie_b(dw->dbg, f->die, 1, &die, &e);
 	if (r != DW_DLV_OK)
 		return dw_error(dw, e, "find a function's DIE");
-	struct cnr_error *err = frame_vars_in(dw, die, pc, 0, false, fn, arg);
+	struct cnr_error *err = frame_vars_in(dw, die, pc, 0, closure, fn, arg);
 	dwarf_dealloc_die(die);
 	return err;
+}
+
+struct cnr_error *cnr_dwarf_frame_vars(struct cnr_dwarf *dw, const struct cnr_dwarf_func *f, uint64_t pc,
+				       cnr_frame_var_fn *fn, void *arg)
+{
+	return func_vars(dw, f, pc, false, fn, arg);
 }
 
 struct cnr_error *cnr_dwarf_closure_vars(struct cnr_dwarf *dw, const struct cnr_dwarf_func *f, cnr_frame_var_fn *fn,
 					 void *arg)
 {
-	Dwarf_Die die;
-	Dwarf_Error e = NULL;
-	int r = dwarf_offdie_b(dw->dbg, f->die, 1, &die, &e);
-	if (r != DW_DLV_OK)
-		return dw_error(dw, e, "find a function's DIE");
-	struct cnr_error *err = frame_vars_in(dw, die, 0, 0, true, fn, arg);
-	dwarf_dealloc_die(die);
-	return err;
+	return func_vars(dw, f, 0, true, fn, arg);
 }
