@@ -124,7 +124,7 @@ struct cnr_error *cnr_heap_maps(const struct cnr_heap_graph *hg, const char *typ
 void cnr_format_retention_path(struct cnr_program *prog, const struct cnr_heap_graph *hg,
 			       const struct cnr_bfs_tree *tree, uint32_t id, char *buf, size_t len)
 {
-	static uint32_t nodes[MAX_PATH_NODES];
+	uint32_t nodes[MAX_PATH_NODES]; // 16 KiB
 	uint32_t n = cnr_bfs_tree_path(tree, id, nodes, MAX_PATH_NODES);
 	if (!len)
 		return;
