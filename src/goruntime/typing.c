@@ -30,6 +30,7 @@ enum {
 	MAX_PLAN_ENTRIES = 1 << 20,
 	MAX_NAME = 512,
 	TINY_BLOCK = 16,      // runtime/malloc.go maxTinySize
+	MAX_COPY = 1 << 26,   // bytes of one object copied to be scanned
 };
 
 // Arrays of T (a slice's backing array, map buckets) group as "[...]T";
@@ -800,6 +801,10 @@ static struct cnr_error *scan_object(struct typer *tp, uint32_t id, const struct
 	uint64_t n = r->t.shape == CNR_SHAPE_ARRAY ? o.len / pl.size : 1;
 	const uint8_t *bytes = cnr_memory_ptr(&tp->prog->mem, o.base, o.len);
 	if (!bytes) {
+		// Not one piece of the core (or not in it at all): copy it, up to
+		// a bound a damaged span cannot push into gigabytes.
+		if (o.len > MAX_COPY)
+			return NULL;
 		if (o.len > tp->buf_len) {
 			uint8_t *nb = realloc(tp->buf, o.len);
 			if (!nb)
