@@ -31,6 +31,7 @@ enum {
 	MAX_NAME = 512,
 	TINY_BLOCK = 16,      // runtime/malloc.go maxTinySize
 	MAX_COPY = 1 << 26,   // bytes of one object copied to be scanned
+	BATCH = 512,          // pointer words whose targets are looked up together
 };
 
 // Arrays of T (a slice's backing array, map buckets) group as "[...]T";
@@ -102,6 +103,8 @@ struct typer {
 	uint8_t *buf; // object bytes not contiguous in the core
 	size_t buf_len;
 	struct cnr_error *err; // from a callback
+	struct item *items;    // pointer words waiting to be followed (BATCH)
+	size_t nitems;
 };
 
 static const struct cnr_dwarf_type *dtype(const struct typer *tp, uint64_t off)
@@ -785,6 +788,54 @@ static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, ui
 }
 
 // Follow every pointer word of object id by its record's plan.
+// One pointer word to follow, queued so that its target's lookups can be
+// prefetched together with hundreds of others (they are cache misses:
+// the span, the allocation bit, the object's type).
+struct item {
+	uint64_t word, at, len;
+	const uint8_t *bytes; // the whole object (in the core's mapping)
+	uint32_t entry;
+};
+
+static struct cnr_error *flush_items(struct typer *tp)
+{
+	const struct cnr_heap *heap = &tp->hg->heap;
+	size_t n = tp->nitems;
+	tp->nitems = 0;
+	if (heap->page_span) {
+		for (size_t i = 0; i < n; i++) {
+			uint64_t p = (tp->items[i].word - heap->page_base) / 8192;
+			if (tp->items[i].word >= heap->page_base && p < heap->npages)
+				__builtin_prefetch(&heap->page_span[p]);
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t p = (tp->items[i].word - heap->page_base) / 8192;
+			if (tp->items[i].word >= heap->page_base && p < heap->npages && heap->page_span[p] != UINT32_MAX)
+				__builtin_prefetch(&heap->spans[heap->page_span[p]]);
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct cnr_heap_span *s = cnr_heap_span_of(heap, tp->items[i].word);
+			if (!s)
+				continue;
+			uint64_t slot = cnr_heap_slot_index(s, tp->items[i].word), id = s->first + slot;
+			if (slot >= s->nelems)
+				continue;
+			__builtin_prefetch(&heap->alloc[id / 64]);
+			__builtin_prefetch(&tp->ty->final[id / 64]);
+			__builtin_prefetch(&tp->ty->of[id]);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct item *it = &tp->items[i];
+		struct cnr_error *err = apply_entry(tp, &tp->ty->entries.data[it->entry], it->word, it->at, it->bytes,
+						    it->len);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+// Follow every pointer word of object id by its record's plan.
 static struct cnr_error *scan_object(struct typer *tp, uint32_t id, const struct cnr_heap_span *s)
 {
 	const struct record *r = &tp->ty->records.data[tp->ty->of[id]];
@@ -800,11 +851,14 @@ static struct cnr_error *scan_object(struct typer *tp, uint32_t id, const struct
 		return NULL;
 	uint64_t n = r->t.shape == CNR_SHAPE_ARRAY ? o.len / pl.size : 1;
 	const uint8_t *bytes = cnr_memory_ptr(&tp->prog->mem, o.base, o.len);
-	if (!bytes) {
+	bool copied = !bytes;
+	struct cnr_error *err;
+	if (copied) {
 		// Not one piece of the core (or not in it at all): copy it, up to
-		// a bound a damaged span cannot push into gigabytes.
-		if (o.len > MAX_COPY)
-			return NULL;
+		// a bound a damaged span cannot push into gigabytes.  The copy is
+		// reused by the next object: follow what is queued first.
+		if (o.len > MAX_COPY || (err = flush_items(tp)))
+			return o.len > MAX_COPY ? NULL : err;
 		if (o.len > tp->buf_len) {
 			uint8_t *nb = realloc(tp->buf, o.len);
 			if (!nb)
@@ -812,7 +866,7 @@ static struct cnr_error *scan_object(struct typer *tp, uint32_t id, const struct
 			tp->buf = nb;
 			tp->buf_len = o.len;
 		}
-		struct cnr_error *err = cnr_memory_read(&tp->prog->mem, o.base, tp->buf, o.len);
+		err = cnr_memory_read(&tp->prog->mem, o.base, tp->buf, o.len);
 		if (err) {
 			cnr_error_destroy(err); // unreadable: its targets stay untyped
 			return NULL;
@@ -826,13 +880,14 @@ static struct cnr_error *scan_object(struct typer *tp, uint32_t id, const struct
 			if (at + 8 > o.len)
 				break;
 			memcpy(&word, bytes + at, 8);
-			struct cnr_error *err = apply_entry(tp, e, word, at, bytes, o.len);
-			if (err)
+			if (!word)
+				continue;
+			tp->items[tp->nitems++] = (struct item){ word, at, o.len, bytes, pl.first + k };
+			if (tp->nitems == BATCH && (err = flush_items(tp)))
 				return err;
-			// apply_entry may have grown entries: reload (pl is a copy).
 		}
 	}
-	return NULL;
+	return copied ? flush_items(tp) : NULL;
 }
 
 // Sort ids (radix, two 16-bit passes).
@@ -890,6 +945,8 @@ static struct cnr_error *propagate(struct typer *tp)
 				err = scan_object(tp, id, s);
 			cnr_progress_update(&progress, ++done);
 		}
+		if (!err)
+			err = flush_items(tp);
 		id_vector_deinit(&wave);
 	}
 	cnr_progress_end(&progress);
@@ -1124,8 +1181,11 @@ struct cnr_error *cnr_heap_graph_type_objects(struct cnr_program *prog, struct c
 		err = seed_headers(&tp);
 	if (!err)
 		err = seed_roots(&tp);
+	if (!err && !(tp.items = malloc(BATCH * sizeof(*tp.items))))
+		err = &cnr_enomem;
 	if (!err)
 		err = propagate(&tp);
+	free(tp.items);
 	id_vector_deinit(&tp.queue);
 	free(tp.buf);
 	if (err)
