@@ -18,6 +18,7 @@ enum {
 	INLINE_MARK_BITS = 128,              // runtime/mgcmark_greenteagc.go spanInlineMarkBits
 	MAX_OBJECT_WORDS = 1 << 27,          // a 1 GiB object: past that, corrupt
 	CHUNK_WORDS = 1 << 21,               // big objects are scanned 16 MiB at a time
+	PENDING = 1024,                      // pointer words resolved together
 };
 
 DEFINE_VECTOR(u32_vector, uint32_t)
@@ -36,6 +37,12 @@ struct builder {
 	uint8_t *mask;              // pointer bits of the object, one per word
 	struct u32_vector targets;
 	unsigned warnings;
+	struct cnr_graph_builder *gb;
+	struct pending {
+		uint64_t value; // a pointer word
+		uint32_t src;   // of this object
+	} *pending;
+	size_t npending;
 };
 
 uint64_t cnr_heap_graph_object(const struct cnr_heap_graph *hg, uint64_t addr)
@@ -160,10 +167,53 @@ static struct cnr_error *pointer_bits(struct builder *b, const struct cnr_heap_s
 	return NULL;
 }
 
-static struct cnr_error *object_edges(struct builder *b, const struct cnr_heap_span *s, uint64_t slot)
+// Resolve the pending pointer words to objects and add the edges, in
+// order.  The lookups are cache misses (page table, span, allocation
+// bit): prefetched for the whole batch first, they overlap.
+static struct cnr_error *flush_pending(struct builder *b)
+{
+	const struct cnr_heap *heap = &b->hg->heap;
+	size_t n = b->npending;
+	b->npending = 0;
+	if (heap->page_span) {
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = b->pending[i].value, p = (v - heap->page_base) / 8192;
+			if (v >= heap->page_base && p < heap->npages)
+				__builtin_prefetch(&heap->page_span[p]);
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = b->pending[i].value, p = (v - heap->page_base) / 8192;
+			if (v >= heap->page_base && p < heap->npages && heap->page_span[p] != UINT32_MAX)
+				__builtin_prefetch(&heap->spans[heap->page_span[p]]);
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct cnr_heap_span *s = cnr_heap_span_of(heap, b->pending[i].value);
+			if (s)
+				__builtin_prefetch(&heap->alloc[(s->first + cnr_heap_slot_index(s, b->pending[i].value)) / 64]);
+		}
+	}
+	for (size_t i = 0; i < n;) {
+		uint32_t src = b->pending[i].src;
+		b->targets.size = 0;
+		for (; i < n && b->pending[i].src == src; i++) {
+			uint64_t to = cnr_heap_graph_object(b->hg, b->pending[i].value);
+			if (to != UINT64_MAX && !u32_vector_push(&b->targets, (uint32_t)to))
+				return &cnr_enomem;
+		}
+		b->hg->edges += b->targets.size;
+		if (b->targets.size) {
+			struct cnr_error *err = cnr_graph_builder_add_edges(b->gb, src, b->targets.data, b->targets.size);
+			if (err)
+				return err;
+		}
+	}
+	return NULL;
+}
+
+// Queue the pointer words of object id (slot of span s) for flush_pending.
+static struct cnr_error *object_edges(struct builder *b, const struct cnr_heap_span *s, uint64_t slot, uint32_t id)
 {
 	struct cnr_program *prog = b->prog;
-	struct cnr_heap_graph *hg = b->hg;
 	uint64_t obj = s->base + slot * s->elemsize, n = s->elemsize / 8;
 	if (b->bits == CNR_HEAP_BITS_SPAN && s->sizeclass != 0 && s->elemsize > b->header_min && !s->noscan) {
 		obj += 8;
@@ -171,7 +221,6 @@ static struct cnr_error *object_edges(struct builder *b, const struct cnr_heap_s
 	}
 	if (n > MAX_OBJECT_WORDS)
 		return cnr_error_corrupt("object at 0x%" PRIx64 " claims %" PRIu64 " words", obj, n);
-	b->targets.size = 0;
 	// Big objects (a slice of millions of pointers) in chunks, so the
 	// buffers stay small.
 	for (uint64_t first = 0; first < n && !s->noscan; first += CHUNK_WORDS) {
@@ -187,16 +236,15 @@ static struct cnr_error *object_edges(struct builder *b, const struct cnr_heap_s
 			break;
 		}
 		for (uint64_t w = 0; w < m; w++) {
-			if (!b->mask[w])
-				continue;
 			uint64_t v;
 			memcpy(&v, b->words + 8 * w, 8);
-			uint64_t to = v ? cnr_heap_graph_object(hg, v) : UINT64_MAX;
-			if (to != UINT64_MAX && !u32_vector_push(&b->targets, (uint32_t)to))
-				return &cnr_enomem;
+			if (!b->mask[w] || !v)
+				continue;
+			b->pending[b->npending++] = (struct pending){ v, id };
+			if (b->npending == PENDING && (err = flush_pending(b)))
+				return err;
 		}
 	}
-	hg->edges += b->targets.size;
 	return NULL;
 }
 
@@ -246,10 +294,12 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 	}
 	b.words = malloc(8 * (size_t)CHUNK_WORDS + 64);
 	b.mask = malloc(CHUNK_WORDS + 64);
-	if (!b.words || !b.mask || (err = cnr_graph_builder_create(&gb))) {
+	b.pending = malloc(PENDING * sizeof(*b.pending));
+	if (!b.words || !b.mask || !b.pending || (err = cnr_graph_builder_create(&gb))) {
 		err = err ? err : &cnr_enomem;
 		goto out;
 	}
+	b.gb = gb;
 	// Nodes in slot-id order; each span's slots are consecutive ids.
 	struct cnr_heap *heap = &hg->heap;
 	const struct cnr_heap_span **by_id = malloc((heap->nspans ? heap->nspans : 1) * sizeof(*by_id));
@@ -281,11 +331,11 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 			uint64_t id = s->first + slot;
 			if (!cnr_heap_allocated(heap, id))
 				continue;
-			err = object_edges(&b, s, slot);
-			if (!err && b.targets.size)
-				err = cnr_graph_builder_add_edges(gb, (uint32_t)id, b.targets.data, b.targets.size);
+			err = object_edges(&b, s, slot, (uint32_t)id);
 		}
 	}
+	if (!err)
+		err = flush_pending(&b);
 	cnr_progress_end(&progress);
 	hg->by_id = by_id;
 	for (size_t i = 0; i < hg->roots.n && !err; i++) {
@@ -325,6 +375,7 @@ out:
 	cnr_graph_builder_destroy(gb);
 	free(b.words);
 	free(b.mask);
+	free(b.pending);
 	u32_vector_deinit(&b.targets);
 	if (b.arena_bitmaps.slots) {
 		for (size_t i = 0; i <= b.arena_bitmaps.mask; i++) {
