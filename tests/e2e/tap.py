@@ -116,6 +116,15 @@ def addr2line(exe, pcs):
     return [lines[2 * i].removesuffix(".abi0") for i in range(len(pcs))]
 
 
+def coroner_json(t, label, args):
+    """Run coroner with args (a --json command); its parsed output, or None
+    after a failed check that it exited 0."""
+    code, out, err = run(args)
+    if not t.ok(code == 0, f"{label}: {args[0]} exits 0", f"exit {code}\n{err[-2000:]}"):
+        return None
+    return json.loads(out)
+
+
 def run_suite(check, doc=""):
     """The --fixtures / --matrix driver shared by the end-to-end tests:
     check(t, core, exe, truth, label, kind, stderr_path) for every committed

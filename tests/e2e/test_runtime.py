@@ -12,7 +12,7 @@ import json
 import os
 import re
 
-from tap import Tap, run, run_suite
+from tap import Tap, coroner_json, run, run_suite
 
 # HeapReleased is left out: the background scavenger keeps returning pages
 # to the OS after the program's last ReadMemStats (HeapIdle, which holds
@@ -76,12 +76,6 @@ def parse_traceback(text):
             out[cur][1].append(fm.group(1))
     return out
 
-
-def coroner_json(t, label, args):
-    code, out, err = run(args)
-    if not t.ok(code == 0, f"{label}: {args[0]} exits 0", f"exit {code}\n{err[-2000:]}"):
-        return None
-    return json.loads(out)
 
 
 def check(t, core, exe, truth, label, kind, stderr_path):

@@ -17,16 +17,10 @@
 """
 import json
 
-from tap import run, run_suite
+from tap import coroner_json, run, run_suite
 
 TYPED_SHARE = 0.999
 
-
-def coroner_json(t, label, args):
-    code, out, err = run(args)
-    if not t.ok(code == 0, f"{label}: {args[0]} exits 0", f"exit {code}\n{err[-2000:]}"):
-        return None
-    return json.loads(out)
 
 
 def check(t, core, exe, truth, label, kind, stderr):
