@@ -17,7 +17,7 @@
 """
 import json
 
-from tap import coroner_json, run, run_suite
+from tap import coroner_json, run_suite
 
 TYPED_SHARE = 0.999
 
