@@ -17,7 +17,7 @@ static const struct cnr_cmd commands[] = {
 	{ "heap", cmd_heap, "objects by type or size class, reconciled with the runtime's counters", heap_usage },
 	{ "maps", cmd_maps, "every map in the heap: size, internals, bytes held and retained, who holds it", maps_usage },
 	{ "map", cmd_map, "one map in depth: entries and what each retains, value types, key clusters, nesting", map_usage },
-	{ "roots", cmd_roots, "the GC roots, named: globals, stack slots, blocked senders, finalizers, defers, panics, timers", roots_usage },
+	{ "roots", cmd_roots, "the GC roots, named: globals, stack slots, blocked senders, finalizers, defers, panics, timers, weak handles", roots_usage },
 	{ "type", cmd_type, "a Go type as the runtime sees it: size, pointer words, fields, methods", type_usage },
 	{ "live", cmd_live, "the heap as a graph from its roots: live vs garbage, what each root retains", live_usage },
 	{ "path", cmd_path, "who keeps an object alive: shortest pointer chains from named roots", path_usage },

@@ -33,7 +33,7 @@ void cnr_cli_print_usage(const char *const *usage, bool to_stderr)
 	      "    --json       write JSON instead of text\n"
 	      "    --force      go on with an unsupported Go version or a mismatched executable\n"
 	      "    --roots KIND,...  only these kinds of GC roots (roots, live, path, object, top):\n"
-	      "                 globals, stacks, chans, finalizers, cleanups, defers, panics, timers\n"
+	      "                 globals, stacks, chans, finalizers, cleanups, defers, panics, timers, weak\n"
 	      "    -v           more diagnostics on stderr (-vv for debug)\n",
 	      out);
 }
@@ -61,7 +61,7 @@ int cnr_cli_parse_common(int argc, char **argv, const char *const *usage, struct
 			const char *bad;
 			if (!cnr_root_kinds_parse(optarg, &opts->root_kinds, &bad)) {
 				cnr_cli_error("unknown root kind '%.*s' in --roots (kinds: globals, stacks, chans, "
-					      "finalizers, cleanups, defers, panics, timers)",
+					      "finalizers, cleanups, defers, panics, timers, weak)",
 					      (int)strcspn(bad, ","), bad);
 				return CNR_EXIT_USAGE;
 			}

@@ -17,7 +17,7 @@ DEFINE_VECTOR(root_vector, struct cnr_root)
 const char *cnr_root_kind_name(enum cnr_root_kind kind)
 {
 	static const char *const names[] = { "global", "stack", "chan elem", "finalizer",
-					     "cleanup", "defer", "panic", "timer" };
+					     "cleanup", "defer", "panic", "timer", "weak handle" };
 	_Static_assert(sizeof(names) / sizeof(names[0]) == CNR_NUM_ROOT_KINDS, "a name per root kind");
 	return kind < CNR_NUM_ROOT_KINDS ? names[kind] : "?";
 }
@@ -25,7 +25,7 @@ const char *cnr_root_kind_name(enum cnr_root_kind kind)
 const char *cnr_root_kind_option(enum cnr_root_kind kind)
 {
 	static const char *const names[] = { "globals", "stacks", "chans", "finalizers",
-					     "cleanups", "defers", "panics", "timers" };
+					     "cleanups", "defers", "panics", "timers", "weak" };
 	_Static_assert(sizeof(names) / sizeof(names[0]) == CNR_NUM_ROOT_KINDS, "an option name per root kind");
 	return kind < CNR_NUM_ROOT_KINDS ? names[kind] : "?";
 }

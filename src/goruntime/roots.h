@@ -19,6 +19,7 @@ enum cnr_root_kind {
 	CNR_ROOT_DEFER,     // a heap _defer record, and a defer's fn
 	CNR_ROOT_PANIC,     // the value of a panic in flight
 	CNR_ROOT_TIMER,     // a timer's f and arg
+	CNR_ROOT_WEAK,      // the cell of a weak pointer's handle (Go 1.23+ weak, unique)
 	CNR_NUM_ROOT_KINDS
 };
 
@@ -50,7 +51,7 @@ struct cnr_error *cnr_roots_read(struct cnr_program *prog, const struct cnr_goro
 void cnr_roots_deinit(struct cnr_roots *roots);
 const char *cnr_root_kind_name(enum cnr_root_kind kind);
 // The name of a kind in --roots lists ("globals", "stacks", "chans",
-// "finalizers", "cleanups", "defers", "panics", "timers").
+// "finalizers", "cleanups", "defers", "panics", "timers", "weak").
 const char *cnr_root_kind_option(enum cnr_root_kind kind);
 // Parse a comma-separated list of those names into a kind set; false (and
 // *bad_ret the offending item, in list) if a name is unknown or the list

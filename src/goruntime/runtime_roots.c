@@ -137,8 +137,8 @@ static void warn(struct walk *w, struct cnr_error *err, const char *what)
 struct special_layout {
 	uint64_t span_specials, span_start, span_elemsize, span_state;
 	uint64_t sp_next, sp_offset, sp_offset_size, sp_kind;
-	uint64_t fin_fn, fin_ot, cleanup_fn, cleanup_arg;
-	int64_t kind_finalizer, kind_cleanup; // -1 if the release has none
+	uint64_t fin_fn, fin_ot, cleanup_fn, cleanup_arg, weak_handle;
+	int64_t kind_finalizer, kind_cleanup, kind_weak; // -1 if the release has none
 	int64_t in_use;
 	bool has_cleanup, has_cleanup_arg;
 };
@@ -163,6 +163,14 @@ static struct cnr_error *special_layout_init(struct cnr_program *prog, struct sp
 	l->sp_offset_size = field_size(dw, "runtime.special", "offset");
 	if (l->sp_offset_size != 2 && l->sp_offset_size != 8)
 		return cnr_error_corrupt("runtime.special.offset is %" PRIu64 " bytes", l->sp_offset_size);
+	// Weak handles exist from Go 1.23 (runtime/mheap.go specialWeakHandle;
+	// runtime/mgcmark.go markrootSpans marks .handle): the DWARF has them or not.
+	l->kind_weak = -1;
+	if (cnr_dwarf_constant(dw, "runtime._KindSpecialWeakHandle", &l->kind_weak) &&
+	    (err = cnr_dwarf_offsetof(dw, "runtime.specialWeakHandle", "handle", &l->weak_handle))) {
+		cnr_error_destroy(err);
+		l->kind_weak = -1;
+	}
 	// Cleanups exist from Go 1.24 (runtime.AddCleanup): the DWARF has them
 	// or not.  runtime/mheap.go: specialCleanup.fn is the closure that calls
 	// the cleanup with its arg (1.24-1.25); from 1.26 specialCleanup.cleanup
@@ -225,6 +233,14 @@ static struct cnr_error *span_specials(struct walk *w, const struct special_layo
 			    (err = add(w, CNR_ROOT_FINALIZER, sp + l->fin_fn, fn, name, "runtime.specialfinalizer",
 				       l->fin_fn)))
 				return err;
+		} else if (l->kind_weak >= 0 && kind == l->kind_weak) {
+			uint64_t handle;
+			if ((err = cnr_memory_read_u64(mem, sp + l->weak_handle, &handle)))
+				return err;
+			snprintf(name, sizeof(name), "weak handle of 0x%" PRIx64, obj);
+			if ((err = add(w, CNR_ROOT_WEAK, sp + l->weak_handle, handle, name, "runtime.specialWeakHandle",
+				       l->weak_handle)))
+				return err;
 		} else if (l->has_cleanup && kind == l->kind_cleanup) {
 			uint64_t fn;
 			if ((err = cnr_memory_read_u64(mem, sp + l->cleanup_fn, &fn)))
@@ -257,7 +273,7 @@ static struct cnr_error *special_roots(struct walk *w)
 	if ((err = special_layout_init(prog, &l)) || (err = cnr_program_global(prog, "runtime.mheap_", &mheap, NULL)) ||
 	    (err = cnr_dwarf_offsetof(prog->dwarf, "runtime.mheap", "allspans", &allspans_off)) ||
 	    (err = cnr_memory_read(&prog->mem, mheap + allspans_off, hdr, sizeof(hdr)))) {
-		warn(w, err, "cannot find finalizers and cleanups");
+		warn(w, err, "cannot find finalizers, cleanups and weak handles");
 		return NULL;
 	}
 	if (hdr[1] > MAX_SPANS || hdr[1] > hdr[2]) {
@@ -503,7 +519,7 @@ struct cnr_error *cnr_runtime_roots_read(struct cnr_program *prog, const struct 
 			w.types = NULL;
 		}
 	}
-	if (mask & (1u << CNR_ROOT_FINALIZER | 1u << CNR_ROOT_CLEANUP))
+	if (mask & (1u << CNR_ROOT_FINALIZER | 1u << CNR_ROOT_CLEANUP | 1u << CNR_ROOT_WEAK))
 		err = special_roots(&w);
 	if (!err && gs && mask & (1u << CNR_ROOT_DEFER | 1u << CNR_ROOT_PANIC))
 		err = goroutine_roots(&w, gs);

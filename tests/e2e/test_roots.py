@@ -4,7 +4,8 @@ variable, the blocked sender's element, the goroutine's local variable
 (truth.json says which holds which).  Each payload the runtime alone holds
 (truth runtime_roots: a finalizer, a cleanup, a heap defer, a panic in
 flight, a timer) is the value of a root of that kind, or its retention path
-starts at one.  --roots KIND,... keeps exactly the kinds asked for; an
+starts at one; an object with a weak pointer to it (Go 1.24+) has a weak
+handle root named after it.  --roots KIND,... keeps exactly the kinds asked for; an
 unknown kind is a usage error.
 
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
@@ -53,6 +54,12 @@ def check_runtime_roots(t, core, exe, truth, label, roots, by_value):
             t.ok(any(r["kind"] == kind and rr["func"] in r["name"] for r in roots),
                  f"{what}: a {kind} root is named after {rr['func']}",
                  [r["name"] for r in roots if r["kind"] == kind])
+        if kind == "weak handle":
+            # The root is the handle cell (a uintptr to the object, not a
+            # pointer the graph follows), named after the object.
+            names = [r["name"] for r in roots if r["kind"] == kind]
+            t.ok(f"weak handle of 0x{addr:x}" in names, f"{what}: a weak handle root names it", names)
+            continue
         direct = [r for r in by_value.get(addr, []) if ok(r)]
         if direct:
             t.ok(True, f"{what} is the value of root {direct[0]['name']}")

@@ -84,7 +84,7 @@ type NestedTruth struct {
 // object's own finalizer closure captures it), a cleanup (its arg), a heap
 // _defer record's closure, a panic's value, a timer's closure.
 type RuntimeRootTruth struct {
-	Kind      string  `json:"kind"`                // finalizer | cleanup | defer | panic | timer
+	Kind      string  `json:"kind"`                // finalizer | cleanup | defer | panic | timer | weak handle
 	Addr      string  `json:"addr"`                // the payload object
 	Type      string  `json:"type"`                // reflect type of *addr ("main.PanicValue")
 	Size      uintptr `json:"size"`                // its reflect size

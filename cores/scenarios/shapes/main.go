@@ -300,6 +300,9 @@ func makeRuntimeRoots(reports chan<- goReport, out chan<- RuntimeRootTruth) []Ru
 	if r := addCleanupRoot(); r != nil { // Go >= 1.24
 		roots = append(roots, *r)
 	}
+	if r := addWeakRoot(); r != nil { // Go >= 1.24
+		roots = append(roots, *r)
+	}
 
 	// A timer an hour away whose closure captures its payload.
 	tp := &TimerPayload{Tag: "timer", Data: make([]byte, 2560)}

@@ -8,6 +8,7 @@ Test(goruntime, root_kind_names)
 {
 	cr_assert_str_eq(cnr_root_kind_name(CNR_ROOT_FINALIZER), "finalizer");
 	cr_assert_str_eq(cnr_root_kind_name(CNR_ROOT_TIMER), "timer");
+	cr_assert_str_eq(cnr_root_kind_name(CNR_ROOT_WEAK), "weak handle");
 	cr_assert_str_eq(cnr_root_kind_option(CNR_ROOT_CHAN_ELEM), "chans");
 	cr_assert_str_eq(cnr_root_kind_option(CNR_ROOT_CLEANUP), "cleanups");
 	cr_assert_str_eq(cnr_root_kind_name(CNR_NUM_ROOT_KINDS), "?");
@@ -21,7 +22,7 @@ Test(goruntime, root_kinds_parse)
 	cr_assert_eq(mask, 1u << CNR_ROOT_GLOBAL);
 	cr_assert(cnr_root_kinds_parse("stacks,chans,panics", &mask, &bad));
 	cr_assert_eq(mask, 1u << CNR_ROOT_STACK | 1u << CNR_ROOT_CHAN_ELEM | 1u << CNR_ROOT_PANIC);
-	cr_assert(cnr_root_kinds_parse("globals,stacks,chans,finalizers,cleanups,defers,panics,timers", &mask, &bad));
+	cr_assert(cnr_root_kinds_parse("globals,stacks,chans,finalizers,cleanups,defers,panics,timers,weak", &mask, &bad));
 	cr_assert_eq(mask, CNR_ROOT_KINDS_ALL);
 }
 
