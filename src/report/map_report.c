@@ -203,6 +203,36 @@ static void key_pattern(const char *key, char *out, size_t len)
 	out[o < len ? o : len - 1] = '\0';
 }
 
+// The classes --redact shows: ASCII letters and digits, other printable
+// ASCII (kept as itself), and the rest (bytes past ASCII, control bytes).
+enum char_class { CH_LOWER, CH_UPPER, CH_DIGIT, CH_PUNCT, CH_OTHER };
+
+struct classes {
+	bool lower, upper, digit, other;
+};
+
+static enum char_class char_class(unsigned char ch)
+{
+	if (ch >= 'a' && ch <= 'z')
+		return CH_LOWER;
+	if (ch >= 'A' && ch <= 'Z')
+		return CH_UPPER;
+	if (ch >= '0' && ch <= '9')
+		return CH_DIGIT;
+	return ch >= 0x20 && ch < 0x7f ? CH_PUNCT : CH_OTHER;
+}
+
+// Note ch's class in c (printable punctuation is not noted); return it.
+static enum char_class note_class(struct classes *c, unsigned char ch)
+{
+	enum char_class k = char_class(ch);
+	c->lower |= k == CH_LOWER;
+	c->upper |= k == CH_UPPER;
+	c->digit |= k == CH_DIGIT;
+	c->other |= k == CH_OTHER;
+	return k;
+}
+
 // --redact: a key pattern with its literal letters replaced by their
 // class and count ("sess:{hex}" -> "{a-z4}:{hex}"); placeholders and
 // punctuation stay.
@@ -221,27 +251,16 @@ static void redact_pattern(const char *pat, char *out, size_t len)
 			p += strlen(holders[h]);
 			continue;
 		}
-		bool lower = false, upper = false, digit = false, other = false;
+		struct classes c = { 0 };
 		size_t n = 0;
-		for (;; n++) {
-			unsigned char ch = (unsigned char)p[n];
-			if (ch >= 'a' && ch <= 'z')
-				lower = true;
-			else if (ch >= 'A' && ch <= 'Z')
-				upper = true;
-			else if (ch >= '0' && ch <= '9')
-				digit = true;
-			else if (ch >= 0x80 || (ch < 0x20 && ch))
-				other = true;
-			else
-				break;
-		}
+		while (p[n] && char_class((unsigned char)p[n]) != CH_PUNCT)
+			note_class(&c, (unsigned char)p[n++]);
 		if (!n) {
 			out[o++] = *p++; // punctuation and spaces stay
 			continue;
 		}
-		o += (size_t)snprintf(out + o, len - o, "{%s%s%s%s%zu}", upper ? "A-Z" : "", lower ? "a-z" : "",
-				      digit ? "0-9" : "", other ? "~" : "", n);
+		o += (size_t)snprintf(out + o, len - o, "{%s%s%s%s%zu}", c.upper ? "A-Z" : "", c.lower ? "a-z" : "",
+				      c.digit ? "0-9" : "", c.other ? "~" : "", n);
 		p += n;
 	}
 	out[o < len ? o : len - 1] = '\0';
@@ -252,28 +271,21 @@ static void redact_pattern(const char *pat, char *out, size_t len)
 // ASCII.  s holds the first n of the string's len bytes.
 static void string_shape(const char *s, size_t n, uint64_t len, char *out, size_t outlen)
 {
-	bool seen[128] = { false }, other = false, lower = false, upper = false, digit = false;
+	bool seen[128] = { false };
+	struct classes c = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if (ch >= 'a' && ch <= 'z')
-			lower = true;
-		else if (ch >= 'A' && ch <= 'Z')
-			upper = true;
-		else if (ch >= '0' && ch <= '9')
-			digit = true;
-		else if (ch >= 0x20 && ch < 0x7f)
+		if (note_class(&c, ch) == CH_PUNCT)
 			seen[ch] = true;
-		else
-			other = true;
 	}
-	size_t o = (size_t)snprintf(out, outlen, "str(%" PRIu64 ":%s%s%s", len, lower ? "a-z" : "", upper ? "A-Z" : "",
-				    digit ? "0-9" : "");
+	size_t o = (size_t)snprintf(out, outlen, "str(%" PRIu64 ":%s%s%s", len, c.lower ? "a-z" : "",
+				    c.upper ? "A-Z" : "", c.digit ? "0-9" : "");
 	for (int ch = 0x20; ch < 0x7f && o + 4 < outlen; ch++) {
 		if (seen[ch])
 			out[o++] = (char)ch;
 	}
 	if (o + 4 < outlen) {
-		if (other)
+		if (c.other)
 			out[o++] = '~';
 		if (n < len)
 			out[o++] = '+'; // classes of the first bytes only
