@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "goruntime/heap_graph.h"
+#include "analysis/heap_maps.h"
 #include "goruntime/maps.h"
 
 struct cnr_maps_opts {
@@ -16,24 +17,8 @@ struct cnr_maps_opts {
 	bool json;
 };
 
-struct cnr_map_row {
-	uint32_t id;
-	uint64_t addr, map_rtype;
-	uint64_t shallow, retained;
-};
-
-// The live map headers of hg, sorted by retained bytes (then address).
-// *ret is malloc'ed.
-struct cnr_error *cnr_heap_maps(const struct cnr_heap_graph *hg, const char *type, struct cnr_map_row **ret,
-				size_t *n_ret);
-
 // Write the maps report of hg.
 struct cnr_error *cnr_maps_report(struct cnr_program *prog, const struct cnr_heap_graph *hg,
 				  const struct cnr_maps_opts *opts, FILE *out);
-
-// "root → .hop → .hop" for object id, from the tree (at most len bytes).
-struct cnr_bfs_tree;
-void cnr_format_retention_path(struct cnr_program *prog, const struct cnr_heap_graph *hg,
-			       const struct cnr_bfs_tree *tree, uint32_t id, char *buf, size_t len);
 
 #endif

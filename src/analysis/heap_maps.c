@@ -1,0 +1,119 @@
+// The live maps of the heap (see heap_maps.h).
+#include "analysis/heap_maps.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/typing.h"
+#include "graph/dominators.h"
+#include "graph/reach.h"
+#include "util/vector.h"
+
+enum { MAX_INTERNALS = 1 << 24 };
+
+DEFINE_VECTOR(node_vector, uint32_t)
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+// The runtime's own objects of a map: old maps' bucket arrays and overflow
+// buckets (DWARF's bucket<K,V>, the runtime's map.bucket[K]V), Swiss maps'
+// directory, tables and group arrays (DWARF's table<K,V>, or the runtime's
+// own internal/runtime/maps.table when the linker did not describe the map).
+static bool map_internal(const struct cnr_obj_type *t)
+{
+	if (!t)
+		return false;
+	const char *n = t->name;
+	if (has_prefix(n, "[...]"))
+		n += 5;
+	if (has_prefix(n, "*"))
+		n += 1;
+	return has_prefix(n, "bucket<") || has_prefix(n, "map.bucket[") || has_prefix(n, "table<") ||
+	       has_prefix(n, "internal/runtime/maps.table") ||
+	       has_prefix(n, "noalg.map.group[") || has_prefix(n, "runtime.mapextra") || has_prefix(n, "runtime.bmap");
+}
+
+// Header plus every internal object reachable from it through internals
+// (each belongs to one map: seen marks them across maps).
+static struct cnr_error *shallow_bytes(const struct cnr_heap_graph *hg, uint32_t header, struct node_vector *stack,
+				       uint64_t *seen, uint64_t *ret)
+{
+	uint64_t sum = cnr_graph_size(hg->graph, header);
+	stack->size = 0;
+	if (!node_vector_push(stack, header))
+		return &cnr_enomem;
+	for (size_t i = 0; i < stack->size && stack->size < MAX_INTERNALS; i++) {
+		const uint32_t *succ;
+		uint32_t n = cnr_graph_successors(hg->graph, stack->data[i], &succ);
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t y = succ[k];
+			if (cnr_graph_bit(seen, y) || !map_internal(cnr_heap_graph_type(hg, y)))
+				continue;
+			cnr_graph_set_bit(seen, y);
+			if (!node_vector_push(stack, y))
+				return &cnr_enomem;
+			sum += cnr_graph_size(hg->graph, y);
+		}
+	}
+	*ret = sum;
+	return NULL;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct cnr_map_row *x = a, *y = b;
+	if (x->retained != y->retained)
+		return x->retained > y->retained ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+struct cnr_error *cnr_heap_maps(const struct cnr_heap_graph *hg, const char *type, struct cnr_map_row **ret,
+				size_t *n_ret)
+{
+	struct cnr_map_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	struct node_vector stack = { 0 };
+	struct cnr_error *err = NULL;
+	uint32_t nodes = cnr_graph_node_count(hg->graph);
+	uint64_t *seen = calloc(cnr_graph_bit_words(nodes), sizeof(uint64_t));
+	if (!seen)
+		return &cnr_enomem;
+	for (uint32_t id = 0; id < nodes && !err; id++) {
+		const struct cnr_obj_type *t = cnr_heap_graph_type(hg, id);
+		if (!t || !t->map_rtype || t->shape != CNR_SHAPE_ONE || !cnr_graph_is_reachable(hg->graph, id))
+			continue;
+		if (type && strcmp(type, t->name) != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			struct cnr_map_row *r = realloc(rows, cap * sizeof(*rows));
+			if (!r) {
+				err = &cnr_enomem;
+				break;
+			}
+			rows = r;
+		}
+		struct cnr_map_row *r = &rows[n++];
+		uint64_t size;
+		cnr_heap_graph_slot(hg, id, &r->addr, &size);
+		r->id = id;
+		r->map_rtype = t->map_rtype;
+		r->retained = cnr_graph_retained(hg->graph, id);
+		err = shallow_bytes(hg, id, &stack, seen, &r->shallow);
+	}
+	node_vector_deinit(&stack);
+	free(seen);
+	if (err) {
+		free(rows);
+		return err;
+	}
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_row);
+	*ret = rows;
+	*n_ret = n;
+	return NULL;
+}
+
