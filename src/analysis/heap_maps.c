@@ -1,9 +1,12 @@
 // The live maps of the heap (see heap_maps.h).
 #include "analysis/heap_maps.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/retention_path.h"
+#include "goruntime/program.h"
 #include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/reach.h"
@@ -117,3 +120,55 @@ struct cnr_error *cnr_heap_maps(const struct cnr_heap_graph *hg, const char *typ
 	return NULL;
 }
 
+
+struct cnr_error *cnr_maps_list_init(struct cnr_heap_graph *hg, const char *type, size_t top,
+				     struct cnr_maps_list *ret)
+{
+	struct cnr_maps_list l = { 0 };
+	struct cnr_error *err = cnr_heap_maps(hg, type, &l.rows, &l.n);
+	if (err)
+		return err;
+	l.shown = top && top < l.n ? top : l.n;
+	if (l.shown && (err = cnr_graph_bfs_tree(hg->graph, &l.tree))) {
+		free(l.rows);
+		return err;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		l.total_retained += l.rows[i].retained;
+	*ret = l;
+	return NULL;
+}
+
+void cnr_maps_list_deinit(struct cnr_maps_list *l)
+{
+	cnr_bfs_tree_deinit(&l->tree);
+	free(l->rows);
+	memset(l, 0, sizeof(*l));
+}
+
+void cnr_maps_list_describe(struct cnr_program *prog, const struct cnr_heap_graph *hg, const struct cnr_maps_list *l,
+			    size_t i, struct cnr_maps_entry *ret)
+{
+	const struct cnr_map_row *r = &l->rows[i];
+	struct cnr_maps_entry *e = ret;
+	e->row = r;
+	struct cnr_error *err = cnr_map_summarize(prog, hg->heap.types, r->addr, r->map_rtype, &e->sum);
+	if (err) {
+		// A damaged map: say so and show what the graph knows.
+		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "map at 0x%" PRIx64, r->addr));
+		memset(&e->sum, 0, sizeof(e->sum));
+	}
+	e->has_summary = !err;
+	cnr_format_retention_path(prog, hg, &l->tree, r->id, e->path, sizeof(e->path));
+	e->root = l->tree.parent[r->id] != CNR_BFS_UNREACHED
+			  ? &hg->roots.v[cnr_graph_root(hg->graph, l->tree.root_entry[r->id]).label]
+			  : NULL;
+	cnr_heap_graph_type_name(hg, r->id, e->type, sizeof(e->type));
+}
+
+void cnr_maps_entry_deinit(struct cnr_maps_entry *e)
+{
+	if (e->has_summary)
+		cnr_map_summary_deinit(&e->sum);
+	e->has_summary = false;
+}

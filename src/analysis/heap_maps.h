@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "goruntime/heap_graph.h"
+#include "graph/bfs_tree.h"
+#include "report/map_report.h"
 
 struct cnr_map_row {
 	uint32_t id;
@@ -20,5 +22,36 @@ struct cnr_map_row {
 // *ret is malloc'ed.
 struct cnr_error *cnr_heap_maps(const struct cnr_heap_graph *hg, const char *type, struct cnr_map_row **ret,
 				size_t *n_ret);
+
+// `coroner maps`: the live maps (of one type, or all), the first `shown`
+// of them described one at a time (a summary each: contents can be
+// large), with the retention path of each.
+struct cnr_maps_list {
+	struct cnr_map_row *rows; // all of them, most retained first
+	size_t n, shown;
+	uint64_t total_retained;  // of all n (nested maps count in their parents too)
+	struct cnr_bfs_tree tree; // for the paths (only when something is shown)
+};
+
+enum { CNR_MAPS_PATH_LEN = 2048 };
+
+struct cnr_maps_entry {
+	const struct cnr_map_row *row;
+	struct cnr_map_summary sum; // zeroed when the map could not be walked (a warning said why)
+	bool has_summary;
+	char type[256];
+	char path[CNR_MAPS_PATH_LEN];
+	const struct cnr_root *root; // the path's root, NULL if unreached
+};
+
+// top 0: show all.  Free with cnr_maps_list_deinit().
+struct cnr_error *cnr_maps_list_init(struct cnr_heap_graph *hg, const char *type, size_t top,
+				     struct cnr_maps_list *ret);
+void cnr_maps_list_deinit(struct cnr_maps_list *l);
+
+// Describe row i (< l->shown).  Free with cnr_maps_entry_deinit().
+void cnr_maps_list_describe(struct cnr_program *prog, const struct cnr_heap_graph *hg, const struct cnr_maps_list *l,
+			    size_t i, struct cnr_maps_entry *ret);
+void cnr_maps_entry_deinit(struct cnr_maps_entry *e);
 
 #endif

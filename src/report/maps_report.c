@@ -1,32 +1,21 @@
+// `coroner maps` (see maps_report.h).
 #include "report/maps_report.h"
 
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include "goruntime/program.h"
-#include "goruntime/typing.h"
-#include "graph/bfs_tree.h"
-#include "graph/dominators.h"
-#include "graph/reach.h"
-#include "analysis/retention_path.h"
-#include "report/json_writer.h"
-#include "report/map_report.h"
-#include "util/vector.h"
 
 enum { SHOWN_VALUE_TYPES = 3 };
 
-static void json_row(struct cnr_json *j, const struct cnr_heap_graph *hg, const struct cnr_map_row *r,
-		     const struct cnr_map_info *mi, const struct cnr_map_summary *sum, const char *root,
-		     const char *root_kind, const char *path)
+static void json_row(struct cnr_json *j, const struct cnr_maps_entry *e)
 {
-	char tname[256];
-	cnr_heap_graph_type_name(hg, r->id, tname, sizeof(tname));
+	const struct cnr_map_row *r = e->row;
+	const struct cnr_map_info *mi = &e->sum.info;
+	const struct cnr_map_summary *sum = &e->sum;
 	cnr_json_begin_object(j);
 	cnr_json_key(j, "addr");
 	cnr_json_hex(j, r->addr);
 	cnr_json_key(j, "type");
-	cnr_json_string(j, tname);
+	cnr_json_string(j, e->type);
 	cnr_json_key(j, "len");
 	cnr_json_uint(j, mi->len);
 	cnr_json_key(j, "entries");
@@ -66,11 +55,11 @@ static void json_row(struct cnr_json *j, const struct cnr_heap_graph *hg, const 
 	cnr_json_key(j, "retained");
 	cnr_json_uint(j, r->retained);
 	cnr_json_key(j, "root");
-	cnr_json_string(j, root);
+	cnr_json_string(j, e->root ? e->root->name : "");
 	cnr_json_key(j, "root_kind");
-	cnr_json_string(j, root_kind);
+	cnr_json_string(j, e->root ? cnr_root_kind_name(e->root->kind) : "");
 	cnr_json_key(j, "path");
-	cnr_json_string(j, path);
+	cnr_json_string(j, e->path);
 	cnr_json_end_object(j);
 }
 
@@ -87,84 +76,58 @@ static void capacity_text(const struct cnr_map_info *mi, char *buf, size_t len)
 			 mi->growing ? ", growing" : "");
 }
 
-struct cnr_error *cnr_maps_report(struct cnr_program *prog, const struct cnr_heap_graph *hg,
-				  const struct cnr_maps_opts *opts, FILE *out)
+void cnr_maps_report_begin(struct cnr_maps_writer *w, const struct cnr_maps_list *l, const char *type, bool json,
+			   FILE *out)
 {
-	struct cnr_map_row *rows;
-	size_t n;
-	struct cnr_error *err = cnr_heap_maps(hg, opts->type, &rows, &n);
-	if (err)
-		return err;
-	size_t shown = opts->top && opts->top < n ? opts->top : n;
-	struct cnr_bfs_tree tree = { 0 };
-	if (shown && (err = cnr_graph_bfs_tree(hg->graph, &tree))) {
-		free(rows);
-		return err;
+	*w = (struct cnr_maps_writer){ .out = out, .json = json };
+	if (json) {
+		cnr_json_init(&w->j, out);
+		cnr_json_begin_object(&w->j);
+		cnr_json_key(&w->j, "maps");
+		cnr_json_uint(&w->j, l->n);
+		cnr_json_key(&w->j, "shown");
+		cnr_json_uint(&w->j, l->shown);
+		cnr_json_key(&w->j, "rows");
+		cnr_json_begin_array(&w->j);
+		return;
 	}
-	uint64_t total_retained = 0;
-	for (size_t i = 0; i < n; i++)
-		total_retained += rows[i].retained;
-	struct cnr_json j;
-	if (opts->json) {
-		cnr_json_init(&j, out);
-		cnr_json_begin_object(&j);
-		cnr_json_key(&j, "maps");
-		cnr_json_uint(&j, n);
-		cnr_json_key(&j, "shown");
-		cnr_json_uint(&j, shown);
-		cnr_json_key(&j, "rows");
-		cnr_json_begin_array(&j);
-	} else {
-		fprintf(out, "%zu live maps%s%s, retaining %" PRIu64 " bytes in all (nested maps count in their parents too)\n",
-			n, opts->type ? " of type " : "", opts->type ? opts->type : "", total_retained);
-		fprintf(out, "%-14s %10s %14s %14s  %-36s %s\n", "ADDR", "LEN", "SHALLOW", "RETAINED", "TYPE", "CAPACITY / PATH");
+	fprintf(out, "%zu live maps%s%s, retaining %" PRIu64 " bytes in all (nested maps count in their parents too)\n",
+		l->n, type ? " of type " : "", type ? type : "", l->total_retained);
+	fprintf(out, "%-14s %10s %14s %14s  %-36s %s\n", "ADDR", "LEN", "SHALLOW", "RETAINED", "TYPE", "CAPACITY / PATH");
+}
+
+void cnr_maps_report_row(struct cnr_maps_writer *w, const struct cnr_maps_entry *e)
+{
+	if (w->json) {
+		json_row(&w->j, e);
+		return;
 	}
-	char path[2048];
-	for (size_t i = 0; i < shown; i++) {
-		const struct cnr_map_row *r = &rows[i];
-		struct cnr_map_summary sum;
-		struct cnr_error *werr = cnr_map_summarize(prog, hg->heap.types, r->addr, r->map_rtype, &sum);
-		if (werr) {
-			// A damaged map: say so and show what the graph knows.
-			cnr_warn_error(prog->ctx, cnr_error_wrap(werr, "map at 0x%" PRIx64, r->addr));
-			memset(&sum, 0, sizeof(sum));
+	FILE *out = w->out;
+	const struct cnr_map_row *r = e->row;
+	const struct cnr_map_summary *sum = &e->sum;
+	char capacity[128];
+	capacity_text(&sum->info, capacity, sizeof(capacity));
+	fprintf(out, "0x%012" PRIx64 " %10" PRIu64 " %14" PRIu64 " %14" PRIu64 "  %-36s %s\n", r->addr, sum->info.len,
+		r->shallow, r->retained, e->type, capacity);
+	fprintf(out, "%*s held by %s\n", 15, "", e->path);
+	if (sum->nvalue_types) {
+		fprintf(out, "%*s values ", 15, "");
+		for (size_t k = 0; k < sum->nvalue_types && k < SHOWN_VALUE_TYPES; k++) {
+			char name[256];
+			cnr_map_escape_text(sum->value_types[k].name, name, sizeof(name));
+			fprintf(out, "%s%" PRIu64 " %s", k ? ", " : "", sum->value_types[k].count, name);
 		}
-		const struct cnr_map_info mi = sum.info;
-		cnr_format_retention_path(prog, hg, &tree, r->id, path, sizeof(path));
-		const struct cnr_root *root =
-			tree.parent[r->id] != CNR_BFS_UNREACHED
-				? &hg->roots.v[cnr_graph_root(hg->graph, tree.root_entry[r->id]).label]
-				: NULL;
-		if (opts->json) {
-			json_row(&j, hg, r, &mi, &sum, root ? root->name : "", root ? cnr_root_kind_name(root->kind) : "", path);
-		} else {
-			char tname[256], capacity[128];
-			cnr_heap_graph_type_name(hg, r->id, tname, sizeof(tname));
-			capacity_text(&mi, capacity, sizeof(capacity));
-			fprintf(out, "0x%012" PRIx64 " %10" PRIu64 " %14" PRIu64 " %14" PRIu64 "  %-36s %s\n", r->addr, mi.len,
-				r->shallow, r->retained, tname, capacity);
-			fprintf(out, "%*s held by %s\n", 15, "", path);
-			if (sum.nvalue_types) {
-				fprintf(out, "%*s values ", 15, "");
-				for (size_t k = 0; k < sum.nvalue_types && k < SHOWN_VALUE_TYPES; k++) {
-					char name[256];
-					cnr_map_escape_text(sum.value_types[k].name, name, sizeof(name));
-					fprintf(out, "%s%" PRIu64 " %s", k ? ", " : "", sum.value_types[k].count, name);
-				}
-				fprintf(out, "%s\n", sum.nvalue_types > SHOWN_VALUE_TYPES ? ", …" : "");
-			}
-		}
-		if (!werr)
-			cnr_map_summary_deinit(&sum);
+		fprintf(out, "%s\n", sum->nvalue_types > SHOWN_VALUE_TYPES ? ", …" : "");
 	}
-	if (opts->json) {
-		cnr_json_end_array(&j);
-		cnr_json_end_object(&j);
-		fputc('\n', out);
-	} else if (shown < n) {
-		fprintf(out, "… %zu more maps (--top 0 shows all)\n", n - shown);
+}
+
+void cnr_maps_report_end(struct cnr_maps_writer *w, const struct cnr_maps_list *l)
+{
+	if (w->json) {
+		cnr_json_end_array(&w->j);
+		cnr_json_end_object(&w->j);
+		fputc('\n', w->out);
+	} else if (l->shown < l->n) {
+		fprintf(w->out, "… %zu more maps (--top 0 shows all)\n", l->n - l->shown);
 	}
-	cnr_bfs_tree_deinit(&tree);
-	free(rows);
-	return NULL;
 }

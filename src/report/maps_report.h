@@ -1,24 +1,25 @@
-// `coroner maps`: every map in the heap — found by typing, so every map
-// header the roots reach, at any depth — with its size, its internals, the
-// bytes it holds itself (header, buckets or directory, tables and groups)
-// and retains, and the shortest chain of references that keeps it alive.
+// `coroner maps` written out: every live map (analysis/heap_maps.h) with
+// its size, its internals, the bytes it holds itself and retains, and the
+// shortest chain of references that keeps it alive; as a table or JSON.
 #ifndef CNR_REPORT_MAPS_REPORT_H
 #define CNR_REPORT_MAPS_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
-#include "goruntime/heap_graph.h"
 #include "analysis/heap_maps.h"
-#include "goruntime/maps.h"
+#include "report/json_writer.h"
 
-struct cnr_maps_opts {
-	const char *type; // only maps of this type ("map[string]interface {}"), or NULL
-	size_t top;       // rows shown, 0 = all
+// Written a row at a time, as cnr_maps_list_describe() makes them.
+struct cnr_maps_writer {
+	FILE *out;
 	bool json;
+	struct cnr_json j;
 };
 
-// Write the maps report of hg.
-struct cnr_error *cnr_maps_report(struct cnr_program *prog, const struct cnr_heap_graph *hg,
-				  const struct cnr_maps_opts *opts, FILE *out);
+void cnr_maps_report_begin(struct cnr_maps_writer *w, const struct cnr_maps_list *l, const char *type, bool json,
+			   FILE *out);
+void cnr_maps_report_row(struct cnr_maps_writer *w, const struct cnr_maps_entry *e);
+void cnr_maps_report_end(struct cnr_maps_writer *w, const struct cnr_maps_list *l);
 
 #endif
