@@ -12,7 +12,7 @@
 #include "graph/reach.h"
 #include "util/vector.h"
 
-enum { MAX_INTERNALS = 1 << 24 };
+enum { MAX_INTERNALS = 1 << 24, MAX_OWN_HOPS = 64 };
 
 DEFINE_VECTOR(node_vector, uint32_t)
 
@@ -39,8 +39,26 @@ static bool map_internal(const struct cnr_obj_type *t)
 	       has_prefix(n, "noalg.map.group[") || has_prefix(n, "runtime.mapextra") || has_prefix(n, "runtime.bmap");
 }
 
-// Header plus every internal object reachable from it through internals
-// (each belongs to one map: seen marks them across maps).
+// Whether header dominates node within MAX_OWN_HOPS steps up the
+// dominator tree (a map's directory, tables, groups, buckets and overflow
+// buckets sit a few steps under their header).
+static bool owns(const struct cnr_graph *g, uint32_t header, uint32_t node)
+{
+	uint32_t nnodes = cnr_graph_node_count(g);
+	for (int i = 0; i < MAX_OWN_HOPS && node < nnodes; i++) {
+		node = cnr_graph_idom(g, node);
+		if (node == header)
+			return true;
+	}
+	return false;
+}
+
+// The map's own bytes: its header and every internal object that the
+// header dominates, found through internals (seen marks them across maps:
+// a map's internals are its own).  Internals something else also holds (a
+// map iterator on a stack holding the buckets) would not go with the map:
+// they are not its own, so that what it holds itself is always part of
+// what it retains.
 static struct cnr_error *shallow_bytes(const struct cnr_heap_graph *hg, uint32_t header, struct node_vector *stack,
 				       uint64_t *seen, uint64_t *ret)
 {
@@ -53,7 +71,7 @@ static struct cnr_error *shallow_bytes(const struct cnr_heap_graph *hg, uint32_t
 		uint32_t n = cnr_graph_successors(hg->graph, stack->data[i], &succ);
 		for (uint32_t k = 0; k < n; k++) {
 			uint32_t y = succ[k];
-			if (cnr_graph_bit(seen, y) || !map_internal(cnr_heap_graph_type(hg, y)))
+			if (cnr_graph_bit(seen, y) || !map_internal(cnr_heap_graph_type(hg, y)) || !owns(hg->graph, header, y))
 				continue;
 			cnr_graph_set_bit(seen, y);
 			if (!node_vector_push(stack, y))
@@ -63,6 +81,20 @@ static struct cnr_error *shallow_bytes(const struct cnr_heap_graph *hg, uint32_t
 	}
 	*ret = sum;
 	return NULL;
+}
+
+struct cnr_error *cnr_map_own_bytes(const struct cnr_heap_graph *hg, uint32_t header, uint64_t *shallow_ret,
+				    uint64_t *retained_ret)
+{
+	uint32_t nodes = cnr_graph_node_count(hg->graph);
+	uint64_t *seen = calloc(cnr_graph_bit_words(nodes), sizeof(uint64_t));
+	struct node_vector stack = { 0 };
+	struct cnr_error *err = seen ? shallow_bytes(hg, header, &stack, seen, shallow_ret) : &cnr_enomem;
+	node_vector_deinit(&stack);
+	free(seen);
+	if (!err)
+		*retained_ret = cnr_graph_retained(hg->graph, header);
+	return err;
 }
 
 static int cmp_row(const void *a, const void *b)

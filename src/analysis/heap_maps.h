@@ -18,8 +18,17 @@ struct cnr_map_row {
 	uint64_t shallow, retained;
 };
 
-// The live map headers of hg, sorted by retained bytes (then address).
-// *ret is malloc'ed.
+// One definition of a map's bytes, for every command that shows them:
+// shallow, what the map holds itself — its header and the internals
+// (directory, tables, groups; buckets, overflow buckets) that the header
+// dominates; retained, the header's retained size (what would be freed if
+// the map went).  shallow <= retained always.
+struct cnr_error *cnr_map_own_bytes(const struct cnr_heap_graph *hg, uint32_t header, uint64_t *shallow_ret,
+				    uint64_t *retained_ret);
+
+// The live map headers of hg with their bytes (as cnr_map_own_bytes()
+// counts them), sorted by retained bytes (then address).  *ret is
+// malloc'ed.
 struct cnr_error *cnr_heap_maps(const struct cnr_heap_graph *hg, const char *type, struct cnr_map_row **ret,
 				size_t *n_ret);
 
