@@ -45,33 +45,14 @@ static uint32_t select_on(struct cnr_graph *g, struct fake_heap *h, const uint32
 
 Test(analysis, suspect_is_the_map_not_its_buckets)
 {
-	// Global 0 -> map header 1 -> bucket array 2 -> entries 3..10, each
-	// with a payload 11..18: the graph's accumulation point is the bucket
-	// array, one hop under the header: the map (1) is the suspect.  Root
-	// entry 1 holds a buffer (19) of 4 KiB alone: over 10%, a suspect
-	// too.  Root 2 holds a small struct (20) with two halves (21, 22).
-	struct test_edge edges[32];
-	size_t ne = 0;
-	edges[ne++] = (struct test_edge){ 0, 1 };
-	edges[ne++] = (struct test_edge){ 1, 2 };
-	for (uint32_t i = 0; i < 8; i++) {
-		edges[ne++] = (struct test_edge){ 2, 3 + i };
-		edges[ne++] = (struct test_edge){ 3 + i, 11 + i };
-	}
-	edges[ne++] = (struct test_edge){ 20, 21 };
-	edges[ne++] = (struct test_edge){ 20, 22 };
-	uint64_t sizes[23];
-	for (uint32_t i = 0; i < 23; i++)
-		sizes[i] = 16;
-	sizes[2] = 1024;
-	for (uint32_t i = 11; i < 19; i++)
-		sizes[i] = 1000;
-	sizes[19] = 4096;
-	sizes[21] = sizes[22] = 100;
-	static const uint32_t roots[] = { 0, 19, 20 };
-	bool is_map[23] = { [1] = true };
+	// test_leaking_map_heap(): global 0 -> map header 1 -> bucket array 2
+	// -> entries and their payloads: the graph's accumulation point is the
+	// bucket array, one hop under the header: the map (1) is the suspect.
+	// Root entry 1 holds a buffer (19) of 4 KiB alone: over 10%, a suspect
+	// too.  Root 2 holds a small struct (20) with two halves.
+	bool is_map[LEAKING_MAP_NODES] = { [1] = true };
 	struct fake_heap h = { .is_map = is_map };
-	struct cnr_graph *g = test_graph(23, sizes, edges, ne, roots, CNR_ARRAY_SIZE(roots));
+	struct cnr_graph *g = test_leaking_map_heap();
 	static const uint32_t maps[] = { 1 };
 	struct cnr_suspect_pick p[8];
 	uint32_t n = select_on(g, &h, maps, 1, 8, p);
