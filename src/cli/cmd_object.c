@@ -84,6 +84,8 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 	uint64_t want = *(uint64_t *)arg;
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
+		cnr_heap_graph_deinit(&hg);
 	if (err)
 		return cnr_cli_fail(err);
 	uint64_t id = cnr_heap_graph_object(&hg, want);
@@ -94,6 +96,7 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 	else
 		err = cnr_graph_predecessors(hg.graph, (uint32_t)id, &preds, &npreds);
 	if (err) {
+		cnr_heap_typing_release(&hg);
 		cnr_heap_graph_deinit(&hg);
 		return cnr_cli_fail(err);
 	}
@@ -230,6 +233,7 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 		cnr_json_end_array(&j);
 		cnr_json_end_object(&j);
 	}
+	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return CNR_EXIT_OK;
 }

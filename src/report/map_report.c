@@ -1078,6 +1078,10 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 	if (opts->retained) {
 		if ((err = cnr_heap_graph_build(prog, &hg)))
 			goto out;
+		if ((err = cnr_heap_typing_build(prog, &hg))) {
+			cnr_heap_graph_deinit(&hg);
+			goto out;
+		}
 		c.hg = &hg;
 	}
 	if (!type_addr) {
@@ -1128,8 +1132,10 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 		cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", addr, c.errors);
 out:
 	free(clusters);
-	if (c.hg)
+	if (c.hg) {
+		cnr_heap_typing_release(c.hg);
 		cnr_heap_graph_deinit(c.hg);
+	}
 	count_map_deinit(&c.types);
 	count_map_deinit(&c.prefixes);
 	cluster_map_deinit(&c.cluster_index);
