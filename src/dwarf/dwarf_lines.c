@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/search.h"
+
 static int cmp_row(const void *a, const void *b)
 {
 	const struct line_row *x = a, *y = b;
@@ -139,14 +141,7 @@ struct cnr_error *cnr_dwarf_line_at(struct cnr_dwarf *dw, uint64_t pc, const cha
 		if (err)
 			return err;
 	}
-	size_t lo = 0, hi = cu->nrows;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (cu->rows[mid].addr <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = CNR_PARTITION_POINT(cu->nrows, mid, cu->rows[mid].addr <= pc);
 	if (lo == 0 || cu->rows[lo - 1].file == UINT32_MAX)
 		return cnr_error_create(CNR_ERROR_NOT_FOUND, "no line for pc 0x%" PRIx64, pc);
 	*file_ret = cu->files[cu->rows[lo - 1].file];

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/search.h"
+
 size_t cnr_dwarf_num_types(const struct cnr_dwarf *dw) { return dw->types.size; }
 size_t cnr_dwarf_num_funcs(const struct cnr_dwarf *dw) { return dw->funcs.size; }
 unsigned cnr_dwarf_version(const struct cnr_dwarf *dw) { return dw->version; }
@@ -172,14 +174,7 @@ bool cnr_dwarf_constant(const struct cnr_dwarf *dw, const char *name, int64_t *r
 
 const struct cnr_dwarf_func *cnr_dwarf_func_at(const struct cnr_dwarf *dw, uint64_t pc)
 {
-	size_t lo = 0, hi = dw->funcs.size;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (dw->funcs.data[mid].lo <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = CNR_PARTITION_POINT(dw->funcs.size, mid, dw->funcs.data[mid].lo <= pc);
 	if (lo == 0)
 		return NULL;
 	const struct cnr_dwarf_func *f = &dw->funcs.data[lo - 1];

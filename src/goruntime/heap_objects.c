@@ -3,6 +3,7 @@
 #include "goruntime/heap_objects.h"
 
 #include "goruntime/heap_graph.h"
+#include "util/search.h"
 
 uint64_t cnr_heap_graph_object(const struct cnr_heap_graph *hg, uint64_t addr)
 {
@@ -18,14 +19,7 @@ uint64_t cnr_heap_graph_object(const struct cnr_heap_graph *hg, uint64_t addr)
 
 void cnr_heap_graph_slot(const struct cnr_heap_graph *hg, uint64_t id, uint64_t *addr_ret, uint64_t *size_ret)
 {
-	size_t lo = 0, hi = hg->heap.nspans;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (hg->by_id[mid]->first <= id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = CNR_PARTITION_POINT(hg->heap.nspans, mid, hg->by_id[mid]->first <= id);
 	const struct cnr_heap_span *s = lo ? hg->by_id[lo - 1] : NULL;
 	*addr_ret = s ? s->base + (id - s->first) * s->elemsize : 0;
 	*size_ret = s ? s->elemsize : 0;

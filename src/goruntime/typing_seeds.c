@@ -12,6 +12,7 @@
 
 #include "goruntime/maps.h"
 #include "goruntime/program.h"
+#include "util/search.h"
 
 struct cnr_error *typing_index_runtime_types(struct typer *tp)
 {
@@ -204,14 +205,7 @@ struct cnr_error *typing_seed_roots(struct typer *tp)
 		const struct cnr_root *r = &roots->v[i];
 		if (r->var_type || r->kind != CNR_ROOT_GLOBAL)
 			continue;
-		size_t lo = 0, hi = nstatics;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (statics[mid].addr <= r->slot)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		size_t lo = CNR_PARTITION_POINT(nstatics, mid, statics[mid].addr <= r->slot);
 		if (lo && r->slot - statics[lo - 1].addr < statics[lo - 1].size)
 			err = seed_root_at(tp, r, statics[lo - 1].type, r->slot - statics[lo - 1].addr, NULL);
 	}
