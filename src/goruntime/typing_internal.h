@@ -139,8 +139,6 @@ static inline uint64_t key_closure(uint64_t pc) { return 1ULL << 62 | pc << 2; }
 // --- typing_plan.c ---
 // The pointee of pointer type t (typedefs followed), or 0.
 uint64_t typing_pointee(const struct typer *tp, const struct cnr_dwarf_type *t);
-// t's reflect.Kind: the first typedef on the way down that states one.
-uint8_t typing_go_kind(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t);
 // Append the pointer words of a value of t at off.
 struct cnr_error *typing_plan_value(struct typer *tp, const struct cnr_dwarf_type *t, uint64_t off, int depth);
 // The plan of DWARF type off, built once; -1 if it has no pointers.

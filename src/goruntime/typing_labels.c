@@ -10,6 +10,7 @@
 
 #include "goruntime/heap_objects.h"
 #include "goruntime/program.h"
+#include "goruntime/values.h"
 
 static bool pointer_into(struct cnr_program *prog, const struct cnr_heap_graph *hg, uint32_t from, uint32_t to,
 			 uint64_t *off_ret)
@@ -30,40 +31,6 @@ static bool pointer_into(struct cnr_program *prog, const struct cnr_heap_graph *
 		}
 	}
 	return false;
-}
-
-// A map key as Go would print it, from the key's DWARF type.
-static void format_key(struct cnr_program *prog, const struct cnr_dwarf_type *kt, uint64_t addr, char *buf, size_t len)
-{
-	enum { MAX_KEY = 48 };
-	const struct cnr_dwarf_type *s = cnr_dwarf_type_strip(prog->dwarf, kt);
-	uint8_t kind = typing_go_kind(prog->dwarf, kt);
-	uint64_t v = 0;
-	if (kind == CNR_KIND_STRING) {
-		uint64_t hdr[2];
-		char raw[MAX_KEY];
-		if (cnr_memory_read(&prog->mem, addr, hdr, sizeof(hdr)) == NULL) {
-			size_t n = hdr[1] < MAX_KEY ? (size_t)hdr[1] : MAX_KEY;
-			if (cnr_memory_read(&prog->mem, hdr[0], raw, n) == NULL) {
-				size_t o = 0;
-				o += (size_t)snprintf(buf, len, "\"");
-				for (size_t i = 0; i < n && o + 6 < len; i++) {
-					unsigned char c = (unsigned char)raw[i];
-					o += (size_t)snprintf(buf + o, len - o, c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? "%c" : "\\x%02x", c);
-				}
-				snprintf(buf + o, len - o, "%s\"", hdr[1] > n ? "…" : "");
-				return;
-			}
-		}
-	} else if (kind >= 2 && kind <= 12 && s && s->has_size && s->size <= 8 &&
-		   cnr_memory_read(&prog->mem, addr, &v, (size_t)s->size) == NULL) {
-		// reflect.Int..Uintptr: signed up to Int64 (6).
-		if (kind <= 6 && s->size < 8 && (v >> (8 * s->size - 1) & 1))
-			v |= ~0ULL << (8 * s->size);
-		snprintf(buf, len, kind <= 6 ? "%" PRId64 : "%" PRIu64, v);
-		return;
-	}
-	snprintf(buf, len, "…");
 }
 
 // Rewrite a hop through a map's buckets or groups as map[key]: path is
@@ -91,7 +58,7 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 			kaddr = indirect;
 			kt = cnr_dwarf_type_at(dw, cnr_dwarf_type_strip(dw, kt)->type_offset);
 		}
-		format_key(prog, kt, kaddr, key, sizeof(key));
+		cnr_value_key_text(prog, kt, kaddr, key, sizeof(key));
 		snprintf(buf, len, path[1] == 'k' ? "map key %s" : "map[%s]", key);
 		return true;
 	}
@@ -110,7 +77,7 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 			kaddr = indirect;
 			kt = cnr_dwarf_type_at(dw, cnr_dwarf_type_strip(dw, kt)->type_offset);
 		}
-		format_key(prog, kt, kaddr, key, sizeof(key));
+		cnr_value_key_text(prog, kt, kaddr, key, sizeof(key));
 		snprintf(buf, len, has_prefix(path + n, ".key") ? "map key %s" : "map[%s]", key);
 		return true;
 	}

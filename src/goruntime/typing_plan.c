@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "goruntime/program.h"
+#include "goruntime/values.h"
 
 static struct cnr_error *push_entry(struct typer *tp, struct entry e)
 {
@@ -103,18 +104,6 @@ static struct cnr_error *plan_struct(struct typer *tp, const struct cnr_dwarf_ty
 	return NULL;
 }
 
-// t's reflect.Kind: the first typedef on the way down that states one
-// ("interface {}" is a typedef of a typedef of runtime.eface).
-uint8_t typing_go_kind(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t)
-{
-	for (int i = 0; t && i < 16; i++) {
-		if (t->go_kind || t->tag != 0x16 /* DW_TAG_typedef */)
-			return t->go_kind;
-		t = cnr_dwarf_type_at(dw, t->type_offset);
-	}
-	return 0;
-}
-
 // Append the pointer words of a value of t at off.
 struct cnr_error *typing_plan_value(struct typer *tp, const struct cnr_dwarf_type *t, uint64_t off, int depth)
 {
@@ -122,7 +111,7 @@ struct cnr_error *typing_plan_value(struct typer *tp, const struct cnr_dwarf_typ
 	if (depth > MAX_PLAN_DEPTH || off > UINT32_MAX)
 		return NULL;
 	const struct cnr_dwarf_type *s = cnr_dwarf_type_strip(dw, t);
-	uint8_t kind = typing_go_kind(dw, t);
+	uint8_t kind = cnr_value_kind(dw, t);
 	switch (kind) {
 	case CNR_KIND_MAP:
 	case CNR_KIND_CHAN:
