@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "goruntime/heap_graph.h"
+#include "goruntime/layout.h"
 #include "goruntime/program.h"
 #include "goruntime/typing.h"
 #include "goruntime/values.h"
@@ -804,9 +805,7 @@ struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr
 	if (err)
 		return err;
 	c.info = &mc.info;
-	// internal/abi.ITab / runtime.itab: the concrete type is the second word.
-	const char *itab = cnr_dwarf_type_by_name(prog->dwarf, "internal/abi.ITab") ? "internal/abi.ITab" : "runtime.itab";
-	err = cnr_dwarf_offsetof(prog->dwarf, itab, "Type|_type", &c.itab_type_off);
+	err = cnr_dwarf_offsetof(prog->dwarf, cnr_layout_itab_type(prog->dwarf), "Type|_type", &c.itab_type_off);
 	if (err)
 		goto out;
 	if (opts->retained) {
@@ -935,8 +934,8 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 	struct collect c = { .prog = prog, .tc = tc, .opts = &opts };
 	struct cnr_map_summary s = { 0 };
 	c.info = &s.info;
-	const char *itab = cnr_dwarf_type_by_name(prog->dwarf, "internal/abi.ITab") ? "internal/abi.ITab" : "runtime.itab";
-	struct cnr_error *err = cnr_dwarf_offsetof(prog->dwarf, itab, "Type|_type", &c.itab_type_off);
+	struct cnr_error *err = cnr_dwarf_offsetof(prog->dwarf, cnr_layout_itab_type(prog->dwarf), "Type|_type",
+						   &c.itab_type_off);
 	if (!err)
 		err = cnr_map_walk(prog, tc, addr, type_addr, on_entry, &c, &s.info);
 	if (!err) {

@@ -1,3 +1,6 @@
+// Runtime struct layouts from the executable's DWARF: the field offsets
+// coroner reads, under every name Go gave them, and the probes for runtime
+// type names that changed between releases.
 #include "goruntime/layout.h"
 
 #include <stddef.h>
@@ -140,4 +143,23 @@ struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_d
 	l->sudog_elem_size = type_size(dw, "runtime.sudog", "elem");
 	l->sudog_c_size = type_size(dw, "runtime.sudog", "c");
 	return NULL;
+}
+
+static bool has_type(const struct cnr_dwarf *dw, const char *name)
+{
+	return cnr_dwarf_type_by_name(dw, name) != NULL;
+}
+
+const char *cnr_layout_itab_type(const struct cnr_dwarf *dw)
+{
+	return has_type(dw, "internal/abi.ITab") ? "internal/abi.ITab" : "runtime.itab";
+}
+
+const char *cnr_layout_map_type(const struct cnr_dwarf *dw, bool swiss)
+{
+	if (swiss)
+		return has_type(dw, "internal/abi.SwissMapType") ? "internal/abi.SwissMapType" : "internal/abi.MapType";
+	return has_type(dw, "internal/abi.OldMapType") ? "internal/abi.OldMapType"
+	       : has_type(dw, "internal/abi.MapType")  ? "internal/abi.MapType"
+						       : "runtime.maptype";
 }

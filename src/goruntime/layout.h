@@ -46,4 +46,13 @@ struct cnr_rt_layout {
 
 struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_dwarf *dw);
 
+// Runtime type names Go changed between releases, probed in the DWARF.
+// The itab: internal/abi.ITab (1.23+), runtime.itab before.
+const char *cnr_layout_itab_type(const struct cnr_dwarf *dw);
+// The map type descriptor of Swiss maps (swiss) or the old hash maps:
+// internal/abi.SwissMapType (1.24-1.25) or internal/abi.MapType (1.26+);
+// runtime.maptype (1.19), internal/abi.MapType (1.21-1.23) or
+// internal/abi.OldMapType (1.24-1.25 with noswissmap).
+const char *cnr_layout_map_type(const struct cnr_dwarf *dw, bool swiss);
+
 #endif

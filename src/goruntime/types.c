@@ -502,8 +502,7 @@ static struct cnr_error *composite_init(struct cnr_type_cache *tc)
 		{ CNR_KIND_CHAN, "internal/abi.ChanType", "runtime.chantype" },
 		{ CNR_KIND_FUNC, "internal/abi.FuncType", "runtime.functype" },
 		{ CNR_KIND_INTERFACE, "internal/abi.InterfaceType", "runtime.interfacetype" },
-		{ CNR_KIND_MAP, cnr_go_swiss_maps(tc->prog->ops, &tc->prog->go_version) && cnr_dwarf_type_by_name(dw, "internal/abi.SwissMapType")
-				? "internal/abi.SwissMapType" : cnr_dwarf_type_by_name(dw, "internal/abi.OldMapType") ? "internal/abi.OldMapType" : "internal/abi.MapType",
+		{ CNR_KIND_MAP, cnr_layout_map_type(dw, cnr_go_swiss_maps(tc->prog->ops, &tc->prog->go_version)),
 		  "runtime.maptype" },
 		{ CNR_KIND_POINTER, "internal/abi.PtrType", "runtime.ptrtype" },
 		{ CNR_KIND_SLICE, "internal/abi.SliceType", "runtime.slicetype" },
