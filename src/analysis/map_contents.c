@@ -793,6 +793,39 @@ static const char *keep(struct collect *c, const char *s, bool *oom)
 	return k;
 }
 
+// Walk the map, the header's count checked against what the walk found.
+static struct cnr_error *walk(struct collect *c, uint64_t addr, uint64_t type_addr, struct cnr_map_info *info)
+{
+	struct cnr_error *err = cnr_map_walk(c->prog, c->tc, addr, type_addr, on_entry, c, info);
+	if (!err && info->entries != info->len)
+		cnr_warn(c->prog->ctx, "map at 0x%" PRIx64 ": the header says %" PRIu64 " entries, the walk found %" PRIu64,
+			 addr, info->len, info->entries);
+	return err;
+}
+
+// The deepest nesting any entry has.
+static uint64_t max_depth(const struct collect *c)
+{
+	uint64_t max = 0;
+	for (unsigned d = 0; d <= MAX_NEST_DEPTH + 1; d++) {
+		if (c->depths[d])
+			max = d;
+	}
+	return max;
+}
+
+// Free what the walk collected (not the pool: the model takes it).
+static void collect_deinit(struct collect *c)
+{
+	count_map_deinit(&c->types);
+	count_map_deinit(&c->prefixes);
+	cluster_map_deinit(&c->cluster_index);
+	cluster_vector_deinit(&c->clusters);
+	entry_vector_deinit(&c->entries);
+	edge_vector_deinit(&c->edges);
+	u64_vector_deinit(&c->edge_off);
+}
+
 struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr, uint64_t type_addr,
 					 const struct cnr_map_contents_opts *opts, struct cnr_map_contents *ret)
 {
@@ -829,12 +862,8 @@ struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr
 		}
 		type_addr = t->map_rtype;
 	}
-	err = cnr_map_walk(prog, c.tc, addr, type_addr, on_entry, &c, &mc.info);
-	if (err)
+	if ((err = walk(&c, addr, type_addr, &mc.info)))
 		goto out;
-	if (mc.info.entries != mc.info.len)
-		cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": the header says %" PRIu64 " entries, the walk found %" PRIu64,
-			 addr, mc.info.len, mc.info.entries);
 	if (c.hg && (err = entries_retained(&c, addr, &mc.retained_bytes, &mc.entries_retained_bytes)))
 		goto out;
 	if (opts->sort != CNR_MAP_SORT_WALK && c.entries.size) {
@@ -850,10 +879,7 @@ struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr
 		memcpy(clusters, c.clusters.data, nclusters * sizeof(*clusters));
 	if (nclusters)
 		qsort(clusters, nclusters, sizeof(*clusters), c.hg ? cmp_cluster_retained : cmp_cluster_count);
-	for (unsigned d = 0; d <= MAX_NEST_DEPTH + 1; d++) {
-		if (c.depths[d])
-			mc.max_depth = d;
-	}
+	mc.max_depth = max_depth(&c);
 	memcpy(mc.depths, c.depths, sizeof(mc.depths));
 	mc.nested_entries = c.nested_entries;
 	mc.capped_entries = c.capped_entries;
@@ -899,13 +925,7 @@ out:
 		cnr_heap_typing_release(c.hg);
 		cnr_heap_graph_deinit(c.hg);
 	}
-	count_map_deinit(&c.types);
-	count_map_deinit(&c.prefixes);
-	cluster_map_deinit(&c.cluster_index);
-	cluster_vector_deinit(&c.clusters);
-	entry_vector_deinit(&c.entries);
-	edge_vector_deinit(&c.edges);
-	u64_vector_deinit(&c.edge_off);
+	collect_deinit(&c);
 	mc.pool = c.pool;
 	mc.tc = c.tc;
 	if (err) {
@@ -937,11 +957,8 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 	struct cnr_error *err = cnr_dwarf_offsetof(prog->dwarf, cnr_layout_itab_type(prog->dwarf), "Type|_type",
 						   &c.itab_type_off);
 	if (!err)
-		err = cnr_map_walk(prog, tc, addr, type_addr, on_entry, &c, &s.info);
+		err = walk(&c, addr, type_addr, &s.info);
 	if (!err) {
-		if (s.info.entries != s.info.len)
-			cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": the header says %" PRIu64 " entries, the walk found %" PRIu64,
-				 addr, s.info.len, s.info.entries);
 		s.value_types = model_counts(&c, &c.types, false, &s.nvalue_types);
 		s.clusters = calloc(c.clusters.size ? c.clusters.size : 1, sizeof(*s.clusters));
 		if (!s.value_types || !s.clusters)
@@ -956,21 +973,12 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 		}
 		s.nclusters = c.clusters.size;
 		s.nested_entries = c.nested_entries;
-		for (unsigned d = 0; d <= MAX_NEST_DEPTH + 1; d++) {
-			if (c.depths[d])
-				s.max_depth = d;
-		}
+		s.max_depth = max_depth(&c);
 		s.errors = c.errors;
 		if (c.errors)
 			cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", addr, c.errors);
 	}
-	count_map_deinit(&c.types);
-	count_map_deinit(&c.prefixes);
-	cluster_map_deinit(&c.cluster_index);
-	cluster_vector_deinit(&c.clusters);
-	entry_vector_deinit(&c.entries);
-	edge_vector_deinit(&c.edges);
-	u64_vector_deinit(&c.edge_off);
+	collect_deinit(&c);
 	s.pool = c.pool;
 	if (err) {
 		cnr_map_summary_deinit(&s);
