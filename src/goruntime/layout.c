@@ -4,6 +4,7 @@
 #include "goruntime/layout.h"
 
 #include <stddef.h>
+#include <string.h>
 
 struct field_spec {
 	const char *type;
@@ -162,4 +163,30 @@ const char *cnr_layout_map_type(const struct cnr_dwarf *dw, bool swiss)
 	return has_type(dw, "internal/abi.OldMapType") ? "internal/abi.OldMapType"
 	       : has_type(dw, "internal/abi.MapType")  ? "internal/abi.MapType"
 						       : "runtime.maptype";
+}
+
+enum cnr_rt_shape cnr_layout_type_shape(const char *name)
+{
+	static const struct {
+		const char *prefix;
+		enum cnr_rt_shape shape;
+	} shapes[] = {
+		{ "map<", CNR_RT_SWISS_MAP },
+		{ "groupReference<", CNR_RT_GROUP_REF },
+		{ "noalg.map.group[", CNR_RT_SWISS_GROUP },
+		{ "hash<", CNR_RT_HMAP },
+		{ "bucket<", CNR_RT_HMAP_BUCKET },
+		{ "map.bucket[", CNR_RT_RTYPE_BUCKET },
+		{ "hchan<", CNR_RT_HCHAN },
+		{ "internal/sync.node[", CNR_RT_SYNC_NODE },
+	};
+	if (!name)
+		return CNR_RT_OTHER;
+	if (strcmp(name, "runtime.bmap") == 0)
+		return CNR_RT_BMAP;
+	for (size_t i = 0; i < CNR_ARRAY_SIZE(shapes); i++) {
+		if (strncmp(name, shapes[i].prefix, strlen(shapes[i].prefix)) == 0)
+			return shapes[i].shape;
+	}
+	return CNR_RT_OTHER;
 }
