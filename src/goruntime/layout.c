@@ -165,6 +165,12 @@ const char *cnr_layout_map_type(const struct cnr_dwarf *dw, bool swiss)
 						       : "runtime.maptype";
 }
 
+const struct cnr_dwarf_var *cnr_layout_size_class_table(const struct cnr_dwarf *dw)
+{
+	const struct cnr_dwarf_var *v = cnr_dwarf_global(dw, "runtime.class_to_size");
+	return v ? v : cnr_dwarf_global(dw, "internal/runtime/gc.SizeClassToSize");
+}
+
 enum cnr_rt_shape cnr_layout_type_shape(const char *name)
 {
 	static const struct {

@@ -55,6 +55,11 @@ const char *cnr_layout_itab_type(const struct cnr_dwarf *dw);
 // internal/abi.OldMapType (1.24-1.25 with noswissmap).
 const char *cnr_layout_map_type(const struct cnr_dwarf *dw, bool swiss);
 
+// The runtime's table of size class sizes ([]uint16): runtime.class_to_size
+// (up to 1.24) or internal/runtime/gc.SizeClassToSize (1.25+); NULL if
+// the DWARF has neither.
+const struct cnr_dwarf_var *cnr_layout_size_class_table(const struct cnr_dwarf *dw);
+
 // The types the compiler makes for the runtime's containers, known by the
 // shape of their names (cmd/compile/internal/reflectdata), which differ by
 // release: the typing follows their internals.
