@@ -10,7 +10,7 @@
 
 #include "goruntime/heap_graph.h"
 #include "graph/bfs_tree.h"
-#include "report/map_report.h"
+#include "analysis/map_contents.h"
 
 struct cnr_map_row {
 	uint32_t id;

@@ -22,7 +22,7 @@
 #include "goruntime/heap_graph.h"
 #include "goruntime/memstats.h"
 #include "goruntime/program.h"
-#include "report/map_report.h"
+#include "analysis/map_contents.h"
 
 enum {
 	CNR_LEAK_PATH_LEN = 4096,
