@@ -24,9 +24,14 @@ int cnr_goroutine_group_key_cmp(const struct cnr_goroutines *gs, const struct cn
 	return 0;
 }
 
+// qsort_r's argument: the goroutines, read only.
+struct sort_goroutines {
+	const struct cnr_goroutines *gs;
+};
+
 static int cmp_member(const void *x, const void *y, void *arg)
 {
-	const struct cnr_goroutines *gs = arg;
+	const struct cnr_goroutines *gs = ((const struct sort_goroutines *)arg)->gs;
 	const struct cnr_goroutine *a = &gs->gs[*(const uint32_t *)x], *b = &gs->gs[*(const uint32_t *)y];
 	int c = cnr_goroutine_group_key_cmp(gs, a, b);
 	if (c)
@@ -56,8 +61,10 @@ struct cnr_error *cnr_goroutine_groups_init(const struct cnr_goroutines *gs, str
 	}
 	for (size_t i = 0; i < ngs; i++)
 		gg.members[i] = (uint32_t)i;
-	if (ngs)
-		qsort_r(gg.members, ngs, sizeof(*gg.members), cmp_member, (void *)gs);
+	if (ngs) {
+		struct sort_goroutines sort = { gs };
+		qsort_r(gg.members, ngs, sizeof(*gg.members), cmp_member, &sort);
+	}
 	for (size_t i = 0; i < ngs; i++) {
 		if (i == 0 || cnr_goroutine_group_key_cmp(gs, &gs->gs[gg.members[i - 1]], &gs->gs[gg.members[i]]) != 0)
 			gg.groups[gg.ngroups++] = (struct cnr_goroutine_group){ .first = (uint32_t)i };

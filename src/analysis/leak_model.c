@@ -133,9 +133,14 @@ static int cmp_sus_key(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+// qsort_r's argument: the goroutines, read only.
+struct sort_goroutines {
+	const struct cnr_goroutines *gs;
+};
+
 static int cmp_goid(const void *a, const void *b, void *arg)
 {
-	const struct cnr_goroutines *gs = arg;
+	const struct cnr_goroutines *gs = ((const struct sort_goroutines *)arg)->gs;
 	const struct cnr_goroutine *x = &gs->gs[*(const uint32_t *)a], *y = &gs->gs[*(const uint32_t *)b];
 	return x->goid < y->goid ? -1 : x->goid > y->goid;
 }
@@ -219,10 +224,11 @@ static struct cnr_error *goroutines_reaching(struct cnr_leak_model *m, struct cn
 		}
 	}
 	cnr_progress_end(&progress);
+	struct sort_goroutines sort = { &hg->gs };
 	for (size_t i = 0; i < ns; i++) {
 		struct cnr_leak_suspect *s = &m->suspects[i];
 		if (!err && lists[i].size)
-			qsort_r(lists[i].data, lists[i].size, sizeof(uint32_t), cmp_goid, (void *)&hg->gs);
+			qsort_r(lists[i].data, lists[i].size, sizeof(uint32_t), cmp_goid, &sort);
 		s->gors = lists[i].data;
 		s->ngors = err ? 0 : lists[i].size;
 		lists[i].data = NULL;
