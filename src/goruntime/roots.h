@@ -36,6 +36,9 @@ struct cnr_root {
 	// var_type (the global, frame variable or channel element); 0 if unknown.
 	// Typing starts from here.
 	uint64_t var_type, var_offset;
+	// No variable names the slot ("global at 0x...", "slot at sp+N"):
+	// among equally short retention paths, named roots are preferred.
+	bool unnamed;
 };
 
 struct cnr_roots {
