@@ -75,7 +75,9 @@ struct collect {
 	uint64_t depths[MAX_NEST_DEPTH + 2];
 	uint64_t nested_entries, capped_entries;
 	unsigned visits;
-	unsigned errors;
+	unsigned errors;     // keys, values and internals that could not be read
+	unsigned key_errors; // of which string keys' bytes
+	uint64_t addr;       // the map, for the warnings
 };
 
 // An unreadable key or value: said for the first few (a hostile core may
@@ -443,7 +445,8 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 			err = cnr_memory_read(&c->prog->mem, hdr[0], buf, n);
 		}
 		if (err) {
-			warn(c, err);
+			c->key_errors++;
+			warn(c, cnr_error_wrap(err, "map at 0x%" PRIx64 ": the bytes of a string key", c->addr));
 		} else {
 			buf[n] = '\0';
 			size_t plen = strcspn(buf, ":");
@@ -1013,10 +1016,26 @@ static void text_report(struct collect *c, FILE *out, const struct cluster *clus
 	}
 }
 
+// One warning for what could not be read, saying which part: the string
+// keys' bytes (often in a file mapping the core does not hold), and the
+// values and internals.
+static void unreadable_summary(const struct collect *c)
+{
+	unsigned other = c->errors - c->key_errors;
+	if (c->key_errors && other)
+		cnr_warn(c->prog->ctx, "map at 0x%" PRIx64 ": %u string keys' bytes and %u values could not be read",
+			 c->addr, c->key_errors, other);
+	else if (c->key_errors)
+		cnr_warn(c->prog->ctx, "map at 0x%" PRIx64 ": %u string keys' bytes could not be read", c->addr,
+			 c->key_errors);
+	else if (other)
+		cnr_warn(c->prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", c->addr, other);
+}
+
 struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64_t type_addr,
 				 const struct cnr_map_report_opts *opts, FILE *out)
 {
-	struct collect c = { .prog = prog, .opts = opts };
+	struct collect c = { .prog = prog, .opts = opts, .addr = addr };
 	struct cnr_heap_graph hg;
 	struct cnr_map_info info;
 	struct cluster *clusters = NULL;
@@ -1082,8 +1101,7 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 		json_report(&c, out, clusters, nclusters, map_retained, entries_sum, shown, max_depth);
 	else
 		text_report(&c, out, clusters, nclusters, map_retained, entries_sum, shown, max_depth);
-	if (c.errors)
-		cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", addr, c.errors);
+	unreadable_summary(&c);
 out:
 	free(clusters);
 	if (c.hg) {
@@ -1118,7 +1136,7 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 				    uint64_t type_addr, struct cnr_map_summary *ret)
 {
 	static const struct cnr_map_report_opts opts = { .limit = 0, .sort = CNR_MAP_SORT_WALK };
-	struct collect c = { .prog = prog, .tc = tc, .opts = &opts };
+	struct collect c = { .prog = prog, .tc = tc, .opts = &opts, .addr = addr };
 	struct cnr_map_summary s = { 0 };
 	c.info = &s.info;
 	const char *itab = cnr_dwarf_type_by_name(prog->dwarf, "internal/abi.ITab") ? "internal/abi.ITab" : "runtime.itab";
@@ -1148,8 +1166,7 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 				s.max_depth = d;
 		}
 		s.errors = c.errors;
-		if (c.errors)
-			cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", addr, c.errors);
+		unreadable_summary(&c);
 	}
 	count_map_deinit(&c.types);
 	count_map_deinit(&c.prefixes);

@@ -10,6 +10,10 @@ itself (truth.json extra):
   through main.oddHeld.
 - held_by_param: an object only main.holder's parameter b holds: its path
   starts at that goroutine's `var b`.
+- shared_mapping: main.sharedKeys's string keys point into a read-only
+  shared file mapping that no core holds: info counts its bytes as
+  missing, and `map` says, in one warning, that so many string keys' bytes
+  could not be read (exit 1, partial).
 - shared_slots: main.sharer used slices before blocking on its jobs
   channel: no root of that frame is named after a slice's len or cap word,
   and the channel is named after a channel variable, or not at all.
@@ -55,6 +59,18 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         want = re.compile(rf"^goroutine {held['goroutine']} {re.escape(held['func'])} \(.*\) var {held['var']}$")
         t.ok(bool(want.match(root)), f"{label}: the {held['type']} only {held['func']}'s parameter "
              f"{held['var']} holds has that variable as its root", root)
+
+    shm = extra.get("shared_mapping")
+    if shm:
+        code, out, err = run(["info", "--json", core, exe])
+        if t.ok(code == 0, f"{label}: info exits 0", f"exit {code}\n{err[-2000:]}"):
+            missing = json.loads(out)["memory"]["bytes_missing"]
+            t.ok(missing >= shm["size"], f"{label}: info counts the {shm['size']}-byte shared file mapping the core "
+                 f"does not hold as missing", f"bytes_missing {missing}")
+        code, out, err = run(["map", shm["map_addr"], core, exe])
+        want = f"map at {shm['map_addr']}: {shm['keys']} string keys' bytes could not be read"
+        t.ok(code == 1 and want in err, f"{label}: map {shm['map']} says its {shm['keys']} string keys' bytes "
+             f"could not be read (exit 1)", f"exit {code}\n{err[-1500:]}")
 
     sh = extra["shared_slots"]
     code, out, err = run(["roots", "--json", core, exe])
