@@ -189,9 +189,10 @@ func main() {
 	}()
 	ready := make(chan int64)
 	stop := make(chan struct{})
-	// A 1 MiB payload: the leak a parameter pins, and a heap large enough
-	// that the runtime's own few hundred untyped bytes are not 0.4% of it.
-	blob := &Blob{Data: make([]byte, 1<<20), Note: "held by holder's b"}
+	// A 4 MiB payload: the leak a parameter pins, and a heap large enough
+	// that the runtime's own untyped small objects (about 1.5 KB on Go
+	// 1.25+) are not 0.1% of it.
+	blob := &Blob{Data: make([]byte, 4<<20), Note: "held by holder's b"}
 	fill(blob.Data, 'b')
 	blobAddr := hexAddr(uintptr(unsafe.Pointer(blob)))
 	go holder(blob, ready, stop)
