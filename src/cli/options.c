@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,8 +376,9 @@ int cnr_cli_normalize(int *argc_io, char ***argv_io, const struct cnr_cli_option
 				cnr_cli_error("%s wants an address, not '%s'", o->flag, optarg);
 				code = CNR_EXIT_USAGE;
 			}
-			// Downstream an option is found by its one spelling.
-			out[n++] = (char *)o->flag;
+			// Downstream an option is found by its one spelling (argv is
+			// char ** for the commands, which never write to it).
+			out[n++] = (char *)(uintptr_t)o->flag;
 			if (o->arg != CNR_ARG_NONE)
 				out[n++] = optarg;
 		}
