@@ -82,7 +82,9 @@ struct collect {
 	uint64_t depths[MAX_NEST_DEPTH + 2];
 	uint64_t nested_entries, capped_entries;
 	unsigned visits;
-	unsigned errors;
+	unsigned errors;     // keys, values and internals that could not be read
+	unsigned key_errors; // of which string keys' bytes
+	uint64_t addr;       // the map, for the warnings
 };
 
 // An unreadable key or value: said for the first few (a hostile core may
@@ -93,6 +95,22 @@ static void warn(struct collect *c, struct cnr_error *err)
 		cnr_warn_error(c->prog->ctx, err);
 	else
 		cnr_error_destroy(err);
+}
+
+// One warning for what could not be read, saying which part: the string
+// keys' bytes (often in a file mapping the core does not hold), and the
+// values and internals.
+static void unreadable_summary(const struct collect *c)
+{
+	unsigned other = c->errors - c->key_errors;
+	if (c->key_errors && other)
+		cnr_warn(c->prog->ctx, "map at 0x%" PRIx64 ": %u string keys' bytes and %u values could not be read",
+			 c->addr, c->key_errors, other);
+	else if (c->key_errors)
+		cnr_warn(c->prog->ctx, "map at 0x%" PRIx64 ": %u string keys' bytes could not be read", c->addr,
+			 c->key_errors);
+	else if (other)
+		cnr_warn(c->prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", c->addr, other);
 }
 
 // Count key; the map keeps a pooled copy of it the first time it is seen.
@@ -450,7 +468,8 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 			err = cnr_memory_read(&c->prog->mem, hdr[0], buf, n);
 		}
 		if (err) {
-			warn(c, err);
+			c->key_errors++;
+			warn(c, cnr_error_wrap(err, "map at 0x%" PRIx64 ": the bytes of a string key", c->addr));
 		} else {
 			buf[n] = '\0';
 			size_t plen = strcspn(buf, ":");
@@ -829,7 +848,7 @@ static void collect_deinit(struct collect *c)
 struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr, uint64_t type_addr,
 					 const struct cnr_map_contents_opts *opts, struct cnr_map_contents *ret)
 {
-	struct collect c = { .prog = prog, .opts = opts };
+	struct collect c = { .prog = prog, .opts = opts, .addr = addr };
 	struct cnr_map_contents mc = { .redacted = opts->redact, .has_retained = opts->retained, .sort = opts->sort };
 	struct cnr_heap_graph hg;
 	struct cluster *clusters = NULL;
@@ -917,8 +936,7 @@ struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr
 		goto out;
 	}
 	mc.errors = c.errors;
-	if (c.errors)
-		cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", addr, c.errors);
+	unreadable_summary(&c);
 out:
 	free(clusters);
 	if (c.hg) {
@@ -951,7 +969,7 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 				    uint64_t type_addr, struct cnr_map_summary *ret)
 {
 	static const struct cnr_map_contents_opts opts = { .limit = 0, .sort = CNR_MAP_SORT_WALK };
-	struct collect c = { .prog = prog, .tc = tc, .opts = &opts };
+	struct collect c = { .prog = prog, .tc = tc, .opts = &opts, .addr = addr };
 	struct cnr_map_summary s = { 0 };
 	c.info = &s.info;
 	struct cnr_error *err = cnr_dwarf_offsetof(prog->dwarf, cnr_layout_itab_type(prog->dwarf), "Type|_type",
@@ -975,8 +993,7 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 		s.nested_entries = c.nested_entries;
 		s.max_depth = max_depth(&c);
 		s.errors = c.errors;
-		if (c.errors)
-			cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", addr, c.errors);
+		unreadable_summary(&c);
 	}
 	collect_deinit(&c);
 	s.pool = c.pool;

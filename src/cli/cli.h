@@ -14,12 +14,42 @@ enum cnr_exit {
 	CNR_EXIT_USAGE = 64,
 };
 
+// What an option takes.
+enum cnr_cli_arg {
+	CNR_ARG_NONE,	 // a flag
+	CNR_ARG_TEXT,	 // any value
+	CNR_ARG_NUMBER,	 // a decimal number, no sign: "-5" and "5x" are usage errors
+	CNR_ARG_ADDRESS, // a nonzero address (0x... or decimal), no sign
+};
+
+// One option of a command: its spelling ("--type", or "-k" for a short
+// one), its one-letter form if it has both ("--verbose" and 'v'), and
+// what it takes.
+struct cnr_cli_option {
+	const char *flag;
+	char shortname;
+	enum cnr_cli_arg arg;
+};
+
 struct cnr_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 	const char *const *usage;
+	// The command's own options (the common ones come on top), ending with
+	// { NULL }; NULL for a command that parses its own argv (help).
+	const struct cnr_cli_option *options;
 };
+
+// Put argv (argv[0] the command name) in the one order the commands
+// read: the command name, every option as spelled in its spec followed
+// by its value, "--", then the operands in the order given — so options
+// may come anywhere, as getopt permutes them, "--" ending them, and
+// "--name=VALUE", "-kN", "-vv" work.  Checks numbers and addresses.
+// Returns -1 with the new argc and argv (NULL-terminated, the caller
+// frees the array) in *argc and *argv, or an exit code, said why:
+// CNR_EXIT_USAGE, or CNR_EXIT_OK after printing the usage for --help.
+int cnr_cli_normalize(int *argc, char ***argv, const struct cnr_cli_option *cmd_options, const char *const *usage);
 
 // Options every command that opens a core takes.
 struct cnr_common_opts {
@@ -57,10 +87,18 @@ int cnr_cli_fail(struct cnr_error *err);
 // Remove a command's own flag from argv (before the common options are
 // parsed); returns whether it was there.
 bool cnr_cli_take_flag(int *argc, char **argv, const char *flag);
-// Take the ADDR operand that follows the command name: on success store it,
-// drop it from argv (argv[1] becomes the command name) and return -1; else
-// print why and return CNR_EXIT_USAGE.  Run the rest as argc - 1, argv + 1.
+// Take the first operand (the first argument after the "--" that
+// cnr_cli_normalize puts after the options): on success store it, drop it
+// from argv (argv[1] becomes the command name) and return -1; else print
+// "missing WHAT" and the usage and return CNR_EXIT_USAGE.  Run the rest as
+// argc - 1, argv + 1.
+int cnr_cli_take_operand(int argc, char **argv, const char *const *usage, const char *what, char **ret);
+// cnr_cli_take_operand for an ADDR operand, checked as an address.
 int cnr_cli_take_addr(int argc, char **argv, const char *const *usage, uint64_t *ret);
+// A nonzero address (0x..., 0..., or decimal, no sign or blank): false if s is not one.
+bool cnr_cli_parse_addr(const char *s, uint64_t *ret);
+// A decimal number from 0 to max, digits only: false if s is not one.
+bool cnr_cli_parse_number(const char *s, uint64_t max, uint64_t *ret);
 // Remove "--name VALUE" from argv; *ret is VALUE or stays untouched.
 // Returns false if the flag lacks its value.
 bool cnr_cli_take_value(int *argc, char **argv, const char *flag, const char **ret);

@@ -34,12 +34,9 @@ static int type_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 
 int cmd_type(int argc, char **argv)
 {
-	if (argc < 2) {
-		cnr_cli_error("missing NAME");
-		cnr_cli_print_usage(type_usage, true);
-		return CNR_EXIT_USAGE;
-	}
-	char *name = argv[1];
-	argv[1] = argv[0];
+	char *name;
+	int r = cnr_cli_take_operand(argc, argv, type_usage, "NAME", &name);
+	if (r >= 0)
+		return r;
 	return cnr_cli_run(argc - 1, argv + 1, type_usage, type_body, name);
 }

@@ -1,5 +1,6 @@
 // coroner: post-mortem memory-leak analysis of Go programs from core dumps.
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -8,24 +9,49 @@ static int cmd_help(int argc, char **argv);
 
 static const char *const help_usage[] = { "coroner help [COMMAND]", NULL };
 
+// Each command's own options (the common ones, --exe --json --force
+// --roots -v -h, come on top: src/cli/options.c).
+static const struct cnr_cli_option no_options[] = { { NULL, 0, 0 } };
+static const struct cnr_cli_option report_options[] = {
+	{ "--top", 0, CNR_ARG_NUMBER }, { "--max-goroutine-groups", 0, CNR_ARG_NUMBER }, { NULL, 0, 0 }
+};
+static const struct cnr_cli_option goroutines_options[] = { { "--all", 0, CNR_ARG_NONE }, { NULL, 0, 0 } };
+static const struct cnr_cli_option heap_options[] = { { "--top", 0, CNR_ARG_NUMBER }, { NULL, 0, 0 } };
+static const struct cnr_cli_option maps_options[] = {
+	{ "--type", 0, CNR_ARG_TEXT }, { "--top", 0, CNR_ARG_NUMBER }, { NULL, 0, 0 }
+};
+static const struct cnr_cli_option map_options[] = {
+	{ "--type", 0, CNR_ARG_TEXT },	     { "--limit", 0, CNR_ARG_NUMBER }, { "--sort", 0, CNR_ARG_TEXT },
+	{ "--no-retained", 0, CNR_ARG_NONE }, { "--redact", 0, CNR_ARG_NONE }, { NULL, 0, 0 }
+};
+static const struct cnr_cli_option path_options[] = {
+	{ "-k", 'k', CNR_ARG_NUMBER }, { "--type", 0, CNR_ARG_TEXT }, { NULL, 0, 0 }
+};
+static const struct cnr_cli_option top_options[] = {
+	{ "--by", 0, CNR_ARG_TEXT }, { "--group", 0, CNR_ARG_TEXT }, { "--top", 0, CNR_ARG_NUMBER }, { NULL, 0, 0 }
+};
+static const struct cnr_cli_option dot_options[] = {
+	{ "--top", 0, CNR_ARG_NUMBER }, { "--max-nodes", 0, CNR_ARG_NUMBER }, { "--from", 0, CNR_ARG_ADDRESS }, { NULL, 0, 0 }
+};
+
 static const struct cnr_cmd commands[] = {
 	{ "report", cmd_report, "the leak report: summary, suspects with their paths, goroutines, top types",
-	  report_usage },
-	{ "info", cmd_info, "what the core is: Go version, executable, signal, threads, memory", info_usage },
+	  report_usage, report_options },
+	{ "info", cmd_info, "what the core is: Go version, executable, signal, threads, memory", info_usage, no_options },
 	{ "goroutines", cmd_goroutines, "every goroutine: state, wait reason, stack, creator, channel waits",
-	  goroutines_usage },
-	{ "heap", cmd_heap, "objects by type or size class, reconciled with the runtime's counters", heap_usage },
-	{ "maps", cmd_maps, "every map in the heap: size, internals, bytes held and retained, who holds it", maps_usage },
-	{ "map", cmd_map, "one map in depth: entries and what each retains, value types, key clusters, nesting", map_usage },
-	{ "roots", cmd_roots, "the GC roots, named: globals, stack slots, blocked senders, finalizers, defers, panics, timers, weak handles", roots_usage },
-	{ "type", cmd_type, "a Go type as the runtime sees it: size, pointer words, fields, methods", type_usage },
-	{ "live", cmd_live, "the heap as a graph from its roots: live vs garbage, what each root retains", live_usage },
-	{ "path", cmd_path, "who keeps an object alive: shortest pointer chains from named roots", path_usage },
-	{ "top", cmd_top, "the heap histogram with retained sizes, by type or by root", top_usage },
-	{ "object", cmd_object, "one heap object: size, retained bytes, retainers, first words", object_usage },
-	{ "dot", cmd_dot, "the leak suspects' reference chains as a Graphviz graph", dot_usage },
-	{ "memstats", cmd_memstats, "runtime.MemStats as ReadMemStats would have computed it", memstats_usage },
-	{ "help", cmd_help, "show help for a command", help_usage },
+	  goroutines_usage, goroutines_options },
+	{ "heap", cmd_heap, "objects by type or size class, reconciled with the runtime's counters", heap_usage, heap_options },
+	{ "maps", cmd_maps, "every map in the heap: size, internals, bytes held and retained, who holds it", maps_usage, maps_options },
+	{ "map", cmd_map, "one map in depth: entries and what each retains, value types, key clusters, nesting", map_usage, map_options },
+	{ "roots", cmd_roots, "the GC roots, named: globals, stack slots, blocked senders, finalizers, defers, panics, timers, weak handles", roots_usage, no_options },
+	{ "type", cmd_type, "a Go type as the runtime sees it: size, pointer words, fields, methods", type_usage, no_options },
+	{ "live", cmd_live, "the heap as a graph from its roots: live vs garbage, what each root retains", live_usage, no_options },
+	{ "path", cmd_path, "who keeps an object alive: shortest pointer chains from named roots", path_usage, path_options },
+	{ "top", cmd_top, "the heap histogram with retained sizes, by type or by root", top_usage, top_options },
+	{ "object", cmd_object, "one heap object: size, retained bytes, retainers, first words", object_usage, no_options },
+	{ "dot", cmd_dot, "the leak suspects' reference chains as a Graphviz graph", dot_usage, dot_options },
+	{ "memstats", cmd_memstats, "runtime.MemStats as ReadMemStats would have computed it", memstats_usage, no_options },
+	{ "help", cmd_help, "show help for a command", help_usage, NULL },
 };
 
 static const struct cnr_cmd *find_command(const char *name)
@@ -92,5 +118,15 @@ int main(int argc, char **argv)
 		cnr_cli_error("'%s' is not a coroner command; see 'coroner help'", name);
 		return CNR_EXIT_USAGE;
 	}
-	return cmd->fn(argc - 1, argv + 1);
+	int cmd_argc = argc - 1;
+	char **cmd_argv = argv + 1;
+	if (cmd->options) {
+		int r = cnr_cli_normalize(&cmd_argc, &cmd_argv, cmd->options, cmd->usage);
+		if (r >= 0)
+			return r;
+	}
+	int code = cmd->fn(cmd_argc, cmd_argv);
+	if (cmd_argv != argv + 1)
+		free(cmd_argv);
+	return code;
 }

@@ -4,9 +4,11 @@
 #include "goruntime/program.h"
 #include "goruntime/roots.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +49,7 @@ int cnr_cli_parse_common(int argc, char **argv, const char *const *usage, struct
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(opts, 0, sizeof(*opts));
-	optind = 1;
+	optind = 0; // 0, not 1: glibc's getopt starts afresh (the argv differs from the last call's)
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
@@ -162,12 +164,30 @@ int cnr_cli_run(int argc, char **argv, const char *const *usage, cnr_cmd_body *b
 	return r > finish ? r : finish;
 }
 
+// The index of the "--" that ends the options (argc if there is none).
+static int options_end(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	}
+	return argc;
+}
+
+// Remove argv[at], shifting what comes before it up one place, so that
+// argv + 1 is the rest in order (argv[1] is the command name again).
+static void drop_shift(char **argv, int at)
+{
+	for (int i = at; i > 0; i--)
+		argv[i] = argv[i - 1];
+}
+
 bool cnr_cli_take_flag(int *argc, char **argv, const char *flag)
 {
 	bool found = false;
-	int n = 0;
+	int n = 0, end = options_end(*argc, argv);
 	for (int i = 0; i < *argc; i++) {
-		if (strcmp(argv[i], flag) == 0)
+		if (i < end && strcmp(argv[i], flag) == 0)
 			found = true;
 		else
 			argv[n++] = argv[i];
@@ -178,14 +198,14 @@ bool cnr_cli_take_flag(int *argc, char **argv, const char *flag)
 
 bool cnr_cli_take_value(int *argc, char **argv, const char *flag, const char **ret)
 {
-	int n = 0;
+	int n = 0, end = options_end(*argc, argv);
 	bool ok = true;
 	for (int i = 0; i < *argc; i++) {
-		if (strcmp(argv[i], flag) != 0) {
+		if (i >= end || strcmp(argv[i], flag) != 0) {
 			argv[n++] = argv[i];
 			continue;
 		}
-		if (i + 1 >= *argc) {
+		if (i + 1 >= end) {
 			ok = false;
 			continue;
 		}
@@ -195,22 +215,58 @@ bool cnr_cli_take_value(int *argc, char **argv, const char *flag, const char **r
 	return ok;
 }
 
-int cnr_cli_take_addr(int argc, char **argv, const char *const *usage, uint64_t *ret)
+int cnr_cli_take_operand(int argc, char **argv, const char *const *usage, const char *what, char **ret)
 {
-	if (argc < 2) {
-		cnr_cli_error("missing ADDR");
+	int at = options_end(argc, argv) + 1;
+	if (at >= argc) {
+		cnr_cli_error("missing %s", what);
 		cnr_cli_print_usage(usage, true);
 		return CNR_EXIT_USAGE;
 	}
-	char *end;
-	uint64_t addr = strtoull(argv[1], &end, 0);
-	if (*end || !addr) {
-		cnr_cli_error("'%s' is not an address", argv[1]);
+	*ret = argv[at];
+	drop_shift(argv, at);
+	return -1;
+}
+
+int cnr_cli_take_addr(int argc, char **argv, const char *const *usage, uint64_t *ret)
+{
+	char *operand;
+	int r = cnr_cli_take_operand(argc, argv, usage, "ADDR", &operand);
+	if (r >= 0)
+		return r;
+	if (!cnr_cli_parse_addr(operand, ret)) {
+		cnr_cli_error("'%s' is not an address", operand);
 		return CNR_EXIT_USAGE;
 	}
-	argv[1] = argv[0];
-	*ret = addr;
 	return -1;
+}
+
+bool cnr_cli_parse_addr(const char *s, uint64_t *ret)
+{
+	// strtoull would take a sign, blanks and wrap "-1" to 2^64-1.
+	if (!s[0] || !(s[0] >= '0' && s[0] <= '9'))
+		return false;
+	errno = 0;
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+	if (*end || errno || !v)
+		return false;
+	*ret = v;
+	return true;
+}
+
+bool cnr_cli_parse_number(const char *s, uint64_t max, uint64_t *ret)
+{
+	uint64_t v = 0;
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (max - (uint64_t)(*p - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*ret = v;
+	return true;
 }
 
 // "--name N" into *ret, a number from min to max; false (said why) if bad.
@@ -223,12 +279,120 @@ bool cnr_cli_take_number(int *argc, char **argv, const char *flag, uint32_t min,
 	}
 	if (!v)
 		return true;
-	char *end;
-	unsigned long n = strtoul(v, &end, 10);
-	if (!*v || *end || n < min || n > max) {
+	uint64_t n;
+	if (!cnr_cli_parse_number(v, UINT32_MAX, &n) || n < min || n > max) {
 		cnr_cli_error("%s wants a number from %" PRIu32 " to %" PRIu32 ", not '%s'", flag, min, max, v);
 		return false;
 	}
 	*ret = (uint32_t)n;
 	return true;
+}
+
+// The options every command that reads a core takes (cnr_cli_parse_common).
+static const struct cnr_cli_option common_options[] = {
+	{ "--exe", 0, CNR_ARG_TEXT },	  { "--json", 0, CNR_ARG_NONE },   { "--force", 0, CNR_ARG_NONE },
+	{ "--verbose", 'v', CNR_ARG_NONE }, { "--help", 'h', CNR_ARG_NONE }, { "--roots", 0, CNR_ARG_TEXT },
+	{ NULL, 0, 0 },
+};
+
+static size_t count_options(const struct cnr_cli_option *o)
+{
+	size_t n = 0;
+	while (o && o[n].flag)
+		n++;
+	return n;
+}
+
+// The option spec a getopt return value stands for (index into all).
+static const struct cnr_cli_option *option_of(const struct cnr_cli_option *const *all, const size_t *counts, int c)
+{
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < counts[k]; i++) {
+			const struct cnr_cli_option *o = &all[k][i];
+			if (o->shortname ? c == o->shortname : c == 256 + (int)(k * 1000 + i))
+				return o;
+		}
+	}
+	return NULL;
+}
+
+int cnr_cli_normalize(int *argc_io, char ***argv_io, const struct cnr_cli_option *cmd_options, const char *const *usage)
+{
+	int argc = *argc_io;
+	char **argv = *argv_io;
+	const struct cnr_cli_option *all[2] = { common_options, cmd_options };
+	size_t counts[2] = { count_options(common_options), count_options(cmd_options) };
+	struct option *longopts = calloc(counts[0] + counts[1] + 1, sizeof(*longopts));
+	char **out = calloc((size_t)argc * 2 + 2, sizeof(*out));
+	char shortopts[64] = ":"; // ':' first: a missing value is told apart from an unknown option
+	size_t ns = 1;
+	if (!longopts || !out) {
+		free(longopts);
+		free(out);
+		cnr_cli_error("out of memory");
+		return CNR_EXIT_FATAL;
+	}
+	size_t nl = 0;
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < counts[k]; i++) {
+			const struct cnr_cli_option *o = &all[k][i];
+			int c = o->shortname ? o->shortname : 256 + (int)(k * 1000 + i);
+			if (strncmp(o->flag, "--", 2) == 0)
+				longopts[nl++] = (struct option){ o->flag + 2,
+								  o->arg == CNR_ARG_NONE ? no_argument : required_argument,
+								  NULL, c };
+			if (o->shortname && ns + 3 < sizeof(shortopts)) {
+				shortopts[ns++] = o->shortname;
+				if (o->arg != CNR_ARG_NONE)
+					shortopts[ns++] = ':';
+			}
+		}
+	}
+	int n = 0, code = -1;
+	out[n++] = argv[0];
+	optind = 0;
+	opterr = 0;
+	int c;
+	// No '+': getopt permutes, so options may come before, between and
+	// after the operands; "--" ends them.
+	while (code < 0 && (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct cnr_cli_option *o = c == '?' || c == ':' ? NULL : option_of(all, counts, c);
+		if (c == ':') {
+			cnr_cli_error("%s wants a value", argv[optind - 1]);
+			code = CNR_EXIT_USAGE;
+		} else if (!o) {
+			cnr_cli_error("unknown option '%s'", argv[optind - 1]);
+			cnr_cli_print_usage(usage, true);
+			code = CNR_EXIT_USAGE;
+		} else if (o->shortname == 'h') {
+			cnr_cli_print_usage(usage, false);
+			code = CNR_EXIT_OK;
+		} else {
+			uint64_t v;
+			if (o->arg == CNR_ARG_NUMBER && !cnr_cli_parse_number(optarg, UINT32_MAX, &v)) {
+				cnr_cli_error("%s wants a number from 0 to %" PRIu32 ", not '%s'", o->flag, UINT32_MAX, optarg);
+				code = CNR_EXIT_USAGE;
+			} else if (o->arg == CNR_ARG_ADDRESS && !cnr_cli_parse_addr(optarg, &v)) {
+				cnr_cli_error("%s wants an address, not '%s'", o->flag, optarg);
+				code = CNR_EXIT_USAGE;
+			}
+			// Downstream an option is found by its one spelling (argv is
+			// char ** for the commands, which never write to it).
+			out[n++] = (char *)(uintptr_t)o->flag;
+			if (o->arg != CNR_ARG_NONE)
+				out[n++] = optarg;
+		}
+	}
+	free(longopts);
+	if (code >= 0) {
+		free(out);
+		return code;
+	}
+	out[n++] = "--";
+	for (int i = optind; i < argc; i++)
+		out[n++] = argv[i];
+	out[n] = NULL;
+	*argc_io = n;
+	*argv_io = out;
+	return -1;
 }

@@ -119,7 +119,9 @@ struct cnr_error *cnr_memory_init(struct cnr_memory *mem, struct cnr_core *core,
 			ok = add_range(&ranges, a, b, CNR_MEM_TRUNCATED, 0);
 		else if (cs && !(cs->flags & (PF_R | PF_W | PF_X)))
 			ok = add_range(&ranges, a, b, CNR_MEM_NO_ACCESS, 0);
-		else if (cs)
+		else if (cs || (core->nfiles && file_mapped_at(core, a)))
+			// A file mapping NT_FILE records but no segment holds (gcore
+			// writes none for shared ones, r--s) is mapped, not saved.
 			ok = add_range(&ranges, a, b, CNR_MEM_NOT_SAVED, 0);
 		if (!ok)
 			goto enomem;

@@ -329,12 +329,19 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 		err = flush_pending(&b);
 	cnr_progress_end(&progress);
 	hg->by_id = by_id;
-	for (size_t i = 0; i < hg->roots.n && !err; i++) {
-		uint64_t to = cnr_heap_graph_object(hg, hg->roots.v[i].value);
-		if (to == UINT64_MAX)
-			continue;
-		hg->roots_in_heap++;
-		err = cnr_graph_builder_add_root(gb, (uint32_t)to, (uint32_t)i);
+	// Named roots first: the graph's paths prefer the lowest-numbered root
+	// among equally short ones, so a variable's name wins over "slot at
+	// sp+N" holding the same object.
+	for (int named = 1; named >= 0; named--) {
+		for (size_t i = 0; i < hg->roots.n && !err; i++) {
+			if (hg->roots.v[i].unnamed == named)
+				continue;
+			uint64_t to = cnr_heap_graph_object(hg, hg->roots.v[i].value);
+			if (to == UINT64_MAX)
+				continue;
+			hg->roots_in_heap++;
+			err = cnr_graph_builder_add_root(gb, (uint32_t)to, (uint32_t)i);
+		}
 	}
 	if (err)
 		goto out;

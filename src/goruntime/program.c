@@ -363,14 +363,40 @@ CNR_PUBLIC struct cnr_error *cnr_program_symbolize(struct cnr_program *prog, uin
 {
 	if (!prog->dwarf)
 		return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO, "no DWARF to symbolize 0x%" PRIx64, pc);
+	memset(ret, 0, sizeof(*ret));
+	// The runtime's own table first, as goroutine frames are named: DWARF
+	// has no subprogram for some functions the pclntab knows (a thread's
+	// pc in noder.(*pkgReader).newReader was '?').
+	struct cnr_error *err = cnr_program_load_runtime(prog);
+	struct cnr_func fn;
+	if (!err && cnr_pclntab_find(prog->pclntab, pc, &fn) && fn.name) {
+		ret->function = fn.name;
+		ret->entry = fn.entry;
+		struct cnr_source_frame sf[16];
+		size_t nsf = 0;
+		err = cnr_pclntab_source_frames(prog->pclntab, &fn, pc, sf, 16, &nsf);
+		if (!err && nsf) {
+			// The physical function's line, to go with its name.
+			ret->file = sf[nsf - 1].file;
+			ret->line = sf[nsf - 1].line;
+		}
+		if (err) {
+			cnr_debug(prog->ctx, "%s", cnr_error_message(err));
+			cnr_error_destroy(err);
+		}
+		return NULL;
+	}
+	if (err) {
+		cnr_debug(prog->ctx, "%s", cnr_error_message(err));
+		cnr_error_destroy(err);
+	}
 	uint64_t link_pc = pc - prog->bias;
 	const struct cnr_dwarf_func *f = cnr_dwarf_func_at(prog->dwarf, link_pc);
 	if (!f)
 		return cnr_error_create(CNR_ERROR_NOT_FOUND, "no function contains pc 0x%" PRIx64, pc);
-	memset(ret, 0, sizeof(*ret));
 	ret->function = f->name;
 	ret->entry = f->lo + prog->bias;
-	struct cnr_error *err = cnr_dwarf_line_at(prog->dwarf, link_pc, &ret->file, &ret->line);
+	err = cnr_dwarf_line_at(prog->dwarf, link_pc, &ret->file, &ret->line);
 	if (err) {
 		// A function without a line is still an answer.
 		cnr_debug(prog->ctx, "%s", cnr_error_message(err));

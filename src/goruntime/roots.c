@@ -111,7 +111,7 @@ static struct cnr_error *add_root(struct builder *b, enum cnr_root_kind kind, ui
 {
 	if (!name)
 		return &cnr_enomem;
-	struct cnr_root r = { kind, slot, value, name, conservative, 0, 0, goroutine };
+	struct cnr_root r = { kind, slot, value, name, conservative, 0, 0, goroutine, false };
 	return root_vector_push(&b->roots, r) ? NULL : &cnr_enomem;
 }
 
@@ -163,8 +163,11 @@ static struct cnr_error *global_roots(struct builder *b)
 				continue;
 			uint64_t slot = start + 8 * (uint64_t)i;
 			err = add_root(b, CNR_ROOT_GLOBAL, slot, words[i], global_name(b, slot), false, CNR_ROOT_NO_GOROUTINE);
-			if (!err)
-				set_var_type(b, global_of(b, slot), slot);
+			if (!err) {
+				const struct global *g = global_of(b, slot);
+				set_var_type(b, g, slot);
+				b->roots.data[b->roots.size - 1].unnamed = !g;
+			}
 		}
 		free(mask);
 		free(words);
@@ -178,6 +181,7 @@ struct frame_ctx {
 	struct builder *b;
 	const struct cnr_goroutine *g;
 	uint32_t goroutine; // g's index
+	const struct cnr_frame *fr;
 	const char *function, *file;
 	int line;
 	struct cnr_error *err;
@@ -196,11 +200,14 @@ static void on_slot(void *arg, const struct cnr_live_slot *s)
 		snprintf(name + n, sizeof(name) - (size_t)n, "var %s+%" PRIu64, s->var, s->var_offset);
 	else if (s->var)
 		snprintf(name + n, sizeof(name) - (size_t)n, "var %s", s->var);
+	else if (s->slot >= fc->fr->fp) // the arguments' words sit above the frame, from its fp (the CFA)
+		snprintf(name + n, sizeof(name) - (size_t)n, "arg at fp+%" PRIu64, s->slot - fc->fr->fp);
 	else
-		snprintf(name + n, sizeof(name) - (size_t)n, "%s at sp+%" PRIu64,
-			 s->kind == CNR_SLOT_ARG ? "arg" : "slot", s->slot - fc->g->stack_lo);
+		snprintf(name + n, sizeof(name) - (size_t)n, "slot at sp+%" PRIu64, s->slot - fc->fr->sp);
 	fc->err = add_root(fc->b, CNR_ROOT_STACK, s->slot, s->value, cnr_string_pool_add(fc->b->names, name, strlen(name)),
 			   s->kind == CNR_SLOT_CONSERVATIVE, fc->goroutine);
+	if (!fc->err)
+		fc->b->roots.data[fc->b->roots.size - 1].unnamed = !s->var;
 	if (!fc->err && s->var) {
 		fc->b->roots.data[fc->b->roots.size - 1].var_type = s->var_type;
 		fc->b->roots.data[fc->b->roots.size - 1].var_offset = s->var_offset;
@@ -235,7 +242,7 @@ static struct cnr_error *stack_roots(struct builder *b, const struct cnr_gorouti
 			struct cnr_error *err = cnr_pclntab_source_frames(prog->pclntab, &fr->func, pc, sf, 8, &nsf);
 			cnr_error_destroy(err);
 			struct frame_ctx fc = {
-				.b = b, .g = g, .goroutine = (uint32_t)k, .function = fr->func.name,
+				.b = b, .g = g, .goroutine = (uint32_t)k, .fr = fr, .function = fr->func.name,
 				.file = nsf ? sf[nsf - 1].file : "?", .line = nsf ? sf[nsf - 1].line : 0,
 			};
 			err = cnr_frame_live_slots(prog, g, fr, i, on_slot, &fc);

@@ -41,6 +41,9 @@ struct cnr_root {
 	// CNR_ROOT_NO_GOROUTINE for every other root.  Set where the root is
 	// made, so nothing parses it back from the name.
 	uint32_t goroutine;
+	// No variable names the slot ("global at 0x...", "slot at sp+N"):
+	// among equally short retention paths, named roots are preferred.
+	bool unnamed;
 };
 
 static const uint32_t CNR_ROOT_NO_GOROUTINE = UINT32_MAX;

@@ -1,6 +1,8 @@
 #include "goruntime/stackmaps.h"
 
+#include <dwarf.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@ struct frame_vars {
 	struct {
 		const char *name;
 		uint64_t addr, size, type_offset;
+		bool is_param;
 	} v[MAX_FRAME_VARS];
 };
 
@@ -35,19 +38,73 @@ static void add_var(void *arg, const struct cnr_dwarf_frame_var *var)
 	fv->v[fv->n].addr = fv->fp + (uint64_t)var->cfa_offset;
 	fv->v[fv->n].size = size ? size : 8;
 	fv->v[fv->n].type_offset = var->type_offset;
+	fv->v[fv->n].is_param = var->is_param;
 	fv->n++;
 }
 
+// Whether a value of DWARF type t holds a pointer word at byte off: a
+// string's or slice's data word does, its len and cap words do not.
+static bool pointer_at(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t, uint64_t off)
+{
+	for (int depth = 0; depth < 32; depth++) {
+		t = cnr_dwarf_type_strip(dw, t);
+		if (!t)
+			return false;
+		if (t->tag == DW_TAG_pointer_type)
+			return off == 0;
+		if (t->tag == DW_TAG_array_type) {
+			const struct cnr_dwarf_type *e = cnr_dwarf_type_at(dw, t->type_offset);
+			uint64_t esz = cnr_dwarf_type_size(dw, e);
+			if (!esz)
+				return false;
+			off %= esz;
+			t = e;
+			continue;
+		}
+		if (t->tag != DW_TAG_structure_type)
+			return false;
+		const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, t), *hit = NULL;
+		for (uint32_t i = 0; i < t->nfields; i++) {
+			uint64_t sz = cnr_dwarf_type_size(dw, cnr_dwarf_type_at(dw, f[i].type_offset));
+			if (off >= f[i].offset && off - f[i].offset < sz)
+				hit = &f[i];
+		}
+		if (!hit)
+			return false;
+		off -= hit->offset;
+		t = cnr_dwarf_type_at(dw, hit->type_offset);
+	}
+	return false;
+}
+
+// Name a live pointer slot after the variable that holds it at the
+// frame's pc.  Stack slots are shared by variables with disjoint
+// lifetimes, and a fixed frame-base location says nothing about which one
+// is live: only a variable with a pointer at that offset can hold a live
+// pointer (never a slice's len or cap word).  Of several such variables a
+// parameter wins (its value lives for the whole call, like cas0 against
+// the cas1 selectgo derives from it); if variables of different names
+// still remain, the slot stays unnamed rather than guessed.
 static void name_slot(const struct frame_vars *fv, struct cnr_live_slot *s)
 {
+	size_t pick = SIZE_MAX;
+	bool ambiguous = false;
 	for (size_t i = 0; i < fv->n; i++) {
-		if (s->slot >= fv->v[i].addr && s->slot - fv->v[i].addr < fv->v[i].size) {
-			s->var = fv->v[i].name;
-			s->var_offset = s->slot - fv->v[i].addr;
-			s->var_type = fv->v[i].type_offset;
-			return;
+		if (s->slot < fv->v[i].addr || s->slot - fv->v[i].addr >= fv->v[i].size ||
+		    !pointer_at(fv->dw, cnr_dwarf_type_at(fv->dw, fv->v[i].type_offset), s->slot - fv->v[i].addr))
+			continue;
+		if (pick == SIZE_MAX || (fv->v[i].is_param && !fv->v[pick].is_param)) {
+			pick = i; // the first, or the first parameter: what came before ranks lower
+			ambiguous = false;
+		} else if (fv->v[i].is_param == fv->v[pick].is_param && strcmp(fv->v[i].name, fv->v[pick].name) != 0) {
+			ambiguous = true;
 		}
 	}
+	if (pick == SIZE_MAX || ambiguous)
+		return;
+	s->var = fv->v[pick].name;
+	s->var_offset = s->slot - fv->v[pick].addr;
+	s->var_type = fv->v[pick].type_offset;
 }
 
 // Offsets of runtime.stackmap {n, nbit int32; bytedata [1]uint8}.

@@ -370,10 +370,14 @@ static struct cnr_error *build_mask(struct cnr_type_cache *tc, const struct cnr_
 			    (err = cnr_memory_read_u64(&prog->mem, f + tc->field_offset, &off)) ||
 			    (err = cnr_type_get(tc, ft_addr, &ft)))
 				return err;
-			if (off % 8 || off > t->size)
+			// Only a field that holds pointers must sit on a word: a bool
+			// or a byte array may be anywhere (nats server.Varz: a bool
+			// at offset 113).
+			if (off > t->size || (ft->ptrdata && off % 8))
 				return cnr_error_corrupt("field %" PRIu64 " of struct type 0x%" PRIx64 " at offset %" PRIu64, i,
 							 t->addr, off);
-			err = build_mask(tc, ft, dst, word + off / 8, nwords, depth + 1);
+			if (ft->ptrdata)
+				err = build_mask(tc, ft, dst, word + off / 8, nwords, depth + 1);
 		}
 		return err;
 	}

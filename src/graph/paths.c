@@ -57,6 +57,16 @@ static struct cnr_error *found_root(const struct cnr_graph *g, const uint32_t *n
 	return NULL;
 }
 
+// Order root nodes by their lowest root entry.
+static int cmp_first_entry(const void *a, const void *b, void *arg)
+{
+	const struct cnr_graph *g = arg;
+	const uint32_t *ea, *eb;
+	cnr_graph_roots_of(g, *(const uint32_t *)a, &ea);
+	cnr_graph_roots_of(g, *(const uint32_t *)b, &eb);
+	return ea[0] < eb[0] ? -1 : ea[0] > eb[0];
+}
+
 struct cnr_error *cnr_graph_shortest_paths(struct cnr_graph *g, uint32_t node, uint32_t k,
 					   struct cnr_graph_path *ret, uint32_t *count_ret)
 {
@@ -73,27 +83,43 @@ struct cnr_error *cnr_graph_shortest_paths(struct cnr_graph *g, uint32_t node, u
 		return NULL;
 	}
 	uint32_t *next = calloc(g->node_count, sizeof(*next));
-	struct cnr_graph_queue queue = { 0 };
+	struct cnr_graph_queue queue = { 0 }, found = { 0 }; // found: the root nodes met
 	err = &cnr_enomem;
 	if (!next || !cnr_graph_queue_push(&queue, node))
 		goto out;
 	next[node] = END;
-	if (cnr_graph_is_root(g, node) && (err = found_root(g, next, node, k, ret, &count)))
+	// Level by level: the root nodes one level finds are taken in the
+	// order of their first root entry, so that among equally short paths
+	// the lowest-numbered root wins (the caller adds its best-named roots
+	// first), whatever order the predecessor lists have.
+	size_t level_end = 0, level_roots = 0; // the target is level 0
+	if (cnr_graph_is_root(g, node) && !cnr_graph_queue_push(&found, node))
 		goto out;
 	// Each node enters the queue once: at most N rounds.
-	for (size_t head = 0; head < queue.size && count < k; head++) {
+	for (size_t head = 0;; head++) {
+		if (head == level_end) {
+			qsort_r(found.data + level_roots, found.size - level_roots, sizeof(*found.data), cmp_first_entry,
+				(void *)g);
+			for (size_t i = level_roots; i < found.size && count < k; i++) {
+				if ((err = found_root(g, next, found.data[i], k, ret, &count)))
+					goto out;
+			}
+			level_roots = found.size;
+			level_end = queue.size;
+			if (count >= k || head == queue.size)
+				break;
+		}
 		uint32_t x = queue.data[head];
-		for (uint32_t e = g->in_offsets[x]; e < g->in_offsets[x + 1] && count < k; e++) {
+		for (uint32_t e = g->in_offsets[x]; e < g->in_offsets[x + 1]; e++) {
 			uint32_t p = g->in_sources[e];
 			if (next[p] || (live && !cnr_graph_bit(live, p)))
 				continue;
 			next[p] = x + 1;
-			if (!cnr_graph_queue_push(&queue, p)) {
+			if (!cnr_graph_queue_push(&queue, p) ||
+			    (cnr_graph_is_root(g, p) && !cnr_graph_queue_push(&found, p))) {
 				err = &cnr_enomem;
 				goto out;
 			}
-			if (cnr_graph_is_root(g, p) && (err = found_root(g, next, p, k, ret, &count)))
-				goto out;
 		}
 	}
 	*count_ret = count;
@@ -105,6 +131,7 @@ out:
 	}
 	free(next);
 	cnr_graph_queue_deinit(&queue);
+	cnr_graph_queue_deinit(&found);
 	return err;
 }
 

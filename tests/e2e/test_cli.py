@@ -14,6 +14,79 @@ def one_line_error(err):
     return len(lines) == 1 and lines[0].startswith("coroner: ")
 
 
+# Every command with its own options (and a common one), as a user may write
+# them: (command, options, leading operand or None).
+COMMAND_OPTIONS = [
+    ("report", ["--top", "2", "--max-goroutine-groups", "3", "--json"], None),
+    ("info", ["--json"], None),
+    ("goroutines", ["--all", "--json"], None),
+    ("heap", ["--top", "3", "--json"], None),
+    ("maps", ["--top", "2", "--json"], None),
+    ("map", ["--limit", "2", "--sort", "key", "--json"], "MAP"),
+    ("roots", ["--roots", "globals", "--json"], None),
+    ("type", ["--json"], "TYPE"),
+    ("live", ["--json", "--roots", "stacks"], None),
+    ("path", ["-k", "2", "--json"], "MAP"),
+    ("top", ["--by", "shallow", "--group", "root", "--top", "3", "--json"], None),
+    ("object", ["--json"], "MAP"),
+    ("dot", ["--top", "1", "--max-nodes", "50"], None),
+    ("memstats", ["--json"], None),
+]
+
+# Every numeric or address option, with a value it takes.
+NUMERIC_OPTIONS = [
+    ("report", "--top", "2"), ("report", "--max-goroutine-groups", "3"), ("heap", "--top", "3"),
+    ("maps", "--top", "2"), ("map", "--limit", "2"), ("path", "-k", "2"), ("top", "--top", "3"),
+    ("dot", "--top", "1"), ("dot", "--max-nodes", "50"), ("dot", "--from", "MAP"),
+]
+
+
+def options_anywhere(t, fixture, core, exe):
+    """Options before, between and after the operands give the same output
+    (getopt's permutation); "--" ends the options; numbers and addresses
+    with a sign or junk are usage errors (exit 64)."""
+    truth = load_json(os.path.join(fixture, "truth.json"))
+    live_maps = [m for m in truth["maps"] if m.get("reachable_from")]
+    fill = {"MAP": live_maps[0]["addr"], "TYPE": truth["extra"]["bigptrs"]["type"]}
+    for name, opts, lead in COMMAND_OPTIONS:
+        operands = ([fill[lead]] if lead else []) + [core, exe]
+        half = len(opts) // 2
+        while half and opts[half - 1].startswith("-") and not opts[half].startswith("-"):
+            half -= 1  # keep an option with its value
+        forms = {
+            "before": [name] + opts + operands,
+            "between": [name, operands[0]] + opts[:half] + operands[1:2] + opts[half:] + operands[2:],
+            "after": [name] + operands + opts,
+            "after --": [name] + opts + ["--"] + operands,
+            "--exe first": [name, "--exe", exe] + opts + operands[:-1],
+        }
+        results = {k: run(v) for k, v in forms.items()}
+        base = results["before"]
+        t.ok(base[0] in (0, 1) and base[1], f"{name} with options before its operands works",
+             f"exit {base[0]}\n{base[2]}")
+        for k, r in results.items():
+            if k != "before":
+                t.ok(r[:2] == base[:2], f"{name}: options {k} the operands give the same output and exit",
+                     f"{' '.join(forms[k])}\nexit {r[0]} vs {base[0]}\n{r[2]}")
+    # After "--" an argument that looks like an option is an operand: here
+    # the executable '--json', which does not exist (exit 2, named).
+    code, out, err = run(["info", core, "--", "--json"])
+    t.ok(code == 2 and one_line_error(err) and "--json" in err, "after '--' an option is an operand", err)
+    code, out, err = run(["info", "--json=yes", core, exe])
+    t.eq(code, 64, "a flag given a value is a usage error")
+    for name, opt, good in NUMERIC_OPTIONS:
+        good = fill.get(good, good)
+        lead = [fill["MAP"]] if name in ("map", "path") else []
+        code, out, err = run([name, opt, good] + lead + [core, exe])
+        t.ok(code in (0, 1), f"{name} {opt} {good} is accepted", f"exit {code}\n{err}")
+        for bad in ("-5", "5x", "", " 5", "+5", "0x", "99999999999999999999"):
+            code, out, err = run([name] + lead + [core, opt, bad, exe])
+            t.ok(code == 64 and one_line_error(err) and opt in err,
+                 f"{name} {opt} '{bad}' is a usage error (exit 64, one line)", f"exit {code}\n{err}")
+        code, out, err = run([name] + lead + [core, exe, opt])
+        t.ok(code == 64 and opt in err, f"{name} {opt} without its value is a usage error", f"exit {code}\n{err}")
+
+
 def main():
     t = Tap()
     code, out, err = run(["--version"])
@@ -79,6 +152,8 @@ def main():
         code, out, err = run(["heap", "--top", "3", core_a, exe_a])
         rows = out.split("\nledger:")[0].splitlines()
         t.ok(code == 0 and len(rows) == 1 + 3 + 2, "heap --top 3: header, 3 groups, the rest, the total", out)
+
+        options_anywhere(t, a, core_a, exe_a)
 
         # An unsupported Go version: the same executable with its version
         # string rewritten to go1.18 (same length) is refused, naming the

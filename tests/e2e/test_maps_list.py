@@ -17,7 +17,12 @@ SWISS = {"dir_len": "dir_len", "tables": "tables", "groups": "groups", "tombston
 
 def check(t, core, exe, truth, label, kind, stderr):
     code, out, err = run(["maps", "--top", "0", "--json", core, exe])
-    if not t.ok(code == 0, f"{label}: maps exits 0", f"exit {code}\n{err[-2000:]}"):
+    # A scenario whose map keys point into memory no core holds (realshapes'
+    # shared file mapping) gets a partial result, said on stderr: exit 1.
+    unheld = (truth.get("extra") or {}).get("shared_mapping")
+    want = 1 if unheld else 0
+    if not t.ok(code == want and (not unheld or f"{unheld['keys']} string keys' bytes could not be read" in err),
+                f"{label}: maps exits {want}", f"exit {code}\n{err[-2000:]}"):
         return
     got = json.loads(out)
     rows = got["rows"]

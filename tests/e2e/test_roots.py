@@ -6,16 +6,22 @@ variable, the blocked sender's element, the goroutine's local variable
 flight, a timer) is the value of a root of that kind, or its retention path
 starts at one; an object with a weak pointer to it (Go 1.24+) has a weak
 handle root named after it.  --roots KIND,... keeps exactly the kinds asked for; an
-unknown kind is a usage error.
+unknown kind is a usage error.  A stack slot no variable names is named
+after its frame and its offset from that frame's SP ("slot at sp+N"), an
+argument word by its offset from the frame's FP ("arg at fp+N"): checked
+against the sp= and fp= of the runtime's own crash traceback (kernel cores).
 
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
 """
+import gzip
 import json
+import os
+import re
 
 from tap import Tap, run, run_suite
 
 
-def check(t, core, exe, truth, label):
+def check(t, core, exe, truth, label, kind="gcore", stderr_path=None):
     code, out, err = run(["roots", "--json", core, exe])
     if not t.ok(code == 0, f"{label}: roots exits 0", f"exit {code}\n{err[-2000:]}"):
         return
@@ -41,7 +47,66 @@ def check(t, core, exe, truth, label):
             continue
         t.ok(any((r["kind"], r["name"]) == want for r in rs), f"{label}: {m['name']} is held by root {want[1]}", rs)
     check_runtime_roots(t, core, exe, truth, label, roots, by_value)
+    if kind == "kernel" and stderr_path:
+        check_slot_names(t, roots, stderr_path, label)
     check_filter(t, core, exe, truth, label, roots)
+
+
+FRAME_RE = re.compile(r"^\t.* fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+) pc=0x[0-9a-f]+$")
+SLOT_RE = re.compile(r"^goroutine (\d+) (\S+) \(.*\) (slot at sp|arg at fp)\+(\d+)$")
+
+
+def generic(name):
+    # Tracebacks print a generic instance's shape arguments as "[...]".
+    return re.sub(r"\[.*\]", "[...]", name)
+
+
+def traceback_frames(stderr_path):
+    """{(goroutine, function): [(sp, fp)]} from GOTRACEBACK=crash output."""
+    text = None
+    if os.path.exists(stderr_path):
+        with open(stderr_path, errors="replace") as f:
+            text = f.read()
+    elif os.path.exists(stderr_path + ".gz"):
+        with gzip.open(stderr_path + ".gz", "rt", errors="replace") as f:
+            text = f.read()
+    if text is None:
+        return None
+    frames, goid, func = {}, None, None
+    for line in text.splitlines():
+        m = re.match(r"^goroutine (\d+) ", line)
+        if m:
+            goid, func = int(m.group(1)), None
+            continue
+        m = FRAME_RE.match(line)
+        if m and goid is not None and func:
+            frames.setdefault((goid, generic(func)), []).append((int(m.group(2), 16), int(m.group(1), 16)))
+            func = None
+        elif line and not line.startswith("\t") and "(" in line:
+            func = line[:line.rindex("(")]
+    return frames
+
+
+def check_slot_names(t, roots, stderr_path, label):
+    frames = traceback_frames(stderr_path)
+    if frames is None:
+        return
+    checked, wrong = 0, []
+    for r in roots:
+        m = SLOT_RE.match(r["name"]) if r["kind"] == "stack" else None
+        fr = frames.get((int(m.group(1)), generic(m.group(2)))) if m else None
+        if not fr:
+            continue  # not in the traceback (e.g. the crashing goroutine's own frames)
+        slot, n = int(r["slot"], 16), int(m.group(4))
+        if m.group(3) == "slot at sp":
+            ok = any(sp + n == slot and slot < fp for sp, fp in fr)
+        else:
+            ok = any(fp + n == slot for sp, fp in fr)
+        checked += 1
+        if not ok:
+            wrong.append(f"{r['name']} at {r['slot']}: frames (sp, fp) {[(hex(a), hex(b)) for a, b in fr]}")
+    t.ok(not wrong, f"{label}: every unnamed stack root's offset is from its own frame's sp/fp as the crash "
+         f"traceback gives them ({checked} checked)", "\n".join(wrong[:20]))
 
 
 def check_runtime_roots(t, core, exe, truth, label, roots, by_value):
@@ -105,7 +170,7 @@ def check_filter(t, core, exe, truth, label, roots):
 
 
 def main():
-    run_suite(lambda t, core, exe, truth, label, kind, stderr: check(t, core, exe, truth, label))
+    run_suite(check)
 
 
 if __name__ == "__main__":

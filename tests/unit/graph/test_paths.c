@@ -144,6 +144,35 @@ static void paths_one(uint64_t seed, uint32_t n, uint32_t nedges, bool with_reac
 	cnr_graph_destroy(g);
 }
 
+Test(graph, equally_short_paths_go_to_the_lowest_root_entry)
+{
+	// Node 5 is two edges from root nodes 1, 2 and 3, met through 4.  Root
+	// entries: 0 at node 3 (the caller's best-named root), 1 at node 1, 2
+	// at node 2; node 4's predecessor list holds 1 and 2 before 3, so the
+	// search meets them first, but the path must start at entry 0, and the
+	// k paths come in entry order within the same length.
+	static const struct test_edge edges[] = { { 1, 4 }, { 2, 4 }, { 3, 4 }, { 4, 5 }, { 0, 1 } };
+	static const uint32_t roots[] = { 3, 1, 2 };
+	struct cnr_graph *g = TEST_GRAPH(6, NULL, edges, roots);
+	struct cnr_graph_path p;
+	cnr_cr_assert_ok(cnr_graph_shortest_path(g, 5, &p));
+	cr_assert_eq(p.root, 0);
+	cr_assert_eq(p.length, 3);
+	check_path(g, &p, 5);
+	cnr_graph_path_deinit(&p);
+	struct cnr_graph_path ps[3];
+	uint32_t count;
+	cnr_cr_assert_ok(cnr_graph_shortest_paths(g, 5, 3, ps, &count));
+	cr_assert_eq(count, 3);
+	for (uint32_t i = 0; i < count; i++) {
+		cr_assert_eq(ps[i].root, i);
+		cr_assert_eq(ps[i].length, 3);
+		check_path(g, &ps[i], 5);
+		cnr_graph_path_deinit(&ps[i]);
+	}
+	cnr_graph_destroy(g);
+}
+
 Test(graph, paths_on_random_graphs, .timeout = 120)
 {
 	for (uint64_t seed = 1; seed <= 200; seed++) {

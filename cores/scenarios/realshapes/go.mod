@@ -1,0 +1,3 @@
+module coroner/scenarios/realshapes
+
+go 1.19

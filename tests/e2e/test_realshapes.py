@@ -1,0 +1,96 @@
+"""Shapes that real programs have and the other scenarios lack (issue 16),
+on the realshapes cores, checked against what the program recorded about
+itself (truth.json extra):
+
+- odd: a struct whose pointer-free fields sit at offsets that are not
+  multiples of 8 (a bool at 1285) inside a type with more than 128 pointer
+  words (Go 1.24+ builds its mask on demand, walking its fields), embedded
+  in the heap object main.oddHeld: `type` gives its pointer words, `live`
+  and `object` work with no pointer-mask warning, `path` to its Tail goes
+  through main.oddHeld.
+- held_by_param: an object only main.holder's parameter b holds: its path
+  starts at that goroutine's `var b`.
+- shared_mapping: main.sharedKeys's string keys point into a read-only
+  shared file mapping that no core holds: info counts its bytes as
+  missing, and `map` says, in one warning, that so many string keys' bytes
+  could not be read (exit 1, partial).
+- shared_slots: main.sharer used slices before blocking on its jobs
+  channel: no root of that frame is named after a slice's len or cap word,
+  and the channel is named after a channel variable, or not at all.
+
+  --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
+"""
+import json
+import re
+
+from tap import run, run_suite
+
+
+def check(t, core, exe, truth, label, kind, stderr_path):
+    if truth.get("scenario") != "realshapes":
+        return
+    extra = truth["extra"]
+    odd = extra["odd"]
+    code, out, err = run(["type", "--json", odd["type"], core, exe])
+    if t.ok(code == 0, f"{label}: type {odd['type']} exits 0 (fields at offsets {odd['flag_offset']}, "
+            f"{odd['count_offset']})", f"exit {code}\n{err}"):
+        got = json.loads(out)
+        t.eq((got["size"], got["pointer_words"]), (odd["size"], odd["pointer_words"]),
+             f"{label}: {odd['type']} size and pointer words equal reflect's")
+    code, out, err = run(["live", core, exe])
+    t.ok(code == 0 and "pointer mask" not in err, f"{label}: live exits 0 without a pointer-mask warning",
+         f"exit {code}\n{err[-2000:]}")
+    code, out, err = run(["object", "--json", odd["holder"], core, exe])
+    if t.ok(code == 0, f"{label}: object {odd['holder']} exits 0", f"exit {code}\n{err[-2000:]}"):
+        got = json.loads(out)
+        t.eq((got["type"], got["size"] >= odd["holder_size"]), (odd["holder_type"], True),
+             f"{label}: the holder is a {odd['holder_type']} of at least {odd['holder_size']} bytes")
+    code, out, err = run(["path", "--json", odd["tail"], core, exe])
+    if t.ok(code == 0, f"{label}: path {odd['tail']} exits 0", f"exit {code}\n{err[-2000:]}"):
+        paths = json.loads(out).get("paths", [])
+        root = paths[0]["root"] if paths else ""
+        t.ok(root == odd["global"], f"{label}: the odd struct's Tail is held through {odd['global']}", out[:2000])
+
+    held = extra["held_by_param"]
+    code, out, err = run(["path", "--json", held["addr"], core, exe])
+    if t.ok(code == 0, f"{label}: path {held['addr']} exits 0", f"exit {code}\n{err[-2000:]}"):
+        paths = json.loads(out).get("paths", [])
+        root = paths[0]["root"] if paths else ""
+        want = re.compile(rf"^goroutine {held['goroutine']} {re.escape(held['func'])} \(.*\) var {held['var']}$")
+        t.ok(bool(want.match(root)), f"{label}: the {held['type']} only {held['func']}'s parameter "
+             f"{held['var']} holds has that variable as its root", root)
+
+    shm = extra.get("shared_mapping")
+    if shm:
+        code, out, err = run(["info", "--json", core, exe])
+        if t.ok(code == 0, f"{label}: info exits 0", f"exit {code}\n{err[-2000:]}"):
+            missing = json.loads(out)["memory"]["bytes_missing"]
+            t.ok(missing >= shm["size"], f"{label}: info counts the {shm['size']}-byte shared file mapping the core "
+                 f"does not hold as missing", f"bytes_missing {missing}")
+        code, out, err = run(["map", shm["map_addr"], core, exe])
+        want = f"map at {shm['map_addr']}: {shm['keys']} string keys' bytes could not be read"
+        t.ok(code == 1 and want in err, f"{label}: map {shm['map']} says its {shm['keys']} string keys' bytes "
+             f"could not be read (exit 1)", f"exit {code}\n{err[-1500:]}")
+
+    sh = extra["shared_slots"]
+    code, out, err = run(["roots", "--json", core, exe])
+    if not t.ok(code == 0, f"{label}: roots exits 0", f"exit {code}\n{err[-2000:]}"):
+        return
+    prefix = f"goroutine {sh['goroutine']} {sh['func']} ("
+    frame = [r for r in json.loads(out) if r["kind"] == "stack" and r["name"].startswith(prefix)]
+    lencap = [r["name"] for r in frame
+              if any(r["name"].endswith(f" var {v}+8") or r["name"].endswith(f" var {v}+16")
+                     for v in sh["slice_vars"])]
+    t.ok(not lencap, f"{label}: no pointer of {sh['func']} is named after a slice's len or cap word", lencap)
+    chan = [r["name"] for r in frame if int(r["value"], 16) == int(sh["chan"], 16)]
+    named = [n for n in chan if " var " in n]
+    t.ok(chan and all(n.split(" var ")[1] in sh["chan_vars"] for n in named),
+         f"{label}: the jobs channel is held by {sh['func']}, named after {sh['chan_vars']} or unnamed", chan)
+
+
+def main():
+    run_suite(check, __doc__)
+
+
+if __name__ == "__main__":
+    main()
