@@ -118,14 +118,16 @@ const char *cnr_arch_machine_name(unsigned m)
 	}
 }
 
-bool cnr_arch_return_slot(const struct cnr_arch *a, uint64_t sp, uint64_t fp, bool innermost, uint64_t lr,
-			  uint64_t *slot_ret)
+bool cnr_arch_return_slot(const struct cnr_arch *a, uint64_t sp, uint64_t fp, uint64_t lr, uint64_t *slot_ret)
 {
 	if (a->reg_lr < 0) {
 		*slot_ret = fp - a->ptr_size;
 		return true;
 	}
-	if (innermost && fp == sp && lr != 0)
+	// The runtime reads the stack when lr is unknown or the frame is set
+	// up (innermost && sp < fp); a non-innermost lr exists only for the
+	// frameless caller of an injected call.
+	if (fp == sp && lr != 0)
 		return false;
 	*slot_ret = sp;
 	return true;

@@ -80,11 +80,11 @@ static inline uint64_t cnr_arch_frame_top(const struct cnr_arch *a, uint64_t sp,
 
 // Where the return address of the frame [sp, fp) is: true with *slot_ret
 // the stack word that holds it, or false when it is still in the link
-// register (the innermost frame of a thread, or of a goroutine whose
-// saved state has a link register, that has not set up a frame yet:
-// runtime/traceback.go unwinder.resolveInternal).
-bool cnr_arch_return_slot(const struct cnr_arch *a, uint64_t sp, uint64_t fp, bool innermost, uint64_t lr,
-			  uint64_t *slot_ret);
+// register lr (0 if not known): a frame that has not been set up yet, the
+// innermost one of a thread or of a goroutine whose saved state has a
+// link register, or the caller of an injected call
+// (runtime/traceback.go unwinder.resolveInternal and next).
+bool cnr_arch_return_slot(const struct cnr_arch *a, uint64_t sp, uint64_t fp, uint64_t lr, uint64_t *slot_ret);
 
 // The frame's locals end at varp (runtime/traceback.go): below the pushed
 // return address and, in a non-empty frame, the frame pointer slot.

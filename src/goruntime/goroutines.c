@@ -108,12 +108,11 @@ static struct cnr_error *frame_top(struct reader *r, const struct cnr_func *f, u
 }
 
 // Where the caller of the frame [sp, fp) resumes: the link register lr of
-// an innermost frame not set up yet, else the saved return address.
-static struct cnr_error *caller_pc(struct reader *r, uint64_t sp, uint64_t fp, bool innermost, uint64_t lr,
-				   uint64_t *ret)
+// a frame not set up yet, else the saved return address.
+static struct cnr_error *caller_pc(struct reader *r, uint64_t sp, uint64_t fp, uint64_t lr, uint64_t *ret)
 {
 	uint64_t slot;
-	if (!cnr_arch_return_slot(r->prog->core->arch, sp, fp, innermost, lr, &slot)) {
+	if (!cnr_arch_return_slot(r->prog->core->arch, sp, fp, lr, &slot)) {
 		*ret = lr;
 		return NULL;
 	}
@@ -121,11 +120,11 @@ static struct cnr_error *caller_pc(struct reader *r, uint64_t sp, uint64_t fp, b
 }
 
 // Whether the frame [sp, fp) moves the unwinder outward: every frame but
-// an innermost one still returning through the link register has fp > sp.
-static bool frame_advances(struct reader *r, uint64_t sp, uint64_t fp, bool innermost, uint64_t lr)
+// one not set up yet, still returning through the link register, has fp > sp.
+static bool frame_advances(struct reader *r, uint64_t sp, uint64_t fp, uint64_t lr)
 {
 	uint64_t slot;
-	return fp > sp || !cnr_arch_return_slot(r->prog->core->arch, sp, fp, innermost, lr, &slot);
+	return fp > sp || !cnr_arch_return_slot(r->prog->core->arch, sp, fp, lr, &slot);
 }
 
 // A thread stopped inside a signal handler (a GOTRACEBACK=crash core: every
@@ -163,7 +162,7 @@ static bool find_signal_frame(struct reader *r, uint64_t *pc_io, uint64_t *sp_io
 			return true;
 		}
 		uint64_t lr_here = i == 0 ? lr : 0;
-		if (!frame_advances(r, sp, fp, i == 0, lr_here) || (err = caller_pc(r, sp, fp, i == 0, lr_here, &pc))) {
+		if (!frame_advances(r, sp, fp, lr_here) || (err = caller_pc(r, sp, fp, lr_here, &pc))) {
 			cnr_error_destroy(err);
 			return false;
 		}
@@ -261,14 +260,14 @@ static bool unwind(struct reader *r, struct cnr_goroutine *g, uint64_t pc, uint6
 		// not unwind past it either, unless it is the innermost frame.
 		if (i > 0 && (fr.func.flag & CNR_FUNC_FLAG_SPWRITE))
 			return true;
-		if (!frame_advances(r, sp, fr.fp, i == 0, lr) || fr.fp > g->stack_hi) {
+		if (!frame_advances(r, sp, fr.fp, lr) || fr.fp > g->stack_hi) {
 			cnr_warn(prog->ctx, "goroutine %" PRIu64 ": frame of %s at sp 0x%" PRIx64
 				 " leaves its stack [0x%" PRIx64 ", 0x%" PRIx64 ")",
 				 g->goid, fr.func.name, sp, g->stack_lo, g->stack_hi);
 			return false;
 		}
 		uint64_t caller;
-		err = caller_pc(r, sp, fr.fp, i == 0, lr, &caller);
+		err = caller_pc(r, sp, fr.fp, lr, &caller);
 		if (err) {
 			cnr_warn_error(prog->ctx, cnr_error_wrap(err, "goroutine %" PRIu64 ": return address", g->goid));
 			return false;

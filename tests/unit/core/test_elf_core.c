@@ -410,23 +410,22 @@ Test(core, amd64_table_matches_user_regs_struct)
 	cr_assert_null(cnr_arch_for_machine(EM_RISCV));
 }
 
-// The return address: amd64 at fp-8 always; arm64 in LR for an innermost
-// frame not set up yet, else saved at sp (runtime/traceback.go).
+// The return address: amd64 at fp-8 always; arm64 in LR for a frame not
+// set up yet, else saved at sp (runtime/traceback.go).
 Test(core, return_address_slots)
 {
 	const struct cnr_arch *x = cnr_arch_for_machine(EM_X86_64), *a = cnr_arch_for_machine(EM_AARCH64);
 	uint64_t slot = 0;
 	cr_assert_eq(cnr_arch_frame_top(x, 0x1000, 0x20), 0x1028);
-	cr_assert(cnr_arch_return_slot(x, 0x1000, 0x1028, true, 0, &slot));
+	cr_assert(cnr_arch_return_slot(x, 0x1000, 0x1028, 0, &slot));
 	cr_assert_eq(slot, 0x1020);
 	cr_assert_eq(cnr_arch_frame_varp(x, 0x1000, 0x1028), 0x1018);
 	cr_assert_eq(cnr_arch_frame_top(a, 0x1000, 0x20), 0x1020);
-	cr_assert_not(cnr_arch_return_slot(a, 0x1000, 0x1000, true, 0x4242, &slot));
-	cr_assert(cnr_arch_return_slot(a, 0x1000, 0x1000, true, 0, &slot)); // no LR known: the stack
+	cr_assert_not(cnr_arch_return_slot(a, 0x1000, 0x1000, 0x4242, &slot)); // not set up: in LR
+	cr_assert(cnr_arch_return_slot(a, 0x1000, 0x1000, 0, &slot));          // no LR known: the stack
 	cr_assert_eq(slot, 0x1000);
-	cr_assert(cnr_arch_return_slot(a, 0x1000, 0x1020, true, 0x4242, &slot));
+	cr_assert(cnr_arch_return_slot(a, 0x1000, 0x1020, 0x4242, &slot));     // set up: saved at sp
 	cr_assert_eq(slot, 0x1000);
-	cr_assert(cnr_arch_return_slot(a, 0x1000, 0x1000, false, 0x4242, &slot));
 	cr_assert_eq(cnr_arch_frame_varp(a, 0x1000, 0x1020), 0x1018);
 	cr_assert_eq(cnr_arch_frame_varp(a, 0x1000, 0x1000), 0x1000);
 }
