@@ -138,7 +138,7 @@ CNR_PUBLIC struct cnr_error *cnr_program_read(struct cnr_program *prog, uint64_t
 /** Facts about the process and its core, as `coroner info` shows them. */
 struct cnr_program_info {
 	const char *go_version;   /**< runtime.buildVersion, e.g. "go1.22.12" */
-	const char *goarch;       /**< "amd64" */
+	const char *goarch;       /**< "amd64" or "arm64", from the core's e_machine */
 	const char *core_path;    /**< the core file opened */
 	const char *exe_path;     /**< the executable used */
 	const char *exe_path_in_core; /**< the executable path the core records, or NULL */
@@ -170,8 +170,10 @@ CNR_PUBLIC void cnr_program_get_info(struct cnr_program *prog, struct cnr_progra
 struct cnr_thread {
 	int tid;          /**< kernel thread id (LWP) */
 	int signal;       /**< pending signal of the thread (pr_cursig) */
-	uint64_t pc, sp;  /**< rip and rsp */
-	uint64_t fs_base; /**< thread pointer; Go keeps g at fs_base-8 */
+	uint64_t pc, sp;  /**< rip and rsp (amd64), pc and sp (arm64) */
+	uint64_t lr;      /**< the link register x30 (arm64), 0 on amd64 */
+	uint64_t tls;     /**< thread pointer saved in the core (amd64 fs_base), or 0 */
+	uint64_t g;       /**< the runtime.g the thread ran (arm64 R28, amd64 the TLS slot at fs_base-8), or 0 */
 };
 
 /** @param[out] ret thread @p i, for i < cnr_program_info.nthreads. */

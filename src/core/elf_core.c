@@ -14,12 +14,11 @@ enum {
 	MAX_THREADS = 1024 * 1024,
 };
 
-// Linux x86-64 struct elf_prstatus (include/uapi/linux/elfcore.h) offsets.
+// struct elf_prstatus (include/uapi/linux/elfcore.h) offsets common to the
+// 64-bit architectures; its size and register set are the arch table's.
 enum {
-	PRSTATUS_SIZE = 336,
 	PRSTATUS_CURSIG = 12,
 	PRSTATUS_PID = 32,
-	PRSTATUS_REG = 112,
 	PRPSINFO_SIZE = 136,
 	PRPSINFO_PID = 24,
 	PRPSINFO_FNAME = 40,
@@ -36,23 +35,10 @@ enum {
 
 DEFINE_VECTOR(thread_vector, struct cnr_core_thread)
 
-static uint16_t le16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t le32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t le64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-
-static const char *machine_name(unsigned m)
-{
-	switch (m) {
-	case EM_386: return "i386";
-	case EM_ARM: return "arm";
-	case EM_AARCH64: return "arm64";
-	case EM_PPC64: return "ppc64";
-	case EM_S390: return "s390x";
-	case EM_RISCV: return "riscv64";
-	case EM_MIPS: return "mips";
-	default: return "unknown";
-	}
-}
+// Little-endian fields of the target, whatever the host's byte order.
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t le32(const uint8_t *p) { return le16(p) | (uint32_t)le16(p + 2) << 16; }
+static uint64_t le64(const uint8_t *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
 
 // Copy n bytes at file offset off, which the caller has bounds-checked.
 static void image_copy(struct cnr_core *core, uint64_t off, void *buf, size_t n)
@@ -72,8 +58,8 @@ static struct cnr_error *check_header(struct cnr_core *core, Elf64_Ehdr *eh)
 		return cnr_error_create(CNR_ERROR_FORMAT, "'%s' is not an ELF file (no ELF magic at offset 0)", path);
 	if (ident[EI_CLASS] != ELFCLASS64 || ident[EI_DATA] != ELFDATA2LSB)
 		return cnr_error_create(CNR_ERROR_FORMAT,
-					"'%s' is not a 64-bit little-endian ELF file; coroner supports linux/amd64 only",
-					path);
+					"'%s' is not a 64-bit little-endian ELF file; coroner supports %s",
+					path, cnr_arch_supported);
 	if (core->image.size < sizeof(*eh))
 		return cnr_error_corrupt("'%s' is truncated inside its ELF header (%" PRIu64 " bytes)", path,
 					 core->image.size);
@@ -81,10 +67,16 @@ static struct cnr_error *check_header(struct cnr_core *core, Elf64_Ehdr *eh)
 	if (eh->e_type != ET_CORE)
 		return cnr_error_create(CNR_ERROR_FORMAT, "'%s' is not a core dump (ELF type %u, not ET_CORE)", path,
 					eh->e_type);
-	if (eh->e_machine != EM_X86_64)
+	core->arch = cnr_arch_for_machine(eh->e_machine);
+	if (!core->arch)
 		return cnr_error_create(CNR_ERROR_FORMAT,
-					"core '%s' is for machine %s (e_machine %u); coroner supports linux/amd64 only",
-					path, machine_name(eh->e_machine), eh->e_machine);
+					"core '%s' is for machine %s (e_machine %u); coroner supports %s",
+					path, cnr_arch_machine_name(eh->e_machine), eh->e_machine, cnr_arch_supported);
+	// Both supported targets are 64-bit little-endian; a future one that
+	// is not must say so in its table, and the reader must follow it.
+	if (core->arch->ptr_size != 8 || !core->arch->little_endian)
+		return cnr_error_create(CNR_ERROR_FORMAT, "core '%s': %s cores are not 64-bit little-endian", path,
+					core->arch->goarch);
 	return NULL;
 }
 
@@ -182,10 +174,11 @@ static struct cnr_error *load_segments(struct cnr_core *core, const Elf64_Phdr *
 static struct cnr_error *parse_prstatus(struct cnr_core *core, struct thread_vector *threads,
 					const uint8_t *d, uint64_t n, uint64_t off)
 {
-	if (n < PRSTATUS_SIZE)
+	const struct cnr_arch *a = core->arch;
+	if (n < a->prstatus_size)
 		return cnr_error_corrupt("core '%s': NT_PRSTATUS note at offset 0x%" PRIx64 " has %" PRIu64
-					 " bytes, expected %d",
-					 core->path, off, n, PRSTATUS_SIZE);
+					 " bytes, expected %u",
+					 core->path, off, n, a->prstatus_size);
 	if (threads->size >= MAX_THREADS)
 		return cnr_error_corrupt("core '%s': more than %d threads", core->path, MAX_THREADS);
 	struct cnr_core_thread *t = thread_vector_append(threads);
@@ -193,8 +186,8 @@ static struct cnr_error *parse_prstatus(struct cnr_core *core, struct thread_vec
 		return &cnr_enomem;
 	t->cursig = le16(d + PRSTATUS_CURSIG);
 	t->tid = (int)le32(d + PRSTATUS_PID);
-	for (int r = 0; r < CNR_NUM_REGS; r++)
-		t->regs[r] = le64(d + PRSTATUS_REG + 8 * r);
+	for (unsigned r = 0; r < a->nregs; r++)
+		t->regs[r] = le64(d + a->prstatus_reg_offset + 8 * r);
 	return NULL;
 }
 

@@ -6,6 +6,7 @@
 #define CNR_CORE_ELF_CORE_H
 
 #include "cnr_internal.h"
+#include "core/arch.h"
 #include "core/file_image.h"
 #include "util/string_pool.h"
 
@@ -18,19 +19,10 @@ struct cnr_core_segment {
 	uint32_t flags;         // PF_R | PF_W | PF_X
 };
 
-// x86-64 user_regs_struct indices (sys/user.h), as laid out in pr_reg.
-enum cnr_x86_64_reg {
-	CNR_REG_R15, CNR_REG_R14, CNR_REG_R13, CNR_REG_R12, CNR_REG_RBP, CNR_REG_RBX,
-	CNR_REG_R11, CNR_REG_R10, CNR_REG_R9, CNR_REG_R8, CNR_REG_RAX, CNR_REG_RCX,
-	CNR_REG_RDX, CNR_REG_RSI, CNR_REG_RDI, CNR_REG_ORIG_RAX, CNR_REG_RIP, CNR_REG_CS,
-	CNR_REG_EFLAGS, CNR_REG_RSP, CNR_REG_SS, CNR_REG_FS_BASE, CNR_REG_GS_BASE,
-	CNR_REG_DS, CNR_REG_ES, CNR_REG_FS, CNR_REG_GS, CNR_NUM_REGS
-};
-
 struct cnr_core_thread {
 	int tid;
 	int cursig;
-	uint64_t regs[CNR_NUM_REGS];
+	uint64_t regs[CNR_MAX_REGS]; // pr_reg, indexed as the core's arch->reg_names
 };
 
 // One NT_FILE entry: [start, end) maps path at file_offset (bytes).
@@ -43,6 +35,7 @@ struct cnr_core_mapped_file {
 struct cnr_core {
 	struct cnr_file_image image;
 	const char *path;
+	const struct cnr_arch *arch;       // from e_machine
 	struct cnr_core_segment *segments; // sorted by vaddr, non-overlapping
 	size_t nsegments;
 	struct cnr_core_thread *threads;   // in note order; the first is the one that dumped

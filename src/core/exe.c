@@ -96,10 +96,11 @@ struct cnr_error *cnr_exe_open(const char *path, struct cnr_exe **ret)
 		err = elf_error(path, "read the ELF header of");
 		goto fail;
 	}
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64) {
+	exe->arch = cnr_arch_for_machine(eh.e_machine);
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB || !exe->arch) {
 		err = cnr_error_create(CNR_ERROR_FORMAT,
-				       "executable '%s' is not an x86-64 program; coroner supports linux/amd64 only",
-				       path);
+				       "executable '%s' is not a 64-bit %s program (e_machine %u); coroner supports %s",
+				       path, cnr_arch_machine_name(eh.e_machine), eh.e_machine, cnr_arch_supported);
 		goto fail;
 	}
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {

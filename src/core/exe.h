@@ -4,6 +4,7 @@
 #define CNR_CORE_EXE_H
 
 #include "cnr_internal.h"
+#include "core/arch.h"
 
 #include <gelf.h>
 #include <libelf.h>
@@ -20,6 +21,7 @@ struct cnr_exe {
 	const uint8_t *raw; // the whole file, mapped by libelf
 	size_t size;
 	uint16_t type;      // ET_EXEC or ET_DYN
+	const struct cnr_arch *arch; // from e_machine: a supported one
 	uint64_t entry;
 	struct cnr_exe_segment *segments;
 	size_t nsegments;

@@ -24,7 +24,7 @@ DEFINE_VECTOR(wait_vector, struct cnr_chan_wait)
 struct thread_g {
 	int tid;
 	uint64_t curg;
-	uint64_t pc, sp;
+	uint64_t pc, sp, lr; // lr: the link register (arm64), 0 on amd64
 	bool trap; // pc is the interrupted instruction, not a return address
 };
 
@@ -96,40 +96,76 @@ static void free_strings(char **s, size_t n)
 	free(s);
 }
 
+// The frame at (pc, sp) of f ends at its CFA, *fp_ret (runtime/traceback.go).
+static struct cnr_error *frame_top(struct reader *r, const struct cnr_func *f, uint64_t pc, uint64_t sp,
+				   uint64_t *fp_ret)
+{
+	int32_t spdelta;
+	struct cnr_error *err = cnr_pclntab_pcvalue(r->tab, f, f->pcsp, pc, &spdelta);
+	if (!err)
+		*fp_ret = cnr_arch_frame_top(r->prog->core->arch, sp, spdelta);
+	return err;
+}
+
+// Where the caller of the frame [sp, fp) resumes: the link register lr of
+// a frame not set up yet, else the saved return address.
+static struct cnr_error *caller_pc(struct reader *r, uint64_t sp, uint64_t fp, uint64_t lr, uint64_t *ret)
+{
+	uint64_t slot;
+	if (!cnr_arch_return_slot(r->prog->core->arch, sp, fp, lr, &slot)) {
+		*ret = lr;
+		return NULL;
+	}
+	return cnr_memory_read_u64(&r->prog->mem, slot, ret);
+}
+
+// Whether the frame [sp, fp) moves the unwinder outward: every frame but
+// one not set up yet, still returning through the link register, has fp > sp.
+static bool frame_advances(struct reader *r, uint64_t sp, uint64_t fp, uint64_t lr)
+{
+	uint64_t slot;
+	return fp > sp || !cnr_arch_return_slot(r->prog->core->arch, sp, fp, lr, &slot);
+}
+
 // A thread stopped inside a signal handler (a GOTRACEBACK=crash core: every
 // thread dumps its stack from the handler, then sleeps there) holds the
 // interrupted goroutine's registers in the kernel's signal frame.  Unwind
-// the handler's frames up to runtime.sigtramp, which the kernel entered
-// with [sp] = the sigreturn trampoline and the ucontext right above it
-// (arch/x86/include/asm/sigframe.h: rt_sigframe).  uc_mcontext is at 40;
-// gregs REG_RSP = 15, REG_RIP = 16 (sys/ucontext.h).
-static bool find_signal_frame(struct reader *r, uint64_t *pc_io, uint64_t *sp_io)
+// the handler's frames up to runtime.sigtramp, whose CFA is where the
+// kernel put the signal frame (the arch table says where the ucontext and
+// its pc, sp and lr are).
+static bool find_signal_frame(struct reader *r, uint64_t *pc_io, uint64_t *sp_io, uint64_t *lr_io)
 {
-	enum { UC_RSP = 40 + 15 * 8, UC_RIP = 40 + 16 * 8, MAX_HANDLER_FRAMES = 32 };
-	uint64_t pc = *pc_io, sp = *sp_io;
+	enum { MAX_HANDLER_FRAMES = 32 };
+	const struct cnr_arch *a = r->prog->core->arch;
+	uint64_t pc = *pc_io, sp = *sp_io, lr = *lr_io;
 	for (int i = 0; i < MAX_HANDLER_FRAMES; i++) {
 		struct cnr_func f;
-		int32_t spdelta;
+		uint64_t fp;
 		if (!cnr_pclntab_find(r->tab, pc, &f))
 			return false;
-		struct cnr_error *err = cnr_pclntab_pcvalue(r->tab, &f, f.pcsp, pc, &spdelta);
+		struct cnr_error *err = frame_top(r, &f, pc, sp, &fp);
 		if (err) {
 			cnr_error_destroy(err);
 			return false;
 		}
-		uint64_t fp = sp + (int64_t)spdelta + 8;
 		if (strcmp(f.name, "runtime.sigtramp") == 0) {
-			uint64_t rip, rsp;
-			if (cnr_memory_read_u64(&r->prog->mem, fp + UC_RIP, &rip) != NULL ||
-			    cnr_memory_read_u64(&r->prog->mem, fp + UC_RSP, &rsp) != NULL)
+			uint64_t uc = fp + a->uc_offset, upc, usp, ulr = 0;
+			if (cnr_memory_read_u64(&r->prog->mem, uc + a->uc_pc, &upc) != NULL ||
+			    cnr_memory_read_u64(&r->prog->mem, uc + a->uc_sp, &usp) != NULL ||
+			    (a->uc_lr && cnr_memory_read_u64(&r->prog->mem, uc + a->uc_lr, &ulr) != NULL))
 				return false;
-			cnr_debug(r->prog->ctx, "signal frame at 0x%" PRIx64 ": pc 0x%" PRIx64 " sp 0x%" PRIx64, fp, rip, rsp);
-			*pc_io = rip;
-			*sp_io = rsp;
+			cnr_debug(r->prog->ctx, "signal frame at 0x%" PRIx64 ": pc 0x%" PRIx64 " sp 0x%" PRIx64, fp, upc,
+				  usp);
+			*pc_io = upc;
+			*sp_io = usp;
+			*lr_io = ulr;
 			return true;
 		}
-		if (fp <= sp || cnr_memory_read_u64(&r->prog->mem, fp - 8, &pc) != NULL)
+		uint64_t lr_here = i == 0 ? lr : 0;
+		if (!frame_advances(r, sp, fp, lr_here) || (err = caller_pc(r, sp, fp, lr_here, &pc))) {
+			cnr_error_destroy(err);
 			return false;
+		}
 		sp = fp;
 	}
 	return false;
@@ -140,7 +176,7 @@ static bool find_signal_frame(struct reader *r, uint64_t *pc_io, uint64_t *sp_io
 static void signal_context(struct reader *r, struct thread_g *tg)
 {
 	enum { MAX_NESTED_SIGNALS = 4 };
-	for (int i = 0; i < MAX_NESTED_SIGNALS && find_signal_frame(r, &tg->pc, &tg->sp); i++)
+	for (int i = 0; i < MAX_NESTED_SIGNALS && find_signal_frame(r, &tg->pc, &tg->sp, &tg->lr); i++)
 		tg->trap = true;
 }
 
@@ -150,6 +186,7 @@ static struct cnr_error *map_threads(struct reader *r)
 {
 	struct cnr_program *prog = r->prog;
 	const struct cnr_rt_layout *l = r->l;
+	const struct cnr_arch *a = prog->core->arch;
 	uint64_t allm_addr, m;
 	struct cnr_error *err = cnr_program_global(prog, "runtime.allm", &allm_addr, NULL);
 	if (!err)
@@ -173,7 +210,8 @@ static struct cnr_error *map_threads(struct reader *r)
 				struct thread_g *tg = &r->threads[r->nthreads++];
 				*tg = (struct thread_g){
 					.tid = th->tid, .curg = curg,
-					.pc = th->regs[CNR_REG_RIP], .sp = th->regs[CNR_REG_RSP], .trap = true,
+					.pc = th->regs[a->reg_pc], .sp = th->regs[a->reg_sp],
+					.lr = a->reg_lr >= 0 ? th->regs[a->reg_lr] : 0, .trap = true,
 				};
 				signal_context(r, tg);
 				break;
@@ -186,11 +224,20 @@ static struct cnr_error *map_threads(struct reader *r)
 	return NULL;
 }
 
-// Unwind from (pc, sp) as runtime/traceback.go does on amd64: fp = sp +
-// pcsp(pc) + 8 (the return address CALL pushed), caller pc = *(fp - 8).
-static bool unwind(struct reader *r, struct cnr_goroutine *g, uint64_t pc, uint64_t sp)
+// A call the signal handler made the interrupted code appear to make
+// (runtime/traceback.go unwinder.next: injectedCall).
+static bool injected_call(const struct cnr_func *f)
+{
+	return strcmp(f->name, "runtime.sigpanic") == 0 || strcmp(f->name, "runtime.asyncPreempt") == 0 ||
+	       strcmp(f->name, "runtime.debugCallV2") == 0;
+}
+
+// Unwind from (pc, sp, lr) as runtime/traceback.go does, one frame_step at
+// a time; lr is the innermost frame's link register (0 if none or unknown).
+static bool unwind(struct reader *r, struct cnr_goroutine *g, uint64_t pc, uint64_t sp, uint64_t lr)
 {
 	struct cnr_program *prog = r->prog;
+	const struct cnr_arch *a = prog->core->arch;
 	g->first_frame = r->frames.size;
 	for (int i = 0; i < MAX_FRAMES; i++) {
 		struct cnr_frame fr = { .pc = pc, .sp = sp };
@@ -199,13 +246,11 @@ static bool unwind(struct reader *r, struct cnr_goroutine *g, uint64_t pc, uint6
 				 pc, i);
 			return false;
 		}
-		int32_t spdelta;
-		struct cnr_error *err = cnr_pclntab_pcvalue(r->tab, &fr.func, fr.func.pcsp, pc, &spdelta);
+		struct cnr_error *err = frame_top(r, &fr.func, pc, sp, &fr.fp);
 		if (err) {
 			cnr_warn_error(prog->ctx, cnr_error_wrap(err, "goroutine %" PRIu64, g->goid));
 			return false;
 		}
-		fr.fp = sp + (int64_t)spdelta + 8;
 		if (!frame_vector_push(&r->frames, fr))
 			return false;
 		g->nframes++;
@@ -215,22 +260,40 @@ static bool unwind(struct reader *r, struct cnr_goroutine *g, uint64_t pc, uint6
 		// not unwind past it either, unless it is the innermost frame.
 		if (i > 0 && (fr.func.flag & CNR_FUNC_FLAG_SPWRITE))
 			return true;
-		if (fr.fp <= sp || fr.fp > g->stack_hi) {
+		if (!frame_advances(r, sp, fr.fp, lr) || fr.fp > g->stack_hi) {
 			cnr_warn(prog->ctx, "goroutine %" PRIu64 ": frame of %s at sp 0x%" PRIx64
 				 " leaves its stack [0x%" PRIx64 ", 0x%" PRIx64 ")",
 				 g->goid, fr.func.name, sp, g->stack_lo, g->stack_hi);
 			return false;
 		}
-		uint64_t lr;
-		err = cnr_memory_read_u64(&prog->mem, fr.fp - 8, &lr);
+		uint64_t caller;
+		err = caller_pc(r, sp, fr.fp, lr, &caller);
 		if (err) {
 			cnr_warn_error(prog->ctx, cnr_error_wrap(err, "goroutine %" PRIu64 ": return address", g->goid));
 			return false;
 		}
-		if (lr == 0)
+		if (caller == 0)
 			return true;
-		pc = lr;
+		pc = caller;
 		sp = fr.fp;
+		lr = 0;
+		// On LR machines the handler saved the interrupted LR below the
+		// interrupted sp before faking the call (runtime/signal_arm64.go
+		// pushCall); a caller without a frame yet returns through it.
+		if (a->injected_call_frame && injected_call(&fr.func)) {
+			uint64_t saved_lr;
+			if ((err = cnr_memory_read_u64(&prog->mem, sp, &saved_lr))) {
+				cnr_warn_error(prog->ctx, cnr_error_wrap(err, "goroutine %" PRIu64 ": saved LR", g->goid));
+				return false;
+			}
+			sp += a->injected_call_frame;
+			struct cnr_func caller;
+			int32_t spdelta;
+			if (!cnr_pclntab_find(r->tab, pc, &caller))
+				pc = saved_lr;
+			else if (!cnr_pclntab_pcvalue(r->tab, &caller, caller.pcsp, pc, &spdelta) && spdelta == 0)
+				lr = saved_lr;
+		}
 	}
 	cnr_warn(prog->ctx, "goroutine %" PRIu64 ": stack deeper than %d frames, cut", g->goid, MAX_FRAMES);
 	return false;
@@ -356,7 +419,9 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 	if (status == (uint32_t)r->gwaiting && g.waitreason && g.waitreason < r->nwait)
 		g.state = r->wait_names[g.waitreason];
 
-	uint64_t pc = u64_at(buf + l->g_sched_pc), sp = u64_at(buf + l->g_sched_sp);
+	// gobuf.lr is set on LR machines only (runtime/sys_arm64.go
+	// gostartcall: a goroutine that has not run yet returns to goexit).
+	uint64_t pc = u64_at(buf + l->g_sched_pc), sp = u64_at(buf + l->g_sched_sp), lr = u64_at(buf + l->g_sched_lr);
 	uint64_t syscallsp = u64_at(buf + l->g_syscallsp);
 	for (size_t t = 0; t < r->nthreads; t++) {
 		if (r->threads[t].curg != gaddr)
@@ -367,6 +432,7 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 		if (status == (uint32_t)r->grunning && r->threads[t].sp >= g.stack_lo && r->threads[t].sp < g.stack_hi) {
 			pc = r->threads[t].pc;
 			sp = r->threads[t].sp;
+			lr = r->threads[t].lr;
 			g.trap = r->threads[t].trap;
 			syscallsp = 0;
 		}
@@ -374,8 +440,9 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 	if (syscallsp) {
 		pc = u64_at(buf + l->g_syscallpc);
 		sp = syscallsp;
+		lr = 0; // as the runtime's traceback of a goroutine in a syscall
 	}
-	if (!unwind(r, &g, pc, sp))
+	if (!unwind(r, &g, pc, sp, lr))
 		g.stack_incomplete = true;
 	read_waits(r, &g, u64_at(buf + l->g_waiting));
 	if (!g_vector_push(&r->gs, g))

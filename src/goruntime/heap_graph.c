@@ -17,7 +17,7 @@
 
 enum {
 	PAGE = 8192,
-	ARENA_SHIFT = 26,                    // runtime/malloc.go logHeapArenaBytes (linux/amd64)
+	ARENA_SHIFT = 26,                    // runtime/malloc.go logHeapArenaBytes (linux/amd64, linux/arm64)
 	ARENA_WORDS = (1 << ARENA_SHIFT) / 8,
 	MAX_OBJECT_WORDS = 1 << 27,          // a 1 GiB object: past that, corrupt
 	CHUNK_WORDS = 1 << 21,               // big objects are scanned 16 MiB at a time
@@ -34,6 +34,7 @@ struct builder {
 	struct cnr_go_inline_marks inline_marks;
 	uint64_t header_min;
 	uint64_t arenas_l2;         // mheap_.arenas[0]
+	uint64_t arena_base;        // runtime.arenaBaseOffset: differs by architecture
 	uint64_t ha_bitmap, bitmap_bytes; // heapArena.bitmap (1.19-1.21)
 	struct arena_map arena_bitmaps;
 	uint8_t *words;             // object contents
@@ -51,7 +52,7 @@ struct builder {
 // The heapArena bitmap of the arena holding addr (1.19-1.21), read once.
 static const uint8_t *arena_bitmap(struct builder *b, uint64_t addr)
 {
-	uint64_t ai = (addr + (1ULL << 47)) >> ARENA_SHIFT; // runtime/mheap.go arenaIndex
+	uint64_t ai = (addr - b->arena_base) >> ARENA_SHIFT; // runtime/mheap.go arenaIndex
 	uint8_t **cached = arena_map_get(&b->arena_bitmaps, ai);
 	if (cached)
 		return *cached;
@@ -278,6 +279,10 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 		}
 		b.ha_bitmap = bm->offset;
 		b.bitmap_bytes = bt->size;
+		int64_t base; // 0xffff800000000000 on amd64, 0 on arm64 (runtime/malloc.go)
+		if ((err = cnr_program_constant(prog, "runtime.arenaBaseOffsetUintptr", &base)))
+			goto out;
+		b.arena_base = (uint64_t)base;
 		if ((err = cnr_program_global(prog, "runtime.mheap_", &mheap, NULL)) ||
 		    (err = cnr_dwarf_offsetof(prog->dwarf, "runtime.mheap", "arenas", &arenas_off)) ||
 		    (err = cnr_memory_read_u64(&prog->mem, mheap + arenas_off, &b.arenas_l2)))

@@ -52,6 +52,7 @@ static const struct field_spec fields[] = {
 	F("runtime.g", "sched.sp", g_sched_sp),
 	F("runtime.g", "sched.pc", g_sched_pc),
 	F("runtime.g", "sched.bp", g_sched_bp),
+	F("runtime.g", "sched.lr", g_sched_lr),
 	F("runtime.g", "syscallsp", g_syscallsp),
 	F("runtime.g", "syscallpc", g_syscallpc),
 	F("runtime.g", "atomicstatus", g_atomicstatus),

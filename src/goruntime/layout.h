@@ -24,7 +24,7 @@ struct cnr_rt_layout {
 	// runtime.pcHeader
 	uint64_t pch_minlc;
 	// runtime.g
-	uint64_t g_stack_lo, g_stack_hi, g_m, g_sched_sp, g_sched_pc, g_sched_bp, g_syscallsp, g_syscallpc;
+	uint64_t g_stack_lo, g_stack_hi, g_m, g_sched_sp, g_sched_pc, g_sched_bp, g_sched_lr, g_syscallsp, g_syscallpc;
 	uint64_t g_atomicstatus, g_goid, g_waitsince, g_waitreason, g_gopc, g_startpc, g_waiting;
 	uint64_t g_parentgoid; // 0 if absent (1.19)
 	bool has_parentgoid;

@@ -200,6 +200,12 @@ CNR_PUBLIC struct cnr_error *cnr_program_open(struct cnr_ctx *ctx, const char *c
 	err = cnr_exe_open(exe_path, &prog->exe);
 	if (err)
 		goto fail;
+	if (prog->exe->arch != core->arch) {
+		err = cnr_error_create(CNR_ERROR_MISMATCH,
+				       "executable '%s' is a linux/%s program but core '%s' is from linux/%s", exe_path,
+				       prog->exe->arch->goarch, core_path, core->arch->goarch);
+		goto fail;
+	}
 
 	uint64_t entry;
 	if (cnr_core_auxv(core, AT_ENTRY, &entry)) {
@@ -318,7 +324,7 @@ CNR_PUBLIC void cnr_program_get_info(struct cnr_program *prog, struct cnr_progra
 	const struct cnr_core *core = prog->core;
 	memset(ret, 0, sizeof(*ret));
 	ret->go_version = prog->go_version_text;
-	ret->goarch = "amd64"; // the loader accepts EM_X86_64 only
+	ret->goarch = core->arch->goarch;
 	ret->core_path = core->path;
 	ret->exe_path = prog->exe->path;
 	ret->exe_path_in_core = prog->exe_path_in_core;
@@ -353,9 +359,23 @@ CNR_PUBLIC struct cnr_error *cnr_program_thread(struct cnr_program *prog, size_t
 	const struct cnr_core_thread *t = &prog->core->threads[i];
 	ret->tid = t->tid;
 	ret->signal = t->cursig;
-	ret->pc = t->regs[CNR_REG_RIP];
-	ret->sp = t->regs[CNR_REG_RSP];
-	ret->fs_base = t->regs[CNR_REG_FS_BASE];
+	const struct cnr_arch *a = prog->core->arch;
+	ret->pc = t->regs[a->reg_pc];
+	ret->sp = t->regs[a->reg_sp];
+	ret->lr = a->reg_lr >= 0 ? t->regs[a->reg_lr] : 0;
+	ret->tls = a->reg_tls >= 0 ? t->regs[a->reg_tls] : 0;
+	// The g the thread ran: in a register (arm64 R28) or in its TLS slot
+	// (amd64 -8(FS)); 0 where the core does not hold it.
+	ret->g = 0;
+	if (a->reg_g >= 0)
+		ret->g = t->regs[a->reg_g];
+	else if (ret->tls) {
+		struct cnr_error *err = cnr_memory_read_u64(&prog->mem, ret->tls + (uint64_t)a->tls_g_offset, &ret->g);
+		if (err) {
+			cnr_error_destroy(err);
+			ret->g = 0;
+		}
+	}
 	return NULL;
 }
 

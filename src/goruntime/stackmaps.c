@@ -170,7 +170,11 @@ struct cnr_error *cnr_frame_live_slots(struct cnr_program *prog, const struct cn
 	struct cnr_error *err = stackmap_layout(prog, &sl);
 	if (err)
 		return err;
-	if (fr->fp <= fr->sp || (fr->fp - fr->sp) / 8 > MAX_FRAME_WORDS)
+	// A frame holds at least the return address CALL pushed; on LR
+	// machines a leaf that has not set up a frame is empty.
+	const struct cnr_arch *a = prog->core->arch;
+	if (fr->fp < fr->sp || fr->fp - fr->sp < a->call_pushed || (fr->fp == fr->sp && a->call_pushed) ||
+	    (fr->fp - fr->sp) / 8 > MAX_FRAME_WORDS)
 		return cnr_error_corrupt("frame of %s at sp 0x%" PRIx64 " has bounds [0x%" PRIx64 ", 0x%" PRIx64 ")",
 					 fr->func.name, fr->sp, fr->sp, fr->fp);
 	// runtime/stkframe.go getStackMap: the map index at the call (pc-1
@@ -203,7 +207,7 @@ static struct cnr_error *live_slots(struct cnr_program *prog, const struct stack
 {
 	struct cnr_error *err;
 	if (exact) {
-		for (uint64_t slot = fr->sp; slot < fr->fp - 8; slot += 8) {
+		for (uint64_t slot = fr->sp; slot < fr->fp - prog->core->arch->call_pushed; slot += 8) {
 			struct cnr_live_slot s = { .slot = slot, .kind = CNR_SLOT_CONSERVATIVE };
 			if ((err = cnr_memory_read_u64(&prog->mem, slot, &s.value)))
 				return err;
@@ -218,10 +222,10 @@ static struct cnr_error *live_slots(struct cnr_program *prog, const struct stack
 	if (idx == -1)
 		idx = 0;
 	// runtime/traceback.go: varp is below the return address and, with
-	// frame pointers (always on amd64), the saved BP; argp = fp.
-	uint64_t varp = fr->fp - 8;
-	if (varp > fr->sp)
-		varp -= 8;
+	// frame pointers (always on amd64 and arm64), the saved frame pointer;
+	// argp = fp + sys.MinFrameSize.
+	const struct cnr_arch *a = prog->core->arch;
+	uint64_t varp = cnr_arch_frame_varp(a, fr->sp, fr->fp);
 	uint64_t size = varp - fr->sp;
 	uint64_t map;
 	if (size > 0) {
@@ -241,7 +245,8 @@ static struct cnr_error *live_slots(struct cnr_program *prog, const struct stack
 	if (fr->func.args > 0 && fr->func.args != sl->args_size_unknown) {
 		if ((err = cnr_pclntab_funcdata(prog->pclntab, &fr->func, CNR_FUNCDATA_ARGS_POINTER_MAPS, &map)))
 			return err;
-		if (map && (err = walk_map(prog, sl, map, idx, fr->fp, (uint64_t)fr->func.args / 8 + 1, CNR_SLOT_ARG,
+		if (map && (err = walk_map(prog, sl, map, idx, fr->fp + a->min_frame_size,
+					    (uint64_t)fr->func.args / 8 + 1, CNR_SLOT_ARG,
 					    fv, fn, arg)))
 			return err;
 	}

@@ -97,18 +97,37 @@ def go_versions():
 
 MATRIX_VERSIONS = go_versions()
 MATRIX_KINDS = ["kernel", "gcore"]
+# GOARCH=arm64 builds under matrix/go1.NN-arm64/, run under qemu-user; their
+# cores are written by qemu (kind "qemu"): cores/gen-matrix ARM64_VERSIONS.
+ARM64_VERSIONS = ["1.21", "1.22", "1.27"]
+ARM64_KINDS = ["qemu"]
+# Cores written when the process died of SIGABRT under GOTRACEBACK=crash,
+# with the runtime's crash traceback in KIND.stderr.
+CRASH_KINDS = ("kernel", "qemu")
+
+
+def matrix_dirs():
+    """(directory name, version, kinds) of every part of the matrix."""
+    return ([(f"go{v}", v, MATRIX_KINDS) for v in MATRIX_VERSIONS] +
+            [(f"go{v}-arm64", v, ARM64_KINDS) for v in ARM64_VERSIONS])
 
 
 def matrix_cores():
     """Every (dir, kind) of the generated matrix that exists."""
     root = os.path.join(cache_root(), "matrix")
     out = []
-    for v in MATRIX_VERSIONS:
-        for d in sorted(glob.glob(os.path.join(root, f"go{v}", "*"))):
-            for k in MATRIX_KINDS:
+    for name, _, kinds in matrix_dirs():
+        for d in sorted(glob.glob(os.path.join(root, name, "*"))):
+            for k in kinds:
                 if os.path.exists(os.path.join(d, f"{k}.core")):
                     out.append((d, k))
     return out
+
+
+def crash_stderr(d, kind):
+    """The runtime's crash traceback beside a matrix core: its own for a
+    crash kind, the kernel core's run for a gcore core."""
+    return os.path.join(d, f"{kind}.stderr" if kind in CRASH_KINDS else "kernel.stderr")
 
 
 def addr2line(exe, pcs):
@@ -153,11 +172,11 @@ def run_suite(check, doc=""):
         required = os.environ.get("CORONER_REQUIRE_MATRIX") == "1"
         if not cores and not required:
             skip("no matrix cores: run cores/gen-matrix first (CORONER_CACHE or ~/.cache/coroner)")
-        have = {(os.path.basename(os.path.dirname(d))[2:], k) for d, k in cores}
-        missing = [f"go{v}/{k}" for v in MATRIX_VERSIONS for k in MATRIX_KINDS if (v, k) not in have]
+        have = {(os.path.basename(os.path.dirname(d)), k) for d, k in cores}
+        missing = [f"{name}/{k}" for name, _, kinds in matrix_dirs() for k in kinds if (name, k) not in have]
         t.ok(not missing, "the matrix has every Go version x core kind", "missing: " + ", ".join(missing))
         for d, kind in cores:
             label = f"{os.path.basename(os.path.dirname(d))}/{os.path.basename(d)}/{kind}"
             check(t, os.path.join(d, f"{kind}.core"), os.path.join(d, "exe"), load_truth(d, kind), label, kind,
-                  os.path.join(d, "kernel.stderr"))
+                  crash_stderr(d, kind))
     sys.exit(t.done())

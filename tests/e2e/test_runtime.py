@@ -1,8 +1,8 @@
 """The runtime model on real cores: goroutines, heap and memstats, checked
 against what the scenario program recorded about itself (truth.json:
 runtime.Stack, runtime.ReadMemStats after a final GC, channel and payload
-addresses) and, for kernel cores, against the Go runtime's own crash
-traceback (kernel.stderr).
+addresses) and, for kernel and qemu cores, against the Go runtime's own crash
+traceback (kernel.stderr, qemu.stderr).
 
   --fixtures   the committed fixtures
   --matrix     the generated matrix (CORONER_REQUIRE_MATRIX=1: missing = fail)
@@ -12,7 +12,7 @@ import json
 import os
 import re
 
-from tap import Tap, coroner_json, run, run_suite
+from tap import CRASH_KINDS, coroner_json, run, run_suite
 
 # HeapReleased is left out: the background scavenger keeps returning pages
 # to the OS after the program's last ReadMemStats (HeapIdle, which holds
@@ -191,7 +191,7 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         if var and held:
             t.eq(held[0]["var"], var, f"{label}: DWARF names that slot after the program's variable")
     # Against the runtime's own crash traceback.
-    if kind == "kernel" and stderr_path and (os.path.exists(stderr_path) or os.path.exists(stderr_path + ".gz")):
+    if kind in CRASH_KINDS and stderr_path and (os.path.exists(stderr_path) or os.path.exists(stderr_path + ".gz")):
         if os.path.exists(stderr_path):
             with open(stderr_path, errors="replace") as f:
                 tb = parse_traceback(f.read())

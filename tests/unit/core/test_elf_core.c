@@ -2,6 +2,7 @@
 // and a clean FORMAT or CORRUPT error, never a crash, for every way a
 // header or note can lie.
 #include <elf.h>
+#include <string.h>
 
 #include "core/elf_core.h"
 #include "elfgen.h"
@@ -9,6 +10,9 @@
 
 #ifndef NT_FILE
 #define NT_FILE 0x46494c45
+#endif
+#ifndef EM_RISCV
+#define EM_RISCV 243
 #endif
 
 // Not <signal.h>: it defines si_addr as a macro, which would rewrite
@@ -328,12 +332,102 @@ Test(core, executable_is_not_a_core)
 	expect_format_error(&g, "not a core dump");
 }
 
-Test(core, aarch64_core_is_format_error)
+Test(core, riscv_core_is_format_error)
 {
 	struct elfgen g;
 	typical_core(&g);
-	g.e_machine = EM_AARCH64;
-	expect_format_error(&g, "arm64");
+	g.e_machine = EM_RISCV;
+	expect_format_error(&g, "riscv64");
+}
+
+// An arm64 core as the kernel (and qemu-user) writes it: NT_PRSTATUS of
+// 392 bytes, user_pt_regs x0-x30, sp, pc, pstate at offset 112.
+static void arm64_core(struct elfgen *g, size_t prstatus_size)
+{
+	elfgen_init(g, ET_CORE);
+	g->e_machine = EM_AARCH64;
+	size_t n = elfgen_add_note_segment(g);
+	for (int t = 0; t < 2; t++) {
+		uint8_t d[400] = { 0 };
+		uint16_t sig = t == 0 ? SIGABRT : 0;
+		uint32_t tid = 777 + (uint32_t)t;
+		memcpy(d + 12, &sig, 2);
+		memcpy(d + 32, &tid, 4);
+		for (int r = 0; r < 34; r++) {
+			uint64_t v = elfgen_thread_reg((int)tid, r);
+			memcpy(d + 112 + 8 * r, &v, 8);
+		}
+		elfgen_note(g, n, "CORE", NT_PRSTATUS, d, prstatus_size);
+	}
+	elfgen_add_load_pattern(g, HEAP, 0x4000, PF_R | PF_W, 0x4000, CORE_SEED);
+}
+
+Test(core, arm64_core_parses_through_the_arch_table)
+{
+	struct elfgen g;
+	arm64_core(&g, 392);
+	struct cnr_core *core;
+	cnr_cr_assert_ok(open_core(&g, "arm64.core", &core));
+	const struct cnr_arch *a = core->arch;
+	cr_assert_str_eq(a->goarch, "arm64");
+	cr_assert_eq(a->nregs, 34);
+	cr_assert_str_eq(a->reg_names[a->reg_pc], "pc");
+	cr_assert_str_eq(a->reg_names[a->reg_sp], "sp");
+	cr_assert_str_eq(a->reg_names[a->reg_lr], "x30");
+	cr_assert_str_eq(a->reg_names[a->reg_g], "x28");
+	cr_assert_eq(core->nthreads, 2);
+	for (size_t t = 0; t < 2; t++) {
+		const struct cnr_core_thread *th = &core->threads[t];
+		cr_assert_eq(th->tid, 777 + (int)t);
+		for (int r = 0; r < 34; r++)
+			cr_assert_eq(th->regs[r], elfgen_thread_reg(th->tid, r), "thread %zu reg %s", t,
+				     a->reg_names[r]);
+	}
+	cr_assert_eq(core->threads[0].cursig, SIGABRT);
+	cnr_core_destroy(core);
+	elfgen_deinit(&g);
+}
+
+Test(core, arm64_core_with_an_amd64_sized_prstatus_is_corrupt)
+{
+	struct elfgen g;
+	arm64_core(&g, 336);
+	expect_open_error(&g, CNR_ERROR_CORRUPT, "expected 392");
+}
+
+Test(core, amd64_table_matches_user_regs_struct)
+{
+	const struct cnr_arch *a = cnr_arch_for_machine(EM_X86_64);
+	cr_assert_not_null(a);
+	cr_assert_str_eq(a->goarch, "amd64");
+	cr_assert_eq(a->prstatus_size, ELFGEN_PRSTATUS_SIZE);
+	cr_assert_eq(a->nregs, ELFGEN_NUM_REGS);
+	cr_assert_eq(a->reg_pc, ELFGEN_REG_RIP);
+	cr_assert_eq(a->reg_sp, ELFGEN_REG_RSP);
+	cr_assert_eq(a->reg_tls, ELFGEN_REG_FS_BASE);
+	cr_assert_str_eq(a->reg_names[a->reg_pc], "rip");
+	cr_assert_eq(a->reg_lr, -1);
+	cr_assert_null(cnr_arch_for_machine(EM_RISCV));
+}
+
+// The return address: amd64 at fp-8 always; arm64 in LR for a frame not
+// set up yet, else saved at sp (runtime/traceback.go).
+Test(core, return_address_slots)
+{
+	const struct cnr_arch *x = cnr_arch_for_machine(EM_X86_64), *a = cnr_arch_for_machine(EM_AARCH64);
+	uint64_t slot = 0;
+	cr_assert_eq(cnr_arch_frame_top(x, 0x1000, 0x20), 0x1028);
+	cr_assert(cnr_arch_return_slot(x, 0x1000, 0x1028, 0, &slot));
+	cr_assert_eq(slot, 0x1020);
+	cr_assert_eq(cnr_arch_frame_varp(x, 0x1000, 0x1028), 0x1018);
+	cr_assert_eq(cnr_arch_frame_top(a, 0x1000, 0x20), 0x1020);
+	cr_assert_not(cnr_arch_return_slot(a, 0x1000, 0x1000, 0x4242, &slot)); // not set up: in LR
+	cr_assert(cnr_arch_return_slot(a, 0x1000, 0x1000, 0, &slot));          // no LR known: the stack
+	cr_assert_eq(slot, 0x1000);
+	cr_assert(cnr_arch_return_slot(a, 0x1000, 0x1020, 0x4242, &slot));     // set up: saved at sp
+	cr_assert_eq(slot, 0x1000);
+	cr_assert_eq(cnr_arch_frame_varp(a, 0x1000, 0x1020), 0x1018);
+	cr_assert_eq(cnr_arch_frame_varp(a, 0x1000, 0x1000), 0x1000);
 }
 
 Test(core, missing_file_is_os_error)
