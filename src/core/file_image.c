@@ -150,9 +150,24 @@ out:
 	return err;
 }
 
+const char *cnr_file_type_text(unsigned mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	default: return "not a file";
+	}
+}
+
 struct cnr_error *cnr_file_image_open(const char *path, struct cnr_file_image *ret)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	// writer forever; the file type is checked before any read.
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return cnr_error_os(errno, path, "cannot open");
 	struct stat st;
@@ -163,7 +178,8 @@ struct cnr_error *cnr_file_image_open(const char *path, struct cnr_file_image *r
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return cnr_error_create(CNR_ERROR_FORMAT, "'%s' is not a regular file", path);
+		return cnr_error_create(CNR_ERROR_FORMAT, "core '%s' is %s, not a regular file", path,
+					cnr_file_type_text(st.st_mode));
 	}
 	memset(ret, 0, sizeof(*ret));
 	if (st.st_size == 0) {

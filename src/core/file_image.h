@@ -29,6 +29,10 @@ struct cnr_file_image {
 	uint64_t resident_bytes; // bytes held in chunks
 };
 
+// "a directory", "a FIFO", ... for the file type bits of st_mode, to say
+// why a path that is not a regular file cannot be read.
+const char *cnr_file_type_text(unsigned mode);
+
 // Open path: mmap it, or inflate it if it starts with the gzip magic.
 struct cnr_error *cnr_file_image_open(const char *path, struct cnr_file_image *ret);
 // Build a sparse image from a gzip stream already in memory (tests, fuzzing).

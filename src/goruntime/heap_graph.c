@@ -13,7 +13,7 @@
 
 enum {
 	PAGE = 8192,
-	ARENA_SHIFT = 26,                    // runtime/malloc.go logHeapArenaBytes (linux/amd64)
+	ARENA_SHIFT = CNR_ARENA_SHIFT,
 	ARENA_WORDS = (1 << ARENA_SHIFT) / 8,
 	INLINE_MARK_BITS = 128,              // runtime/mgcmark_greenteagc.go spanInlineMarkBits
 	MAX_OBJECT_WORDS = 1 << 27,          // a 1 GiB object: past that, corrupt

@@ -1172,6 +1172,7 @@ struct cnr_error *cnr_leak_report(struct cnr_program *prog, struct cnr_heap_grap
 		err = NULL;
 	} else {
 		m.ms_ok = true;
+		cnr_memstats_prefer_walk(&m.ms, hg->heap.objects, hg->heap.bytes, hg->heap.span_bytes_in_use);
 	}
 	err = cnr_type_cache_create(prog, &m.tc);
 	if (!err)
