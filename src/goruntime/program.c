@@ -175,7 +175,8 @@ CNR_PUBLIC struct cnr_error *cnr_program_open(struct cnr_ctx *ctx, const char *c
 		goto fail;
 	struct cnr_core *core = prog->core;
 	if (core->image.stream_truncated)
-		cnr_warn(ctx, "gzip stream of '%s' ends early: the core is incomplete", core_path);
+		cnr_warn(ctx, "%s stream of '%s' ends early: the core is incomplete (%" PRIu64
+			 " bytes decompressed)", core->image.compression, core_path, core->image.size);
 	if (core->truncated)
 		cnr_warn(ctx, "core '%s' is truncated: %" PRIu64 " bytes of its segments are missing", core_path,
 			 core->missing_file_bytes);
@@ -329,6 +330,7 @@ CNR_PUBLIC void cnr_program_get_info(struct cnr_program *prog, struct cnr_progra
 	ret->build_id_exe = prog->exe->go_build_id;
 	ret->build_id_core = prog->build_id_core;
 	ret->compressed = core->image.compressed;
+	ret->compression = core->image.compression;
 	ret->truncated = core->truncated || core->image.stream_truncated;
 	// The kernel records the fatal signal in every thread's pr_cursig;
 	// gcore leaves it 0 (its NT_SIGINFO says SIGSTOP, from ptrace).

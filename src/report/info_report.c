@@ -56,8 +56,8 @@ unsigned cnr_info_report_text(struct cnr_program *prog, FILE *out)
 	if (in.process_args && *in.process_args)
 		fprintf(out, " (%s)", in.process_args);
 	fputc('\n', out);
-	fprintf(out, "core:        %s%s%s\n", in.core_path, in.compressed ? " (gzip)" : "",
-		in.truncated ? " (TRUNCATED)" : "");
+	fprintf(out, "core:        %s%s%s%s%s\n", in.core_path, in.compression ? " (" : "",
+		in.compression ? in.compression : "", in.compression ? ")" : "", in.truncated ? " (TRUNCATED)" : "");
 	fprintf(out, "executable:  %s\n", in.exe_path);
 	if (in.exe_path_in_core && strcmp(in.exe_path_in_core, in.exe_path) != 0)
 		fprintf(out, "  in core:   %s\n", in.exe_path_in_core);
@@ -126,6 +126,8 @@ unsigned cnr_info_report_json(struct cnr_program *prog, FILE *out)
 	cnr_json_string(&j, in.core_path);
 	cnr_json_key(&j, "compressed");
 	cnr_json_bool(&j, in.compressed);
+	cnr_json_key(&j, "compression");
+	cnr_json_string(&j, in.compression);
 	cnr_json_key(&j, "truncated");
 	cnr_json_bool(&j, in.truncated);
 	cnr_json_key(&j, "executable");
