@@ -63,6 +63,7 @@ CNR_PUBLIC void cnr_error_destroy(struct cnr_error *err);
 enum cnr_log_level {
 	CNR_LOG_NONE,
 	CNR_LOG_WARNING,
+	CNR_LOG_NOTICE, /**< worth saying, not a problem (not counted as a warning) */
 	CNR_LOG_INFO,
 	CNR_LOG_DEBUG,
 };
@@ -146,7 +147,12 @@ struct cnr_program_info {
 	const char *process_args; /**< arguments from NT_PRPSINFO, or NULL */
 	int pid;                  /**< process id, or 0 */
 	/** Whether the executable's Go build ID equals the one in the core's memory. */
-	enum { CNR_BUILD_ID_MATCH, CNR_BUILD_ID_MISMATCH, CNR_BUILD_ID_UNKNOWN } build_id;
+	enum {
+		CNR_BUILD_ID_MATCH,
+		CNR_BUILD_ID_MISMATCH,
+		CNR_BUILD_ID_UNKNOWN,
+		CNR_BUILD_ID_REBUILD, /**< differs, but verified as a rebuild of the same program */
+	} build_id;
 	const char *build_id_exe;  /**< Go build ID of the executable, or NULL */
 	const char *build_id_core; /**< Go build ID read from the core, or NULL */
 	bool compressed;          /**< the core was compressed */

@@ -30,6 +30,7 @@ static const char *build_id_text(int state)
 	switch (state) {
 	case CNR_BUILD_ID_MATCH: return "matches the core";
 	case CNR_BUILD_ID_MISMATCH: return "DIFFERS from the core";
+	case CNR_BUILD_ID_REBUILD: return "differs from the core, but verified as a rebuild of the same program";
 	default: return "not checked (no Go build ID saved in the core)";
 	}
 }
@@ -39,6 +40,7 @@ static const char *build_id_json(int state)
 	switch (state) {
 	case CNR_BUILD_ID_MATCH: return "match";
 	case CNR_BUILD_ID_MISMATCH: return "mismatch";
+	case CNR_BUILD_ID_REBUILD: return "rebuild";
 	default: return "unknown";
 	}
 }
