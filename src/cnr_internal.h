@@ -68,6 +68,7 @@ struct cnr_ctx {
 void cnr_log(struct cnr_ctx *ctx, enum cnr_log_level level, const char *fmt, ...)
 	CNR_PRINTF(3, 4);
 #define cnr_warn(ctx, ...) cnr_log(ctx, CNR_LOG_WARNING, __VA_ARGS__)
+#define cnr_notice(ctx, ...) cnr_log(ctx, CNR_LOG_NOTICE, __VA_ARGS__)
 #define cnr_info(ctx, ...) cnr_log(ctx, CNR_LOG_INFO, __VA_ARGS__)
 #define cnr_debug(ctx, ...) cnr_log(ctx, CNR_LOG_DEBUG, __VA_ARGS__)
 // Log err as a warning (counted as a partial result) and destroy it.

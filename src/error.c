@@ -73,6 +73,14 @@ struct cnr_error *cnr_error_wrap(struct cnr_error *err, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return err;
+	// One prefix per message: an error that already starts with this
+	// context ("map at 0x...: ..." or "map at 0x... claims ...") keeps it once.
+	size_t plen = strlen(prefix);
+	if (strncmp(err->message, prefix, plen) == 0 &&
+	    (err->message[plen] == ':' || err->message[plen] == ' ' || err->message[plen] == '\0')) {
+		free(prefix);
+		return err;
+	}
 	char *msg;
 	if (asprintf(&msg, "%s: %s", prefix, err->message) >= 0) {
 		free(err->message);

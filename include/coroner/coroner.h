@@ -63,6 +63,7 @@ CNR_PUBLIC void cnr_error_destroy(struct cnr_error *err);
 enum cnr_log_level {
 	CNR_LOG_NONE,
 	CNR_LOG_WARNING,
+	CNR_LOG_NOTICE, /**< worth saying, not a problem (not counted as a warning) */
 	CNR_LOG_INFO,
 	CNR_LOG_DEBUG,
 };
@@ -115,7 +116,7 @@ enum cnr_open_flags {
 };
 
 /**
- * Open a core dump (plain or gzip-compressed) and its executable.
+ * Open a core dump (plain, or compressed with gzip, zstd, lz4 or xz) and its executable.
  * @param[in] ctx context for logging; must outlive the program.
  * @param[in] core_path the core file.
  * @param[in] exe_path the executable, or NULL for the path the core records.
@@ -146,10 +147,16 @@ struct cnr_program_info {
 	const char *process_args; /**< arguments from NT_PRPSINFO, or NULL */
 	int pid;                  /**< process id, or 0 */
 	/** Whether the executable's Go build ID equals the one in the core's memory. */
-	enum { CNR_BUILD_ID_MATCH, CNR_BUILD_ID_MISMATCH, CNR_BUILD_ID_UNKNOWN } build_id;
+	enum {
+		CNR_BUILD_ID_MATCH,
+		CNR_BUILD_ID_MISMATCH,
+		CNR_BUILD_ID_UNKNOWN,
+		CNR_BUILD_ID_REBUILD, /**< differs, but verified as a rebuild of the same program */
+	} build_id;
 	const char *build_id_exe;  /**< Go build ID of the executable, or NULL */
 	const char *build_id_core; /**< Go build ID read from the core, or NULL */
-	bool compressed;          /**< the core was gzip-compressed */
+	bool compressed;          /**< the core was compressed */
+	const char *compression;  /**< "gzip", "zstd", "lz4" or "xz"; NULL if not compressed */
 	bool truncated;           /**< the core file is shorter than its headers say */
 	int signal;               /**< the signal that produced the core, 0 if none */
 	int signal_code;          /**< si_code of that signal */

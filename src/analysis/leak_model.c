@@ -322,6 +322,7 @@ struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap
 		err = NULL;
 	} else {
 		m.ms_ok = true;
+		cnr_memstats_prefer_walk(&m.ms, hg->heap.objects, hg->heap.bytes, hg->heap.span_bytes_in_use);
 	}
 	err = cnr_type_cache_create(prog, &tc);
 	if (!err)

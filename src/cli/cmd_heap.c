@@ -22,18 +22,20 @@ static int heap_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_memstats ms;
-	bool have_ms = true;
 	err = cnr_memstats_read(prog, &ms);
+	bool ms_unreadable = err != NULL, have_ms = !ms_unreadable;
 	if (err) {
 		cnr_cli_error("warning: cannot compute the runtime's counters: %s", cnr_error_message(err));
 		cnr_error_destroy(err);
-		have_ms = false;
 	}
+	// Impossible counters (warned about) are no yardstick for the walk.
+	if (have_ms && ms.impossible)
+		have_ms = false;
 	if (opts->json)
 		cnr_heap_report_json(&heap, have_ms ? &ms : NULL, top, stdout);
 	else
 		cnr_heap_report_text(&heap, have_ms ? &ms : NULL, top, stdout);
-	int code = !have_ms || heap.spans_bad ? CNR_EXIT_PARTIAL : CNR_EXIT_OK;
+	int code = ms_unreadable || heap.spans_bad ? CNR_EXIT_PARTIAL : CNR_EXIT_OK;
 	cnr_heap_deinit(&heap);
 	return code;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "goruntime/goroutines.h"
+#include "goruntime/heap.h"
 #include "goruntime/memstats.h"
 #include "report/memstats_report.h"
 
@@ -20,6 +21,15 @@ static int memstats_body(struct cnr_program *prog, const struct cnr_common_opts 
 	struct cnr_error *err = cnr_memstats_read(prog, &ms);
 	if (err)
 		return cnr_cli_fail(err);
+	if (ms.impossible & (CNR_MS_HEAP_ALLOC | CNR_MS_HEAP_OBJECTS | CNR_MS_HEAP_INUSE)) {
+		// The warning said so; the heap walk has the true figures.
+		struct cnr_heap heap;
+		err = cnr_heap_read(prog, &heap);
+		if (err)
+			return cnr_cli_fail(cnr_error_wrap(err, "cannot walk the heap for the impossible counters"));
+		cnr_memstats_prefer_walk(&ms, heap.objects, heap.bytes, heap.span_bytes_in_use);
+		cnr_heap_deinit(&heap);
+	}
 	struct cnr_goroutines gs;
 	size_t ngs = 0;
 	int code = CNR_EXIT_OK;

@@ -68,7 +68,7 @@ static void print_main_usage(FILE *out)
 	fputs("usage: coroner COMMAND [options] CORE [EXE]\n"
 	      "       coroner --version | help [COMMAND]\n"
 	      "\n"
-	      "CORE is a core dump (kernel or gcore, optionally gzip-compressed) of a Go\n"
+	      "CORE is a core dump (kernel or gcore; plain, gzip, zstd, lz4 or xz) of a Go\n"
 	      "program; EXE is its executable (default: the path the core records).\n"
 	      "\n"
 	      "commands:\n",

@@ -112,7 +112,7 @@ int cnr_cli_open(const struct cnr_common_opts *opts, struct cnr_ctx **ctx_ret, s
 	cnr_ctx_set_log_fn(ctx, log_to_stderr, NULL);
 	cnr_ctx_set_log_level(ctx, opts->verbose >= 2 ? CNR_LOG_DEBUG
 				   : opts->verbose == 1 ? CNR_LOG_INFO
-							: CNR_LOG_WARNING);
+							: CNR_LOG_NOTICE);
 	cnr_cli_progress_install(ctx, opts->verbose);
 	struct cnr_program *prog;
 	err = cnr_program_open(ctx, opts->core, opts->exe, opts->force ? CNR_OPEN_FORCE : 0, &prog);

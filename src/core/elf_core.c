@@ -401,7 +401,13 @@ struct cnr_error *cnr_core_open(const char *path, struct cnr_core **ret)
 	struct cnr_error *err = cnr_file_image_open(path, &img);
 	if (err)
 		return err;
-	return cnr_core_from_image(&img, path, ret);
+	// Say why a cut compressed core cannot be read: its stream ended.
+	const char *cut = img.stream_truncated ? img.compression : NULL;
+	uint64_t size = img.size;
+	err = cnr_core_from_image(&img, path, ret);
+	if (err && cut)
+		err = cnr_error_wrap(err, "the %s stream of '%s' ends early, after %" PRIu64 " bytes", cut, path, size);
+	return err;
 }
 
 void cnr_core_destroy(struct cnr_core *core)

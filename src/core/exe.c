@@ -5,7 +5,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "core/file_image.h"
 
 enum { MAX_EXE_SEGMENTS = 4096, GO_BUILD_ID_NOTE = 4 };
 
@@ -75,9 +78,21 @@ struct cnr_error *cnr_exe_open(const char *path, struct cnr_exe **ret)
 		err = &cnr_enomem;
 		goto fail;
 	}
-	exe->fd = open(path, O_RDONLY | O_CLOEXEC);
+	// O_NONBLOCK: a FIFO would block open() until a writer came; the type
+	// check below refuses it, and a directory, before libelf sees them.
+	exe->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (exe->fd < 0) {
 		err = cnr_error_os(errno, path, "cannot open executable");
+		goto fail;
+	}
+	struct stat st;
+	if (fstat(exe->fd, &st) < 0) {
+		err = cnr_error_os(errno, path, "cannot stat executable");
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = cnr_error_create(CNR_ERROR_FORMAT, "executable '%s' is %s, not a regular file", path,
+				       cnr_file_type_text(st.st_mode));
 		goto fail;
 	}
 	elf_version(EV_CURRENT);

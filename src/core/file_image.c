@@ -33,39 +33,95 @@ static bool page_is_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
+struct cnr_sparse_builder {
+	struct chunk_vector chunks;
+	size_t cap_last; // bytes allocated for the last chunk
+	uint64_t total;  // bytes of the file so far
+};
+
+struct cnr_error *cnr_sparse_builder_create(struct cnr_sparse_builder **ret)
+{
+	*ret = calloc(1, sizeof(**ret));
+	return *ret ? NULL : &cnr_enomem;
+}
+
 // Append n bytes at offset off to the chunk list, extending the last chunk
 // when contiguous.
-static bool append_bytes(struct chunk_vector *chunks, size_t *cap_last, uint64_t off,
-			 const uint8_t *p, size_t n)
+static bool append_bytes(struct cnr_sparse_builder *b, uint64_t off, const uint8_t *p, size_t n)
 {
+	struct chunk_vector *chunks = &b->chunks;
 	struct cnr_image_chunk *last = chunks->size ? &chunks->data[chunks->size - 1] : NULL;
 	if (!last || last->offset + last->size != off) {
 		last = chunk_vector_append(chunks);
 		if (!last)
 			return false;
 		*last = (struct cnr_image_chunk){ .offset = off };
-		*cap_last = 0;
+		b->cap_last = 0;
 	}
-	if (last->size + n > *cap_last) {
-		size_t ncap = *cap_last ? *cap_last * 2 : 64 * 1024;
+	if (last->size + n > b->cap_last) {
+		size_t ncap = b->cap_last ? b->cap_last * 2 : 64 * 1024;
 		while (ncap < last->size + n)
 			ncap *= 2;
 		uint8_t *d = realloc(last->data, ncap);
 		if (!d)
 			return false;
 		last->data = d;
-		*cap_last = ncap;
+		b->cap_last = ncap;
 	}
 	memcpy(last->data + last->size, p, n);
 	last->size += n;
 	return true;
 }
 
+struct cnr_error *cnr_sparse_builder_add(struct cnr_sparse_builder *b, const uint8_t *p, size_t n)
+{
+	// Keep only non-zero pages; offsets are file offsets.
+	for (size_t i = 0; i < n; i += SPARSE_PAGE) {
+		size_t k = n - i < SPARSE_PAGE ? n - i : SPARSE_PAGE;
+		if (!page_is_zero(p + i, k) && !append_bytes(b, b->total + i, p + i, k))
+			return &cnr_enomem;
+	}
+	b->total += n;
+	return NULL;
+}
+
+uint64_t cnr_sparse_builder_size(const struct cnr_sparse_builder *b)
+{
+	return b->total;
+}
+
+void cnr_sparse_builder_finish(struct cnr_sparse_builder *b, const char *compression, bool truncated,
+			       struct cnr_file_image *ret)
+{
+	// Callers other than cnr_file_image_open() hand in uninitialized
+	// memory: map, last_chunk and resident_bytes must not be left stale.
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < b->chunks.size; i++)
+		ret->resident_bytes += b->chunks.data[i].size;
+	chunk_vector_shrink(&b->chunks);
+	ret->size = b->total;
+	ret->chunks = b->chunks.data;
+	ret->nchunks = b->chunks.size;
+	ret->compressed = true;
+	ret->compression = compression;
+	ret->stream_truncated = truncated;
+	b->chunks = (struct chunk_vector){ 0 };
+	cnr_sparse_builder_destroy(b);
+}
+
+void cnr_sparse_builder_destroy(struct cnr_sparse_builder *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->chunks.size; i++)
+		free(b->chunks.data[i].data);
+	chunk_vector_deinit(&b->chunks);
+	free(b);
+}
+
 struct cnr_error *cnr_file_image_inflate(const uint8_t *gz, size_t len, struct cnr_file_image *ret)
 {
-	struct chunk_vector chunks = { 0 };
-	size_t cap_last = 0;
-	uint64_t total = 0;
+	struct cnr_sparse_builder *sb;
 	uint8_t *out = malloc(INFLATE_OUT);
 	struct cnr_error *err = NULL;
 	bool truncated = false;
@@ -73,9 +129,14 @@ struct cnr_error *cnr_file_image_inflate(const uint8_t *gz, size_t len, struct c
 
 	if (!out)
 		return &cnr_enomem;
+	if ((err = cnr_sparse_builder_create(&sb))) {
+		free(out);
+		return err;
+	}
 	// 16+MAX_WBITS: gzip wrapper only.
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
 		free(out);
+		cnr_sparse_builder_destroy(sb);
 		return &cnr_enomem;
 	}
 	zs.next_in = gz;
@@ -90,17 +151,8 @@ struct cnr_error *cnr_file_image_inflate(const uint8_t *gz, size_t len, struct c
 		zs.next_out = out;
 		zs.avail_out = INFLATE_OUT;
 		int r = inflate(&zs, Z_NO_FLUSH);
-		size_t produced = INFLATE_OUT - zs.avail_out;
-		// Keep only non-zero pages; offsets are file offsets.
-		for (size_t i = 0; i < produced; i += SPARSE_PAGE) {
-			size_t n = produced - i < SPARSE_PAGE ? produced - i : SPARSE_PAGE;
-			if (!page_is_zero(out + i, n) &&
-			    !append_bytes(&chunks, &cap_last, total + i, out + i, n)) {
-				err = &cnr_enomem;
-				goto out;
-			}
-		}
-		total += produced;
+		if ((err = cnr_sparse_builder_add(sb, out, INFLATE_OUT - zs.avail_out)))
+			goto out;
 		if (r == Z_STREAM_END) {
 			// Concatenated gzip members (pigz, `cat a.gz b.gz`) continue;
 			// anything else after a complete member is ignored, as gzip(1)
@@ -121,7 +173,7 @@ struct cnr_error *cnr_file_image_inflate(const uint8_t *gz, size_t len, struct c
 			break;
 		}
 		if (r != Z_OK) {
-			if (total == 0) {
+			if (cnr_sparse_builder_size(sb) == 0) {
 				err = cnr_error_create(CNR_ERROR_FORMAT, "bad gzip data at compressed offset %zu: %s",
 						       (size_t)(zs.next_in - gz), zs.msg ? zs.msg : "inflate failed");
 				goto out;
@@ -130,32 +182,33 @@ struct cnr_error *cnr_file_image_inflate(const uint8_t *gz, size_t len, struct c
 			break;
 		}
 	}
-	// Callers other than cnr_file_image_open() hand in uninitialized
-	// memory: map, last_chunk and resident_bytes must not be left stale.
-	memset(ret, 0, sizeof(*ret));
-	for (size_t i = 0; i < chunks.size; i++)
-		ret->resident_bytes += chunks.data[i].size;
-	chunk_vector_shrink(&chunks);
-	ret->size = total;
-	ret->chunks = chunks.data;
-	ret->nchunks = chunks.size;
-	ret->compressed = true;
-	ret->stream_truncated = truncated;
-	chunks.data = NULL;
+	cnr_sparse_builder_finish(sb, "gzip", truncated, ret);
+	sb = NULL;
 out:
 	inflateEnd(&zs);
 	free(out);
-	if (err) {
-		for (size_t i = 0; i < chunks.size; i++)
-			free(chunks.data[i].data);
-		chunk_vector_deinit(&chunks);
-	}
+	cnr_sparse_builder_destroy(sb);
 	return err;
+}
+
+const char *cnr_file_type_text(unsigned mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	default: return "not a file";
+	}
 }
 
 struct cnr_error *cnr_file_image_open(const char *path, struct cnr_file_image *ret)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	// writer forever; the file type is checked before any read.
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return cnr_error_os(errno, path, "cannot open");
 	struct stat st;
@@ -166,7 +219,8 @@ struct cnr_error *cnr_file_image_open(const char *path, struct cnr_file_image *r
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return cnr_error_create(CNR_ERROR_FORMAT, "'%s' is not a regular file", path);
+		return cnr_error_create(CNR_ERROR_FORMAT, "core '%s' is %s, not a regular file", path,
+					cnr_file_type_text(st.st_mode));
 	}
 	memset(ret, 0, sizeof(*ret));
 	if (st.st_size == 0) {
@@ -179,11 +233,12 @@ struct cnr_error *cnr_file_image_open(const char *path, struct cnr_file_image *r
 	if (map == MAP_FAILED)
 		return cnr_error_os(e, path, "cannot map");
 	const uint8_t *b = map;
-	if (st.st_size >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
+	const char *compression = cnr_compression_of(b, (size_t)st.st_size);
+	if (compression) {
 		madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-		struct cnr_error *err = cnr_file_image_inflate(b, (size_t)st.st_size, ret);
+		struct cnr_error *err = cnr_file_image_decompress(b, (size_t)st.st_size, ret);
 		munmap(map, (size_t)st.st_size);
-		return cnr_error_wrap(err, "cannot decompress '%s'", path);
+		return cnr_error_wrap(err, "cannot decompress %s core '%s'", compression, path);
 	}
 	ret->map = b;
 	ret->size = (uint64_t)st.st_size;

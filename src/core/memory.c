@@ -160,9 +160,11 @@ const struct cnr_mem_range *cnr_memory_find(struct cnr_memory *mem, uint64_t add
 	return &mem->ranges[i];
 }
 
-static const char *fault_reason(enum cnr_mem_source src)
+const char *cnr_memory_fault_reason(const struct cnr_mem_range *r)
 {
-	switch (src) {
+	if (!r)
+		return "address not mapped in the process";
+	switch (r->source) {
 	case CNR_MEM_NOT_SAVED: return "memory not saved in core dump";
 	case CNR_MEM_TRUNCATED: return "core file is truncated before this address";
 	case CNR_MEM_NO_ACCESS: return "address is in an inaccessible (PROT_NONE) mapping";
@@ -181,9 +183,8 @@ static struct cnr_error *read_impl(struct cnr_memory *mem, uint64_t addr, void *
 		if (!r || (r->source != CNR_MEM_CORE && r->source != CNR_MEM_EXE) ||
 		    (core_only && r->source != CNR_MEM_CORE)) {
 			struct cnr_error *err = cnr_error_fault(
-				addr, n, r ? (core_only && r->source == CNR_MEM_EXE ? "not in the core file"
-							 : fault_reason(r->source))
-					   : "address not mapped in the process");
+				addr, n, r && core_only && r->source == CNR_MEM_EXE ? "not in the core file"
+										   : cnr_memory_fault_reason(r));
 			return err;
 		}
 		uint64_t in = addr - r->start;

@@ -62,5 +62,8 @@ const uint8_t *cnr_memory_ptr(struct cnr_memory *mem, uint64_t addr, size_t n);
 
 // The range holding addr, or NULL.
 const struct cnr_mem_range *cnr_memory_find(struct cnr_memory *mem, uint64_t addr);
+// Why bytes in range r (NULL: no range) cannot be read, for messages:
+// "memory not saved in core dump", "address not mapped in the process"...
+const char *cnr_memory_fault_reason(const struct cnr_mem_range *r);
 
 #endif

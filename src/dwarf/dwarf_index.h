@@ -94,6 +94,9 @@ uint64_t cnr_dwarf_field_path(const struct cnr_dwarf *dw, const struct cnr_dwarf
 const struct cnr_dwarf_type *cnr_dwarf_type_nth(const struct cnr_dwarf *dw, size_t i);
 
 const struct cnr_dwarf_var *cnr_dwarf_global(const struct cnr_dwarf *dw, const char *name);
+// Move the globals in [lo, hi) by delta: a rebuilt executable whose data
+// sections sit delta bytes from the core's (goruntime/rebuild.c).
+void cnr_dwarf_move_globals(struct cnr_dwarf *dw, uint64_t lo, uint64_t hi, int64_t delta);
 // All globals, in no particular order: i < cnr_dwarf_num_globals().
 size_t cnr_dwarf_num_globals(const struct cnr_dwarf *dw);
 const struct cnr_dwarf_var *cnr_dwarf_global_at(const struct cnr_dwarf *dw, size_t i);

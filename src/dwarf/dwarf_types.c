@@ -153,6 +153,13 @@ const struct cnr_dwarf_var *cnr_dwarf_global(const struct cnr_dwarf *dw, const c
 	return i ? &dw->vars.data[*i] : NULL;
 }
 
+void cnr_dwarf_move_globals(struct cnr_dwarf *dw, uint64_t lo, uint64_t hi, int64_t delta)
+{
+	for (size_t i = 0; i < dw->vars.size; i++)
+		if (dw->vars.data[i].addr >= lo && dw->vars.data[i].addr < hi)
+			dw->vars.data[i].addr += (uint64_t)delta;
+}
+
 size_t cnr_dwarf_num_globals(const struct cnr_dwarf *dw)
 {
 	return dw->vars.size;

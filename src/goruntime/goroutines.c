@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "goruntime/program.h"
+#include "util/seen_set.h"
 #include "util/vector.h"
 
 // Caps on walks over target data: past them the data is corrupt.
@@ -196,7 +197,13 @@ static struct cnr_error *map_threads(struct reader *r)
 	r->threads = calloc(prog->core->nthreads, sizeof(*r->threads));
 	if (!r->threads)
 		return &cnr_enomem;
+	struct cnr_seen_set seen = { 0 };
 	for (int i = 0; m && i < MAX_MS; i++) {
+		if (!cnr_seen_add(&seen, m)) {
+			cnr_warn(prog->ctx, "runtime.allm: m at 0x%" PRIx64 " comes again after %d (.alllink loops); "
+				 "the rest is not read", m, i);
+			break;
+		}
 		uint64_t procid, curg, next;
 		if ((err = cnr_memory_read_u64(&prog->mem, m + l->m_procid, &procid)) ||
 		    (err = cnr_memory_read_u64(&prog->mem, m + l->m_curg, &curg)) ||
@@ -221,6 +228,7 @@ static struct cnr_error *map_threads(struct reader *r)
 			break;
 		m = next;
 	}
+	cnr_seen_deinit(&seen);
 	return NULL;
 }
 
@@ -303,15 +311,21 @@ static bool unwind(struct reader *r, struct cnr_goroutine *g, uint64_t pc, uint6
 static bool in_queue(struct reader *r, uint64_t q, uint64_t sudog)
 {
 	uint64_t s;
-	if (cnr_memory_read_u64(&r->prog->mem, q + r->l->waitq_first, &s) != NULL)
-		return false;
-	for (int i = 0; s && i < MAX_SUDOGS; i++) {
-		if (s == sudog)
-			return true;
-		if (cnr_memory_read_u64(&r->prog->mem, s + r->l->sudog_next, &s) != NULL)
-			return false;
+	struct cnr_error *err = cnr_memory_read_u64(&r->prog->mem, q + r->l->waitq_first, &s);
+	struct cnr_seen_set seen = { 0 };
+	bool found = false;
+	for (int i = 0; !err && s && i < MAX_SUDOGS && !found; i++) {
+		if (!cnr_seen_add(&seen, s)) {
+			cnr_warn(r->prog->ctx, "channel wait queue at 0x%" PRIx64 ": sudog at 0x%" PRIx64
+				 " comes again after %d (.next loops); the rest is not read", q, s, i);
+			break;
+		}
+		found = s == sudog;
+		err = cnr_memory_read_u64(&r->prog->mem, s + r->l->sudog_next, &s);
 	}
-	return false;
+	cnr_error_destroy(err);
+	cnr_seen_deinit(&seen);
+	return found;
 }
 
 // The channel's element type, buffer fill, and which queue holds w.
@@ -352,7 +366,13 @@ static void read_waits(struct reader *r, struct cnr_goroutine *g, uint64_t sudog
 	// 1.26+ maybeTraceablePtr{vp, vu}: vu (the second word) is the address.
 	uint64_t elem_off = l->sudog_elem + (l->sudog_elem_size == 16 ? 8 : 0);
 	uint64_t c_off = l->sudog_c + (l->sudog_c_size == 16 ? 8 : 0);
+	struct cnr_seen_set seen = { 0 };
 	for (int i = 0; sudog && i < MAX_SUDOGS; i++) {
+		if (!cnr_seen_add(&seen, sudog)) {
+			cnr_warn(prog->ctx, "goroutine %" PRIu64 ": sudog at 0x%" PRIx64 " comes again after %d "
+				 "(.waitlink loops); the rest is not read", g->goid, sudog, i);
+			break;
+		}
 		struct cnr_chan_wait w = { .sudog = sudog };
 		uint8_t is_select = 0;
 		uint64_t next;
@@ -363,7 +383,7 @@ static void read_waits(struct reader *r, struct cnr_goroutine *g, uint64_t sudog
 		    (err = cnr_memory_read_u64(&prog->mem, sudog + l->sudog_waitlink, &next))) {
 			cnr_warn_error(prog->ctx, cnr_error_wrap(err, "goroutine %" PRIu64 ": sudog at 0x%" PRIx64,
 								 g->goid, sudog));
-			return;
+			break;
 		}
 		w.is_select = is_select;
 		if (!w.chan)
@@ -377,10 +397,11 @@ static void read_waits(struct reader *r, struct cnr_goroutine *g, uint64_t sudog
 		}
 		describe_chan(r, &w);
 		if (!wait_vector_push(&r->waits, w))
-			return;
+			break;
 		g->nwaits++;
 		sudog = next;
 	}
+	cnr_seen_deinit(&seen);
 }
 
 static void read_one(struct reader *r, uint64_t gaddr, size_t index)
@@ -415,9 +436,19 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 	};
 	// runtime/traceback.go goroutineheader: the status name, overridden by
 	// the wait reason while waiting.
-	g.state = status < r->nstatus ? r->status_names[status] : "???";
-	if (status == (uint32_t)r->gwaiting && g.waitreason && g.waitreason < r->nwait)
-		g.state = r->wait_names[g.waitreason];
+	g.state = status < r->nstatus && r->status_names[status][0] ? r->status_names[status] : NULL;
+	if (!g.state) {
+		g.state = "???";
+		cnr_warn(prog->ctx, "goroutine %" PRIu64 " (runtime.g at 0x%" PRIx64 "): status %" PRIu32
+			 " is not one of runtime.gStatusStrings; shown as '%s'", g.goid, gaddr, status, g.state);
+	}
+	if (status == (uint32_t)r->gwaiting && g.waitreason) {
+		if (g.waitreason < r->nwait && r->wait_names[g.waitreason][0])
+			g.state = r->wait_names[g.waitreason];
+		else
+			cnr_warn(prog->ctx, "goroutine %" PRIu64 " (runtime.g at 0x%" PRIx64 "): wait reason %u is not one "
+				 "of runtime.waitReasonStrings; shown as '%s'", g.goid, gaddr, g.waitreason, g.state);
+	}
 
 	// gobuf.lr is set on LR machines only (runtime/sys_arm64.go
 	// gostartcall: a goroutine that has not run yet returns to goexit).
@@ -550,13 +581,22 @@ struct cnr_error *cnr_goroutines_read(struct cnr_program *prog, struct cnr_gorou
 		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "cannot map threads to goroutines"));
 		err = NULL;
 	}
-	for (uint64_t i = 0; i < n; i++) {
+	struct cnr_seen_set seen = { 0 };
+	for (uint64_t i = 0, repeats = 0; i < n; i++) {
 		if (!ptrs[i]) {
 			cnr_warn(prog->ctx, "allgs[%" PRIu64 "] is nil", i);
 			continue;
 		}
+		// A g listed twice would be reported (and its stack scanned) twice.
+		if (!cnr_seen_add(&seen, ptrs[i])) {
+			if (!repeats++)
+				cnr_warn(prog->ctx, "runtime.allgs: g at 0x%" PRIx64 " comes again at allgs[%" PRIu64
+					 "]; repeated entries are skipped", ptrs[i], i);
+			continue;
+		}
 		read_one(&r, ptrs[i], i);
 	}
+	cnr_seen_deinit(&seen);
 	// How long each goroutine has waited, where the runtime recorded when
 	// it started to (runtime/traceback.go goroutineheader: waitsince).
 	ret->now = estimate_now(prog);

@@ -43,7 +43,49 @@ struct walker {
 	struct word_vector alloc;
 	uint64_t nslots;
 	bool oom;
+	// Spans whose mspan or allocBits could not be read, by what and why
+	// (the reason of the range at the first byte that failed): said in
+	// one line each at the end, as a truncated core loses hundreds.
+	struct unreadable_spans {
+		uint64_t count, lo, hi;
+		const char *reason;
+	} unreadable[2][CNR_MEM_NUM_SOURCES + 1];
 };
+
+enum { UNREADABLE_MSPAN, UNREADABLE_ALLOCBITS };
+
+static void count_unreadable(struct walker *w, int what, uint64_t span_addr, struct cnr_error *err)
+{
+	const struct cnr_mem_range *r = cnr_memory_find(&w->prog->mem, cnr_error_address(err));
+	struct unreadable_spans *u = &w->unreadable[what][r ? r->source : CNR_MEM_NUM_SOURCES];
+	if (!u->count++ || span_addr < u->lo)
+		u->lo = span_addr;
+	if (span_addr > u->hi)
+		u->hi = span_addr;
+	u->reason = cnr_error_code(err) == CNR_ERROR_FAULT ? cnr_memory_fault_reason(r) : NULL;
+	cnr_debug(w->prog->ctx, "mspan at 0x%" PRIx64 ": %s", span_addr, cnr_error_message(err));
+	cnr_error_destroy(err);
+	w->heap->spans_bad++;
+}
+
+static void warn_unreadable(struct walker *w)
+{
+	static const char *const what[] = { "mspan structs", "allocBits of mspans" };
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i <= CNR_MEM_NUM_SOURCES; i++) {
+			const struct unreadable_spans *u = &w->unreadable[k][i];
+			if (!u->count)
+				continue;
+			if (u->count == 1)
+				cnr_warn(w->prog->ctx, "cannot read the %s at 0x%" PRIx64 ": %s; that span is skipped",
+					 k ? "allocBits of the mspan" : "mspan", u->lo, u->reason ? u->reason : "unreadable");
+			else
+				cnr_warn(w->prog->ctx, "cannot read %" PRIu64 " %s from 0x%" PRIx64 " to 0x%" PRIx64
+					 ": %s; those spans are skipped",
+					 u->count, what[k], u->lo, u->hi, u->reason ? u->reason : "unreadable");
+		}
+	}
+}
 
 // Record span s and its allocated slots (for the object index).
 // runtime/mbitmap.go divMul for slots of elemsize in a span of span_bytes,
@@ -205,8 +247,7 @@ static void walk_span(struct walker *w, uint64_t span_addr)
 	uint8_t s[MAX_MSPAN_SIZE];
 	struct cnr_error *err = cnr_memory_read(&prog->mem, span_addr, s, sl->size);
 	if (err) {
-		heap->spans_bad++;
-		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "cannot read mspan at 0x%" PRIx64, span_addr));
+		count_unreadable(w, UNREADABLE_MSPAN, span_addr, err);
 		return;
 	}
 	uint8_t state = s[sl->state];
@@ -243,8 +284,7 @@ static void walk_span(struct walker *w, uint64_t span_addr)
 	}
 	err = cnr_memory_read(&prog->mem, bits_addr, w->bits, nbytes);
 	if (err) {
-		heap->spans_bad++;
-		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "cannot read allocBits of mspan at 0x%" PRIx64, span_addr));
+		count_unreadable(w, UNREADABLE_ALLOCBITS, span_addr, err);
 		return;
 	}
 	if (w->record) {
@@ -386,6 +426,7 @@ static struct cnr_error *heap_read(struct cnr_program *prog, struct cnr_heap *he
 		if (spans[i])
 			walk_span(&w, spans[i]);
 	}
+	warn_unreadable(&w);
 	if (w.oom) {
 		err = &cnr_enomem;
 		goto out;

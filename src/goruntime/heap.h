@@ -10,6 +10,9 @@
 
 struct cnr_program;
 
+// runtime/malloc.go logHeapArenaBytes (linux/amd64): 64 MiB arenas.
+enum { CNR_ARENA_SHIFT = 26 };
+
 enum cnr_heap_group_kind {
 	CNR_GROUP_TYPED,        // type from a malloc header or largeType
 	CNR_GROUP_SIZE_CLASS,   // small object, no recorded type

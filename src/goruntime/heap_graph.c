@@ -17,7 +17,7 @@
 
 enum {
 	PAGE = 8192,
-	ARENA_SHIFT = 26,                    // runtime/malloc.go logHeapArenaBytes (linux/amd64, linux/arm64)
+	ARENA_SHIFT = CNR_ARENA_SHIFT,            // runtime/malloc.go logHeapArenaBytes (linux/amd64, linux/arm64)
 	ARENA_WORDS = (1 << ARENA_SHIFT) / 8,
 	MAX_OBJECT_WORDS = 1 << 27,          // a 1 GiB object: past that, corrupt
 	CHUNK_WORDS = 1 << 21,               // big objects are scanned 16 MiB at a time

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "goruntime/program.h"
+#include "util/seen_set.h"
 
 enum {
 	MAX_BUCKET_SHIFT = 40,     // 2^40 buckets: past that, corrupt
@@ -118,21 +119,31 @@ static struct cnr_error *emit(struct walk *w, uint64_t key, uint64_t elem)
 static struct cnr_error *walk_bucket(struct walk *w, uint64_t b, bool old)
 {
 	uint8_t buf[MAX_SLOT * 2 + 16];
-	for (int chain = 0; b && chain < MAX_OVERFLOW_CHAIN; chain++) {
-		struct cnr_error *err = cnr_memory_read(&w->prog->mem, b, buf, w->bucketsize);
-		if (err)
-			return err;
+	struct cnr_seen_set seen = { 0 };
+	struct cnr_error *err = NULL;
+	int chain = 0;
+	for (; b && chain < MAX_OVERFLOW_CHAIN; chain++) {
+		if (!cnr_seen_add(&seen, b)) {
+			err = cnr_error_corrupt("overflow chain of map at 0x%" PRIx64 " comes back to bucket 0x%" PRIx64
+						" after %d buckets (it loops)", w->info->addr, b, chain);
+			break;
+		}
+		if ((err = cnr_memory_read(&w->prog->mem, b, buf, w->bucketsize)))
+			break;
 		// An evacuated old bucket has moved its entries to the new array.
-		if (old && chain == 0 && buf[0] > EMPTY_ONE && buf[0] < MIN_TOP_HASH)
-			return NULL;
-		for (int i = 0; i < 8; i++) {
+		if (old && chain == 0 && buf[0] > EMPTY_ONE && buf[0] < MIN_TOP_HASH) {
+			b = 0;
+			break;
+		}
+		for (int i = 0; i < 8 && !err; i++) {
 			if (buf[i] < MIN_TOP_HASH)
 				continue;
 			uint64_t key = b + 8 + (uint64_t)i * w->keysize;
 			uint64_t elem = b + 8 + 8 * w->keysize + (uint64_t)i * w->elemsize;
-			if ((err = emit(w, key, elem)))
-				return err;
+			err = emit(w, key, elem);
 		}
+		if (err)
+			break;
 		uint64_t next;
 		memcpy(&next, buf + w->bucketsize - 8, 8);
 		// Counted in the current bucket array only (hmap.noverflow's sense).
@@ -140,9 +151,11 @@ static struct cnr_error *walk_bucket(struct walk *w, uint64_t b, bool old)
 			w->info->overflow_buckets += next != 0;
 		b = next;
 	}
-	return b ? cnr_error_corrupt("overflow chain of map at 0x%" PRIx64 " is longer than %d buckets", w->info->addr,
-				     MAX_OVERFLOW_CHAIN)
-		 : NULL;
+	cnr_seen_deinit(&seen);
+	if (!err && b)
+		err = cnr_error_corrupt("overflow chain of map at 0x%" PRIx64 " is longer than %d buckets", w->info->addr,
+					MAX_OVERFLOW_CHAIN);
+	return err;
 }
 
 static struct cnr_error *walk_old(struct walk *w, uint64_t mt)

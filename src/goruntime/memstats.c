@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "goruntime/heap.h"
 #include "goruntime/program.h"
 
 enum { MAX_PROCS = 1 << 16, MAX_SIZE_CLASSES = 256, MAX_SPAN_CLASSES = 512 };
@@ -172,6 +173,90 @@ static struct cnr_error *count_goroutines(struct cnr_program *prog, int32_t *ret
 	return NULL;
 }
 
+// Bytes of heap arenas the runtime has mapped: len(mheap_.allArenas) *
+// heapArenaBytes.  No heap counter can exceed it.
+static struct cnr_error *arena_bytes(struct cnr_program *prog, uint64_t *ret)
+{
+	uint64_t mheap, off, hdr[2];
+	struct cnr_error *err;
+	if ((err = cnr_program_global(prog, "runtime.mheap_", &mheap, NULL)) ||
+	    (err = cnr_dwarf_offsetof(prog->dwarf, "runtime.mheap", "allArenas", &off)) ||
+	    (err = cnr_memory_read(&prog->mem, mheap + off, hdr, sizeof(hdr))))
+		return err;
+	if (hdr[1] > UINT64_MAX >> CNR_ARENA_SHIFT)
+		return cnr_error_corrupt("runtime.mheap_.allArenas claims %" PRIu64 " arenas", hdr[1]);
+	*ret = hdr[1] << CNR_ARENA_SHIFT;
+	return NULL;
+}
+
+struct invariant_check {
+	struct cnr_ctx *ctx;
+	struct cnr_memstats *ms;
+};
+
+// a <= b, or one warning naming both counters and the rule they break.
+static void expect_le(struct invariant_check *c, const char *a_name, uint64_t a, const char *b_name, uint64_t b,
+		      const char *rule, unsigned which)
+{
+	if (a <= b)
+		return;
+	cnr_warn(c->ctx, "runtime counters are impossible: %s %" PRIu64 " > %s %" PRIu64 " (the runtime keeps %s); "
+		 "not reported as fact%s",
+		 a_name, a, b_name, b, rule,
+		 which & (CNR_MS_HEAP_ALLOC | CNR_MS_HEAP_OBJECTS | CNR_MS_HEAP_INUSE) ? ", the heap walk's figure is used" : "");
+	c->ms->impossible |= which;
+}
+
+// runtime/mstats.go readmemstats_m and mgcpacer.go: the relations that
+// hold in every consistent snapshot of the counters.
+static void check_invariants(struct cnr_program *prog, struct cnr_memstats *ms, uint64_t total_free,
+			     bool sums_overflow)
+{
+	struct invariant_check c = { prog->ctx, ms };
+	expect_le(&c, "Frees", ms->frees, "Mallocs", ms->mallocs, "frees <= mallocs", CNR_MS_MALLOCS | CNR_MS_HEAP_OBJECTS);
+	expect_le(&c, "freed bytes", total_free, "TotalAlloc", ms->total_alloc,
+		  "HeapAlloc = TotalAlloc - freed bytes >= 0", CNR_MS_HEAP_ALLOC | CNR_MS_TOTAL_ALLOC);
+	if (!(ms->impossible & CNR_MS_HEAP_ALLOC))
+		expect_le(&c, "HeapAlloc", ms->heap_alloc, "HeapInuse", ms->heap_inuse, "HeapAlloc <= HeapInuse",
+			  CNR_MS_HEAP_ALLOC | CNR_MS_HEAP_INUSE);
+	if (sums_overflow) {
+		cnr_warn(prog->ctx, "runtime counters are impossible: HeapSys or Sys overflows 64 bits "
+			 "(HeapInuse + HeapIdle, the sum of the *_sys counters); not reported as fact");
+		ms->impossible |= CNR_MS_HEAP_SYS | CNR_MS_SYS;
+	}
+	uint64_t arenas = 0;
+	struct cnr_error *err = arena_bytes(prog, &arenas);
+	if (err) {
+		cnr_debug(prog->ctx, "no arena bound for the counters: %s", cnr_error_message(err));
+		cnr_error_destroy(err);
+		return;
+	}
+	if (!(ms->impossible & CNR_MS_HEAP_SYS))
+		expect_le(&c, "HeapSys", ms->heap_sys, "the mapped arenas' size", arenas,
+			  "HeapSys within the heap arenas", CNR_MS_HEAP_SYS | CNR_MS_SYS);
+	if (!(ms->impossible & CNR_MS_HEAP_INUSE))
+		expect_le(&c, "HeapInuse", ms->heap_inuse, "the mapped arenas' size", arenas,
+			  "HeapInuse within the heap arenas", CNR_MS_HEAP_INUSE);
+	if (!(ms->impossible & CNR_MS_HEAP_ALLOC))
+		expect_le(&c, "HeapAlloc", ms->heap_alloc, "the mapped arenas' size", arenas,
+			  "HeapAlloc within the heap arenas", CNR_MS_HEAP_ALLOC);
+	// The smallest object is 8 bytes (tiny allocations share 16-byte
+	// blocks and are not counted in HeapObjects).
+	if (!(ms->impossible & CNR_MS_HEAP_OBJECTS))
+		expect_le(&c, "HeapObjects", ms->heap_objects, "the mapped arenas' size / 8", arenas / 8,
+			  "HeapObjects within the heap arenas", CNR_MS_HEAP_OBJECTS);
+}
+
+void cnr_memstats_prefer_walk(struct cnr_memstats *ms, uint64_t objects, uint64_t bytes, uint64_t span_bytes)
+{
+	if (ms->impossible & CNR_MS_HEAP_ALLOC)
+		ms->heap_alloc = bytes;
+	if (ms->impossible & CNR_MS_HEAP_OBJECTS)
+		ms->heap_objects = objects;
+	if (ms->impossible & CNR_MS_HEAP_INUSE)
+		ms->heap_inuse = span_bytes;
+}
+
 struct cnr_error *cnr_memstats_read(struct cnr_program *prog, struct cnr_memstats *ms)
 {
 	struct cnr_error *err = cnr_program_load_runtime(prog);
@@ -308,8 +393,8 @@ struct cnr_error *cnr_memstats_read(struct cnr_program *prog, struct cnr_memstat
 	uint64_t mapped_ready = g[8];
 	ms->memory_limit = (int64_t)g[9];
 	ms->gogc = gogc;
-	ms->heap_sys = ms->heap_inuse + heap_free + ms->heap_released;
-	ms->heap_idle = heap_free + ms->heap_released;
+	bool sums_overflow = __builtin_add_overflow(heap_free, ms->heap_released, &ms->heap_idle) ||
+			     __builtin_add_overflow(ms->heap_inuse, ms->heap_idle, &ms->heap_sys);
 	ms->stack_inuse = sum_instacks;
 
 	uint64_t sys[6];
@@ -320,8 +405,10 @@ struct cnr_error *cnr_memstats_read(struct cnr_program *prog, struct cnr_memstat
 			return cnr_error_wrap(err, "cannot read runtime.memstats");
 	}
 	ms->stack_sys = sum_instacks + sys[0];
-	ms->sys = ms->heap_sys + sys[0] + sys[1] + sys[2] + sys[3] + sys[4] + sys[5] + sum_instacks + sum_inworkbufs +
-		  sum_inptr;
+	const uint64_t parts[] = { sys[0], sys[1], sys[2], sys[3], sys[4], sys[5], sum_instacks, sum_inworkbufs, sum_inptr };
+	ms->sys = ms->heap_sys;
+	for (size_t i = 0; i < CNR_ARRAY_SIZE(parts); i++)
+		sums_overflow |= __builtin_add_overflow(ms->sys, parts[i], &ms->sys);
 	if ((err = cnr_memory_read(&prog->mem, memstats + ms_numgc, &ms->num_gc, 4)) ||
 	    (err = cnr_memory_read(&prog->mem, memstats + ms_numforced, &ms->num_forced_gc, 4)) ||
 	    (err = cnr_memory_read_u64(&prog->mem, memstats + ms_lastgc, &ms->last_gc_unix_ns)))
@@ -355,5 +442,6 @@ struct cnr_error *cnr_memstats_read(struct cnr_program *prog, struct cnr_memstat
 			goal = triggered + (64 << 10);
 	}
 	ms->next_gc = goal;
+	check_invariants(prog, ms, total_free, sums_overflow);
 	return count_goroutines(prog, &ms->num_goroutine);
 }

@@ -21,8 +21,29 @@ struct cnr_memstats {
 	uint64_t heap_live, heap_marked; // GC pacer state
 	// How HeapAlloc was obtained, for the ledger.
 	uint64_t unflushed_bytes, unflushed_objects; // from mcaches
+	// Counters that broke one of the runtime's invariants (CNR_MS_*),
+	// each said in a warning; their values are what the core held.
+	unsigned impossible;
 };
 
+enum {
+	CNR_MS_HEAP_ALLOC = 1 << 0,
+	CNR_MS_HEAP_OBJECTS = 1 << 1,
+	CNR_MS_HEAP_INUSE = 1 << 2,
+	CNR_MS_HEAP_SYS = 1 << 3,
+	CNR_MS_MALLOCS = 1 << 4, // Mallocs and Frees: one cannot tell which is wrong
+	CNR_MS_TOTAL_ALLOC = 1 << 5,
+	CNR_MS_SYS = 1 << 6,
+};
+
+// Read the counters and check them against the runtime's invariants
+// (frees <= mallocs, freed <= allocated bytes, HeapAlloc <= HeapInuse <=
+// HeapSys <= Sys, all within the mapped arenas): each one broken is
+// warned about once, naming the counters, and marked in ->impossible.
 struct cnr_error *cnr_memstats_read(struct cnr_program *prog, struct cnr_memstats *ret);
+
+// Replace the impossible heap counters with the heap walk's figures
+// (objects, their bytes, bytes of in-use spans): what to report instead.
+void cnr_memstats_prefer_walk(struct cnr_memstats *ms, uint64_t objects, uint64_t bytes, uint64_t span_bytes);
 
 #endif

@@ -23,6 +23,7 @@ struct cnr_pclntab {
 	uint32_t minlc;
 	struct table funcnametab, cutab, filetab, pctab, pclntable, ftab;
 	uint64_t nfunc; // ftab entries minus the sentinel
+	bool warned_file; // a frame's file name was unreadable (said once)
 };
 
 // Copy the []T at addr (a slice header in moduledata) into t.
@@ -63,9 +64,23 @@ struct cnr_error *cnr_pclntab_load(struct cnr_program *prog, const struct cnr_rt
 	    (err = cnr_memory_read_u64(&prog->mem, base + l->md_minpc, &tab->minpc)) ||
 	    (err = cnr_memory_read_u64(&prog->mem, base + l->md_maxpc, &tab->maxpc)) ||
 	    (err = cnr_memory_read_u64(&prog->mem, base + l->md_gofunc, &tab->gofunc)) ||
-	    (err = cnr_memory_read_u64(&prog->mem, base + l->md_pcheader, &pch)) ||
-	    (err = cnr_memory_read(&prog->mem, pch + l->pch_minlc, &minlc, 1)))
+	    (err = cnr_memory_read_u64(&prog->mem, base + l->md_pcheader, &pch))) {
+		err = cnr_error_wrap(err, "cannot read runtime.firstmoduledata at 0x%" PRIx64, base);
 		goto fail;
+	}
+	// The header pointer comes from the core: say what it held, not an
+	// address computed from garbage.
+	if (pch + l->pch_minlc < pch || !cnr_memory_find(&prog->mem, pch)) {
+		err = cnr_error_corrupt("cannot read the pclntab header: runtime.firstmoduledata.pcHeader holds 0x%" PRIx64
+					", which is not an address in the process",
+					pch);
+		goto fail;
+	}
+	if ((err = cnr_memory_read(&prog->mem, pch + l->pch_minlc, &minlc, 1))) {
+		err = cnr_error_wrap(err, "cannot read the pclntab header at 0x%" PRIx64 " (runtime.firstmoduledata.pcHeader)",
+				     pch);
+		goto fail;
+	}
 	tab->minlc = minlc ? minlc : 1;
 	if ((err = read_slice(prog, base + l->md_funcnametab, 1, "funcnametab", &tab->funcnametab)) ||
 	    (err = read_slice(prog, base + l->md_cutab, 4, "cutab", &tab->cutab)) ||
@@ -231,11 +246,22 @@ static struct cnr_error *file_line(struct cnr_pclntab *tab, const struct cnr_fun
 	if (err)
 		return err;
 	uint64_t cu = (uint64_t)f->cuoffset + (uint64_t)(uint32_t)fileno;
-	if (fileno < 0 || 4 * cu + 4 > tab->cutab.len) {
-		*file = "?";
+	// runtime/symtab.go funcfile: file -1 is "?" by design; anything else
+	// that names no file is damage, said once rather than printed empty.
+	*file = "?";
+	if (fileno < 0)
+		return NULL;
+	const char *name = 4 * cu + 4 > tab->cutab.len ? "" : string_at(&tab->filetab, u32_at(tab->cutab.data + 4 * cu));
+	if (*name && strcmp(name, "?") != 0) {
+		*file = name;
 		return NULL;
 	}
-	*file = string_at(&tab->filetab, u32_at(tab->cutab.data + 4 * cu));
+	if (!tab->warned_file) {
+		tab->warned_file = true;
+		cnr_warn(tab->prog->ctx, "pclntab: function %s at pc 0x%" PRIx64 " names file %" PRId32
+			 " of its compilation unit, which the cutab/filetab do not hold; such files are shown as '?'",
+			 f->name ? f->name : "?", pc, fileno);
+	}
 	return NULL;
 }
 

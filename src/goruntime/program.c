@@ -2,11 +2,13 @@
 
 #include <elf.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "goruntime/pclntab.h"
+#include "goruntime/rebuild.h"
 #include "util/cleanup.h"
 
 enum { MAX_VERSION_LEN = 256 };
@@ -47,10 +49,11 @@ struct cnr_error *cnr_program_read_go_string(struct cnr_program *prog, uint64_t 
 	return NULL;
 }
 
-// Go version from the executable's .go.buildinfo, for binaries without
-// DWARF: 32-byte header, magic "\xff Go buildinf:", flags bit 1 = inline
-// varint-prefixed strings (debug/buildinfo/buildinfo.go: readRawBuildInfo).
-static char *version_from_buildinfo(struct cnr_exe *exe)
+// String n (0: the Go version, 1: the module info) of the executable's
+// .go.buildinfo, for binaries without DWARF: 32-byte header, magic "\xff Go
+// buildinf:", flags bit 1 = inline varint-prefixed strings
+// (debug/buildinfo/buildinfo.go: readRawBuildInfo).
+static char *buildinfo_string(struct cnr_exe *exe, int n, size_t max_len)
 {
 	uint64_t addr, size;
 	const uint8_t *d;
@@ -58,17 +61,53 @@ static char *version_from_buildinfo(struct cnr_exe *exe)
 		return NULL;
 	if (memcmp(d, "\xff Go buildinf:", 14) != 0 || !(d[15] & 2))
 		return NULL;
-	uint64_t len = 0;
 	size_t pos = 32;
-	for (int shift = 0; pos < size && shift < 63; shift += 7) {
-		uint8_t b = d[pos++];
-		len |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			break;
+	for (int i = 0;; i++) {
+		uint64_t len = 0;
+		for (int shift = 0; pos < size && shift < 63; shift += 7) {
+			uint8_t b = d[pos++];
+			len |= (uint64_t)(b & 0x7f) << shift;
+			if (!(b & 0x80))
+				break;
+		}
+		if (len == 0 || len > max_len || len > size - pos)
+			return NULL;
+		if (i == n)
+			return strndup((const char *)d + pos, len);
+		pos += len;
 	}
-	if (len == 0 || len > MAX_VERSION_LEN || len > size - pos)
-		return NULL;
-	return strndup((const char *)d + pos, len);
+}
+
+static char *version_from_buildinfo(struct cnr_exe *exe)
+{
+	return buildinfo_string(exe, 0, MAX_VERSION_LEN);
+}
+
+// What to do about an executable without DWARF, said when it matters:
+// rebuild it as it was built, without -s -w (its build settings say how
+// it was linked, runtime/debug.BuildInfo "build -ldflags=...").
+static char *stripped_advice(struct cnr_program *prog)
+{
+	char *modinfo = buildinfo_string(prog->exe, 1, 1 << 20), *ldflags = NULL;
+	for (char *line = modinfo; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strncmp(line, "build\t-ldflags=", 15) == 0) {
+			ldflags = line + 15;
+			break;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	char *ret = NULL;
+	if (asprintf(&ret,
+		     "rebuild the same source with the same toolchain (%s) and the same flags but without -s -w%s%s%s, "
+		     "and pass that executable with --exe (coroner checks it against the core)",
+		     prog->go_version_text ? prog->go_version_text : "the same Go release",
+		     ldflags ? " (this one was linked with -ldflags=" : "", ldflags ? ldflags : "", ldflags ? ")" : "") < 0)
+		ret = NULL;
+	free(modinfo);
+	return ret;
 }
 
 // Compare the executable's Go build ID with the bytes the process had at
@@ -175,7 +214,8 @@ CNR_PUBLIC struct cnr_error *cnr_program_open(struct cnr_ctx *ctx, const char *c
 		goto fail;
 	struct cnr_core *core = prog->core;
 	if (core->image.stream_truncated)
-		cnr_warn(ctx, "gzip stream of '%s' ends early: the core is incomplete", core_path);
+		cnr_warn(ctx, "%s stream of '%s' ends early: the core is incomplete (%" PRIu64
+			 " bytes decompressed)", core->image.compression, core_path, core->image.size);
 	if (core->truncated)
 		cnr_warn(ctx, "core '%s' is truncated: %" PRIu64 " bytes of its segments are missing", core_path,
 			 core->missing_file_bytes);
@@ -225,18 +265,6 @@ CNR_PUBLIC struct cnr_error *cnr_program_open(struct cnr_ctx *ctx, const char *c
 	err = check_build_id(prog);
 	if (err)
 		goto fail;
-	if (prog->build_id == CNR_BUILD_ID_MISMATCH) {
-		if (!force) {
-			err = cnr_error_create(CNR_ERROR_MISMATCH,
-					       "executable '%s' does not match core '%s': Go build ID '%s' in the "
-					       "executable, '%s' in the core (--force uses it anyway)",
-					       exe_path, core_path, prog->exe->go_build_id, prog->build_id_core);
-			goto fail;
-		}
-		cnr_warn(ctx, "executable '%s' does not match core '%s' (Go build ID differs); results may be wrong",
-			 exe_path, core_path);
-	}
-
 	struct cnr_error *no_dwarf = NULL;
 	err = cnr_dwarf_open(exe_path, ctx, &prog->dwarf);
 	if (err) {
@@ -245,14 +273,44 @@ CNR_PUBLIC struct cnr_error *cnr_program_open(struct cnr_ctx *ctx, const char *c
 		no_dwarf = err;
 		err = NULL;
 	}
+	if (prog->build_id == CNR_BUILD_ID_MISMATCH) {
+		// A rebuild of a stripped binary differs in its build ID only.
+		struct cnr_error *why = cnr_rebuild_verify(prog);
+		if (why && cnr_error_code(why) == CNR_ERROR_NO_MEMORY) {
+			err = why;
+			cnr_error_destroy(no_dwarf);
+			goto fail;
+		}
+		prog->rebuild = !why;
+		if (why && !force) {
+			err = cnr_error_create(CNR_ERROR_MISMATCH,
+					       "executable '%s' does not match core '%s': Go build ID '%s' in the "
+					       "executable, '%s' in the core, and it is not a rebuild of the same "
+					       "program: %s (--force uses it anyway)",
+					       exe_path, core_path, prog->exe->go_build_id, prog->build_id_core,
+					       cnr_error_message(why));
+			cnr_error_destroy(why);
+			cnr_error_destroy(no_dwarf);
+			goto fail;
+		}
+		if (why)
+			cnr_warn(ctx, "executable '%s' does not match core '%s' (Go build ID differs); results may be wrong",
+				 exe_path, core_path);
+		cnr_error_destroy(why);
+	}
 	err = read_go_version(prog, force);
 	if (err) {
 		cnr_error_destroy(no_dwarf);
 		goto fail;
 	}
 	// Without DWARF coroner can still say what the core is; said once we
-	// know it is a Go program at all.
-	cnr_warn_error(ctx, no_dwarf);
+	// know it is a Go program at all, with what to do about it.
+	if (no_dwarf) {
+		prog->stripped_advice = stripped_advice(prog);
+		cnr_warn(ctx, "%s; for more than 'info', %s", cnr_error_message(no_dwarf),
+			 prog->stripped_advice ? prog->stripped_advice : "rebuild it without -s -w and pass it with --exe");
+		cnr_error_destroy(no_dwarf);
+	}
 	if (prog->dwarf)
 		check_pclntab_magic(prog);
 	*ret = prog;
@@ -268,8 +326,11 @@ struct cnr_error *cnr_program_load_runtime(struct cnr_program *prog)
 		return NULL;
 	if (!prog->dwarf)
 		return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO,
-					"executable '%s' has no DWARF: coroner needs it to read the Go runtime",
-					prog->exe->path);
+					"executable '%s' has no DWARF (linked with -ldflags=\"-s -w\"?): coroner needs it "
+					"to read the Go runtime; %s",
+					prog->exe->path,
+					prog->stripped_advice ? prog->stripped_advice
+							      : "rebuild it without -s -w and pass it with --exe");
 	struct cnr_error *err = cnr_rt_layout_init(&prog->layout, prog->dwarf);
 	if (!err)
 		err = cnr_pclntab_load(prog, &prog->layout, &prog->pclntab);
@@ -311,6 +372,7 @@ CNR_PUBLIC void cnr_program_destroy(struct cnr_program *prog)
 	cnr_core_destroy(prog->core);
 	free(prog->go_version_text);
 	free(prog->build_id_core);
+	free(prog->stripped_advice);
 	free(prog);
 }
 
@@ -331,10 +393,11 @@ CNR_PUBLIC void cnr_program_get_info(struct cnr_program *prog, struct cnr_progra
 	ret->process_name = core->has_prpsinfo ? core->fname : NULL;
 	ret->process_args = core->has_prpsinfo ? core->psargs : NULL;
 	ret->pid = core->has_prpsinfo ? core->pid : core->threads[0].tid;
-	ret->build_id = prog->build_id;
+	ret->build_id = prog->rebuild ? CNR_BUILD_ID_REBUILD : prog->build_id;
 	ret->build_id_exe = prog->exe->go_build_id;
 	ret->build_id_core = prog->build_id_core;
 	ret->compressed = core->image.compressed;
+	ret->compression = core->image.compression;
 	ret->truncated = core->truncated || core->image.stream_truncated;
 	// The kernel records the fatal signal in every thread's pr_cursig;
 	// gcore leaves it 0 (its NT_SIGINFO says SIGSTOP, from ptrace).

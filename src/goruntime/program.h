@@ -26,6 +26,11 @@ struct cnr_program {
 	const struct cnr_go_ops *ops;
 	int build_id;            // enum in struct cnr_program_info
 	char *build_id_core;
+	// A verified rebuild of the executable that ran (goruntime/rebuild.c):
+	// its globals were moved by this many bytes to match the core.
+	bool rebuild;
+	int64_t rebuild_data_delta;
+	char *stripped_advice;   // what to do about an executable without DWARF
 	// The runtime model, loaded on first use by cnr_program_load_runtime().
 	bool runtime_loaded;
 	struct cnr_rt_layout layout;

@@ -8,6 +8,7 @@
 #include "goruntime/pclntab.h"
 #include "goruntime/program.h"
 #include "goruntime/types.h"
+#include "util/seen_set.h"
 
 enum {
 	MAX_SPANS = 1 << 28,
@@ -192,25 +193,17 @@ static struct cnr_error *special_layout_init(struct cnr_program *prog, struct sp
 	return NULL;
 }
 
-static struct cnr_error *span_specials(struct walk *w, const struct special_layout *l, uint64_t span,
-				       uint64_t *budget)
+static struct cnr_error *walk_specials(struct walk *w, const struct special_layout *l, struct cnr_seen_set *seen,
+				       uint64_t sp, uint64_t start, uint64_t elemsize, uint64_t *budget)
 {
 	struct cnr_memory *mem = &w->prog->mem;
-	uint64_t sp, start, elemsize;
-	uint8_t state;
 	struct cnr_error *err;
-	if ((err = cnr_memory_read_u64(mem, span + l->span_specials, &sp)) || !sp)
-		return err;
-	if ((err = cnr_memory_read(mem, span + l->span_state, &state, 1)) ||
-	    (err = cnr_memory_read_u64(mem, span + l->span_start, &start)) ||
-	    (err = cnr_memory_read_u64(mem, span + l->span_elemsize, &elemsize)))
-		return err;
-	if (state != l->in_use)
-		return NULL;
 	for (uint64_t n = 0; sp; n++) {
 		if (n == MAX_SPECIALS_PER_SPAN || !*budget)
-			return cnr_error_corrupt("specials list of mspan 0x%" PRIx64 " does not end after %" PRIu64
-						 " entries", span, n);
+			return cnr_error_corrupt("the list does not end after %" PRIu64 " entries", n);
+		if (!cnr_seen_add(seen, sp))
+			return cnr_error_corrupt("special at 0x%" PRIx64 " comes again after %" PRIu64
+						 " entries (the list loops); the rest is not read", sp, n);
 		--*budget;
 		uint64_t next, off = 0;
 		uint8_t kind;
@@ -263,6 +256,27 @@ static struct cnr_error *span_specials(struct walk *w, const struct special_layo
 		sp = next;
 	}
 	return NULL;
+}
+
+static struct cnr_error *span_specials(struct walk *w, const struct special_layout *l, uint64_t span,
+				       uint64_t *budget)
+{
+	struct cnr_memory *mem = &w->prog->mem;
+	uint64_t sp, start, elemsize;
+	uint8_t state;
+	struct cnr_error *err;
+	if ((err = cnr_memory_read_u64(mem, span + l->span_specials, &sp)) || !sp)
+		return err;
+	if ((err = cnr_memory_read(mem, span + l->span_state, &state, 1)) ||
+	    (err = cnr_memory_read_u64(mem, span + l->span_start, &start)) ||
+	    (err = cnr_memory_read_u64(mem, span + l->span_elemsize, &elemsize)))
+		return err;
+	if (state != l->in_use)
+		return NULL;
+	struct cnr_seen_set seen = { 0 };
+	err = walk_specials(w, l, &seen, sp, start, elemsize, budget);
+	cnr_seen_deinit(&seen);
+	return err;
 }
 
 static struct cnr_error *special_roots(struct walk *w)
@@ -326,26 +340,37 @@ static struct cnr_error *defer_roots(struct walk *w, const struct g_layout *l, c
 	uint64_t slot_off = l->g_defer;
 	if ((err = cnr_memory_read_u64(mem, slot, &d)))
 		return err;
-	for (uint64_t n = 0; d; n++) {
-		if (n == MAX_DEFERS)
-			return cnr_error_corrupt("_defer chain does not end after %d records", MAX_DEFERS);
+	struct cnr_seen_set seen = { 0 };
+	for (uint64_t n = 0; d && !err; n++) {
+		if (n == MAX_DEFERS) {
+			err = cnr_error_corrupt("_defer chain does not end after %d records", MAX_DEFERS);
+			break;
+		}
+		if (!cnr_seen_add(&seen, d)) {
+			err = cnr_error_corrupt("_defer at 0x%" PRIx64 " comes again after %" PRIu64
+						" records (the chain loops); the rest is not read", d, n);
+			break;
+		}
 		uint8_t heap;
 		uint64_t fn, link;
 		if ((err = cnr_memory_read(mem, d + l->d_heap, &heap, 1)) ||
 		    (err = cnr_memory_read_u64(mem, d + l->d_fn, &fn)) ||
-		    (err = cnr_memory_read_u64(mem, d + l->d_link, &link)))
-			return cnr_error_wrap(err, "_defer at 0x%" PRIx64, d);
+		    (err = cnr_memory_read_u64(mem, d + l->d_link, &link))) {
+			err = cnr_error_wrap(err, "_defer at 0x%" PRIx64, d);
+			break;
+		}
 		char name[NAME_LEN];
 		snprintf(name, sizeof(name), "goroutine %" PRIu64 " defer %s", g->goid, fn ? funcval_name(w, fn) : "(open-coded)");
 		if ((heap && (err = add(w, CNR_ROOT_DEFER, slot, d, name, slot_in, slot_off))) ||
 		    (err = add(w, CNR_ROOT_DEFER, d + l->d_fn, fn, name, "runtime._defer", l->d_fn)))
-			return err;
+			break;
 		slot = d + l->d_link;
 		slot_in = "runtime._defer";
 		slot_off = l->d_link;
 		d = link;
 	}
-	return NULL;
+	cnr_seen_deinit(&seen);
+	return err;
 }
 
 static struct cnr_error *panic_roots(struct walk *w, const struct g_layout *l, const struct cnr_goroutine *g)
@@ -355,20 +380,31 @@ static struct cnr_error *panic_roots(struct walk *w, const struct g_layout *l, c
 	uint64_t p;
 	if ((err = cnr_memory_read_u64(mem, g->addr + l->g_panic, &p)))
 		return err;
+	struct cnr_seen_set seen = { 0 };
 	for (uint64_t n = 0; p; n++) {
-		if (n == MAX_PANICS)
-			return cnr_error_corrupt("_panic chain does not end after %d records", MAX_PANICS);
+		if (n == MAX_PANICS) {
+			err = cnr_error_corrupt("_panic chain does not end after %d records", MAX_PANICS);
+			break;
+		}
+		if (!cnr_seen_add(&seen, p)) {
+			err = cnr_error_corrupt("_panic at 0x%" PRIx64 " comes again after %" PRIu64
+						" records (the chain loops); the rest is not read", p, n);
+			break;
+		}
 		uint64_t arg[2], link;
 		if ((err = cnr_memory_read(mem, p + l->p_arg, arg, sizeof(arg))) ||
-		    (err = cnr_memory_read_u64(mem, p + l->p_link, &link)))
-			return cnr_error_wrap(err, "_panic at 0x%" PRIx64, p);
+		    (err = cnr_memory_read_u64(mem, p + l->p_link, &link))) {
+			err = cnr_error_wrap(err, "_panic at 0x%" PRIx64, p);
+			break;
+		}
 		char name[NAME_LEN];
 		snprintf(name, sizeof(name), "goroutine %" PRIu64 " panic value (%s)", g->goid, type_name(w, arg[0]));
 		if ((err = add(w, CNR_ROOT_PANIC, p + l->p_arg + 8, arg[1], name, "runtime._panic", l->p_arg + 8)))
-			return err;
+			break;
 		p = link;
 	}
-	return NULL;
+	cnr_seen_deinit(&seen);
+	return err;
 }
 
 static struct cnr_error *goroutine_roots(struct walk *w, const struct cnr_goroutines *gs)
@@ -469,6 +505,7 @@ static struct cnr_error *timer_roots(struct walk *w, const struct cnr_goroutines
 				 heap[2]);
 			continue;
 		}
+		struct cnr_seen_set seen = { 0 };
 		for (uint64_t k = 0, bad = 0; k < heap[1]; k++) {
 			uint64_t t, when, f, arg[2];
 			if ((err = cnr_memory_read_u64(mem, heap[0] + k * l.stride + l.timer_off, &t))) {
@@ -477,6 +514,11 @@ static struct cnr_error *timer_roots(struct walk *w, const struct cnr_goroutines
 			}
 			if (!t)
 				continue;
+			if (!cnr_seen_add(&seen, t)) {
+				cnr_warn(prog->ctx, "timer heap of P 0x%" PRIx64 ": timer 0x%" PRIx64 " comes again at entry %"
+					 PRIu64 " of %" PRIu64 "; the rest of this heap is not read", p, t, k, heap[1]);
+				break;
+			}
 			if ((err = cnr_memory_read(mem, t + l.when, &when, 8)) ||
 			    (err = cnr_memory_read_u64(mem, t + l.f, &f)) ||
 			    (err = cnr_memory_read(mem, t + l.arg, arg, sizeof(arg)))) {
@@ -499,9 +541,12 @@ static struct cnr_error *timer_roots(struct walk *w, const struct cnr_goroutines
 				snprintf(name, sizeof(name), "timer %s", fname);
 			}
 			if ((err = add(w, CNR_ROOT_TIMER, t + l.arg + 8, arg[1], name, "runtime.timer", l.arg + 8)) ||
-			    (err = add(w, CNR_ROOT_TIMER, t + l.f, f, name, "runtime.timer", l.f)))
+			    (err = add(w, CNR_ROOT_TIMER, t + l.f, f, name, "runtime.timer", l.f))) {
+				cnr_seen_deinit(&seen);
 				return err;
+			}
 		}
+		cnr_seen_deinit(&seen);
 	}
 	return NULL;
 }

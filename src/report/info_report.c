@@ -30,6 +30,7 @@ static const char *build_id_text(int state)
 	switch (state) {
 	case CNR_BUILD_ID_MATCH: return "matches the core";
 	case CNR_BUILD_ID_MISMATCH: return "DIFFERS from the core";
+	case CNR_BUILD_ID_REBUILD: return "differs from the core, but verified as a rebuild of the same program";
 	default: return "not checked (no Go build ID saved in the core)";
 	}
 }
@@ -39,6 +40,7 @@ static const char *build_id_json(int state)
 	switch (state) {
 	case CNR_BUILD_ID_MATCH: return "match";
 	case CNR_BUILD_ID_MISMATCH: return "mismatch";
+	case CNR_BUILD_ID_REBUILD: return "rebuild";
 	default: return "unknown";
 	}
 }
@@ -54,8 +56,8 @@ static void info_text(const struct cnr_process_info *p, FILE *out)
 	if (in.process_args && *in.process_args)
 		fprintf(out, " (%s)", in.process_args);
 	fputc('\n', out);
-	fprintf(out, "core:        %s%s%s\n", in.core_path, in.compressed ? " (gzip)" : "",
-		in.truncated ? " (TRUNCATED)" : "");
+	fprintf(out, "core:        %s%s%s%s%s\n", in.core_path, in.compression ? " (" : "",
+		in.compression ? in.compression : "", in.compression ? ")" : "", in.truncated ? " (TRUNCATED)" : "");
 	fprintf(out, "executable:  %s\n", in.exe_path);
 	if (in.exe_path_in_core && strcmp(in.exe_path_in_core, in.exe_path) != 0)
 		fprintf(out, "  in core:   %s\n", in.exe_path_in_core);
@@ -113,6 +115,8 @@ static void info_json(const struct cnr_process_info *p, FILE *out)
 	cnr_json_string(&j, in.core_path);
 	cnr_json_key(&j, "compressed");
 	cnr_json_bool(&j, in.compressed);
+	cnr_json_key(&j, "compression");
+	cnr_json_string(&j, in.compression);
 	cnr_json_key(&j, "truncated");
 	cnr_json_bool(&j, in.truncated);
 	cnr_json_key(&j, "executable");

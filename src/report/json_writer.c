@@ -1,6 +1,9 @@
 #include "report/json_writer.h"
 
 #include <inttypes.h>
+#include <string.h>
+
+#include "util/utf8.h"
 
 void cnr_json_init(struct cnr_json *j, FILE *out)
 {
@@ -44,10 +47,32 @@ void cnr_json_end_object(struct cnr_json *j) { close_container(j, '}'); }
 void cnr_json_begin_array(struct cnr_json *j) { open_container(j, '['); }
 void cnr_json_end_array(struct cnr_json *j) { close_container(j, ']'); }
 
+// JSON strings must be UTF-8, but Go strings (map keys, arguments) are
+// any bytes.  Bytes that are not part of well-formed UTF-8 are written as
+// the private-use characters U+EF80 + (byte - 0x80) .. U+EFFF, so every
+// parser accepts the output; characters that are themselves in
+// U+EF80..U+EFFF are written byte by byte the same way, so the mapping is
+// reversible: each character U+EF80..U+EFFF stands for the byte
+// (code point - 0xEF00), every other character for its UTF-8 bytes.
 static void write_escaped(FILE *out, const char *s)
 {
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	const unsigned char *end = (const unsigned char *)s + strlen(s);
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = cnr_utf8_length(p, (size_t)(end - p));
+		bool in_escape_range = n == 3 && p[0] == 0xee && p[1] >= 0xbe; // U+EF80..U+EFFF
+		if (n == 0 || in_escape_range) {
+			size_t bytes = n ? n : 1;
+			for (size_t i = 0; i < bytes; i++)
+				fprintf(out, "\\u%04x", 0xef00u + p[i]);
+			p += bytes;
+			continue;
+		}
+		if (n > 1) {
+			fwrite(p, 1, n, out);
+			p += n;
+			continue;
+		}
 		switch (*p) {
 		case '"': fputs("\\\"", out); break;
 		case '\\': fputs("\\\\", out); break;
@@ -60,6 +85,7 @@ static void write_escaped(FILE *out, const char *s)
 			else
 				fputc(*p, out);
 		}
+		p++;
 	}
 	fputc('"', out);
 }
