@@ -295,11 +295,11 @@ static bool unwind(struct reader *r, struct cnr_goroutine *g, uint64_t pc, uint6
 				return false;
 			}
 			sp += a->injected_call_frame;
-			struct cnr_func caller;
+			struct cnr_func caller_func;
 			int32_t spdelta;
-			if (!cnr_pclntab_find(r->tab, pc, &caller))
+			if (!cnr_pclntab_find(r->tab, pc, &caller_func))
 				pc = saved_lr;
-			else if (!cnr_pclntab_pcvalue(r->tab, &caller, caller.pcsp, pc, &spdelta) && spdelta == 0)
+			else if (!cnr_pclntab_pcvalue(r->tab, &caller_func, caller_func.pcsp, pc, &spdelta) && spdelta == 0)
 				lr = saved_lr;
 		}
 	}

@@ -38,7 +38,6 @@ static const char *build_id_text(int state)
 	case CNR_BUILD_ID_MATCH: return "build id matches the core";
 	case CNR_BUILD_ID_MISMATCH: return "build id DIFFERS from the core";
 	case CNR_BUILD_ID_REBUILD: return "a rebuild, verified against the core";
-	case CNR_BUILD_ID_REBUILD: return "a rebuild, verified against the core";
 	default: return "build id not checked";
 	}
 }
@@ -48,7 +47,6 @@ static const char *build_id_json(int state)
 	switch (state) {
 	case CNR_BUILD_ID_MATCH: return "match";
 	case CNR_BUILD_ID_MISMATCH: return "mismatch";
-	case CNR_BUILD_ID_REBUILD: return "rebuild";
 	case CNR_BUILD_ID_REBUILD: return "rebuild";
 	default: return "unknown";
 	}
