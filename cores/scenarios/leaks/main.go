@@ -11,6 +11,7 @@
 //   - main.index, whose 22-byte keys are substrings of 64 KiB strings;
 //   - a map held only by a time.AfterFunc closure, next to a goroutine
 //     (created by the same function) that does not reference it.
+//
 // Retained sizes are HeapAlloc deltas around each build (measureRetained).
 // The program writes its truth (-truth PATH), prints "R\n" and blocks.
 package main
@@ -20,6 +21,7 @@ import (
 	"encoding/json"
 	"flag"
 	"reflect"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,7 +77,20 @@ var (
 	sinkN    int
 )
 
-func sink(b []byte, m map[string]int) { sinkN += len(b) + len(m) }
+// sink uses the contents of b and m (not only their lengths), so a caller's
+// frame keeps both pointers live up to the call.
+//
+//go:noinline
+func sink(b []byte, m map[string]int) {
+	for _, c := range b {
+		sinkN += int(c)
+	}
+	for _, v := range m {
+		sinkN += v
+	}
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(m)
+}
 
 func fill(b []byte, tag string) {
 	for i := range b {
@@ -142,7 +157,7 @@ func measureRetainedTinyGarbage(undo func(), build func()) (int64, bool) {
 // unsafe, never modified).
 func lruItems(c *lru.Cache) (items map[interface{}]*list.Element, inner, itemsAddr uintptr) {
 	lv := reflect.ValueOf(c).Elem().FieldByName("lru") // simplelru.LRUCache (interface)
-	p := lv.Elem()                                      // *simplelru.LRU
+	p := lv.Elem()                                     // *simplelru.LRU
 	inner = p.Pointer()
 	f := p.Elem().FieldByName("items")
 	items = *(*map[interface{}]*list.Element)(unsafe.Pointer(f.UnsafeAddr()))
@@ -180,7 +195,6 @@ func main() {
 	keys := make([]string, lruEntries)
 	for i := range docs {
 		docs[i] = jsonDoc(i)
-		keys[i] = heapString(lruKeyPrefix, i)
 	}
 	var bigs [substrCount][]byte
 	for i := range bigs {
@@ -218,13 +232,19 @@ func main() {
 
 	// (b) the LRU cache of decoded JSON documents (its map grows: the
 	// size depends on the hash seed, so it is measured once, not twice).
-	lruRetained := exact(measureRetainedTinyGarbage(func() { cache = nil }, func() {
+	lruRetained := exact(measureRetainedTinyGarbage(func() {
+		cache = nil
+		for i := range keys {
+			keys[i] = ""
+		}
+	}, func() {
 		c, err := lru.New(lruCapacity)
 		if err != nil {
 			fatal("lru.New: %v", err)
 		}
 		for i := range docs {
-			var v interface{} // decoded without reflect: map[string]interface{}
+			keys[i] = heapString(lruKeyPrefix, i) // made here: only the cache holds it
+			var v interface{}                     // decoded without reflect: map[string]interface{}
 			if err := json.Unmarshal(docs[i], &v); err != nil {
 				fatal("json: %v", err)
 			}
@@ -232,7 +252,7 @@ func main() {
 		}
 		cache = c
 	}))
-	docs = nil
+	docs, keys = nil, nil
 
 	// (c) a slice re-sliced to length 1: the whole backing array and every
 	// Job in it stay alive.
