@@ -188,12 +188,62 @@ static void text_map(const struct cnr_leak_suspect *s, FILE *out)
 			ms->nested_entries, ms->max_depth);
 }
 
+// The states of a group, as the goroutine section prints them.
+static void text_states(const struct cnr_leak_group *gr, FILE *out)
+{
+	for (size_t k = 0; k < gr->nstates; k++) {
+		if (gr->nstates == 1)
+			fputs(gr->states[k].state, out);
+		else
+			fprintf(out, "%s%" PRIu32 " %s", k ? ", " : "", gr->states[k].count, gr->states[k].state);
+	}
+}
+
+// A goroutine group suspect: what made it one, its go statement, its frames.
+static void text_group_suspect(const struct cnr_leak_model *m, size_t rank, const struct cnr_leak_suspect *s, FILE *out)
+{
+	const struct cnr_goroutines *gs = &m->hg->gs;
+	const struct cnr_leak_group *gr = s->group;
+	const uint32_t *members = &m->groups.members[gr->group->first];
+	uint32_t count = gr->group->count;
+	char a[32];
+	fprintf(out, "\n  #%zu %" PRIu32 " goroutine%s [", rank, count, count == 1 ? "" : "s");
+	text_states(gr, out);
+	fputc(']', out);
+	if (s->created_by[0])
+		fprintf(out, " created by %s (%s)", s->created_by, s->site);
+	fputc('\n', out);
+	fprintf(out, "      retain     %" PRIu64 " bytes (%s), %.1f%% of the live heap, from their stacks\n", s->retained,
+		bytes_text(s->retained, a, sizeof(a)), percent(s->retained, m->hg->live_bytes));
+	if (s->likely_goroutine_leak)
+		fprintf(out, "      likely     a goroutine leak: %" PRIu32 " goroutines blocked at one site\n", count);
+	const struct cnr_goroutine *g = &gs->gs[members[0]];
+	struct wrap w;
+	wrap_begin(&w, out, "stack");
+	for (size_t f = 0; f < g->nframes && f < MAX_FRAMES_SHOWN; f++) {
+		const char *name = gs->frames[g->first_frame + f].func.name;
+		if (name && strncmp(name, "runtime.", 8) != 0)
+			wrap_item(&w, "%s", name);
+	}
+	wrap_end(&w);
+	wrap_begin(&w, out, "goroutines");
+	for (uint32_t k = 0; k < count && k < MAX_GOROUTINES_LISTED; k++)
+		wrap_item(&w, "%" PRIu64, gs->gs[members[k]].goid);
+	if (count > MAX_GOROUTINES_LISTED)
+		wrap_item(&w, "and %" PRIu32 " more", count - MAX_GOROUTINES_LISTED);
+	wrap_end(&w);
+}
+
 static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 {
 	const struct cnr_heap_graph *hg = m->hg;
 	char a[32], b[32];
-	fprintf(out, "\nSUSPECTS: %" PRIu32 " object%s retain%s %d%% or more of the live heap", m->over_share,
-		m->over_share == 1 ? "" : "s", m->over_share == 1 ? "s" : "", CNR_SUSPECT_SHARE_PERCENT);
+	if (m->ngroup_suspects)
+		fprintf(out, "\nSUSPECTS: %" PRIu32 " (objects and goroutine groups) retain%s %d%% or more of the live heap",
+			m->over_share, m->over_share == 1 ? "s" : "", CNR_SUSPECT_SHARE_PERCENT);
+	else
+		fprintf(out, "\nSUSPECTS: %" PRIu32 " object%s retain%s %d%% or more of the live heap", m->over_share,
+			m->over_share == 1 ? "" : "s", m->over_share == 1 ? "s" : "", CNR_SUSPECT_SHARE_PERCENT);
 	if (m->nsuspects > m->over_share)
 		fprintf(out, "; the next largest accumulation points follow");
 	fputc('\n', out);
@@ -201,6 +251,10 @@ static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 		fputs("  none: no object retains 0.1% of the live heap\n", out);
 	for (size_t i = 0; i < m->nsuspects; i++) {
 		const struct cnr_leak_suspect *s = &m->suspects[i];
+		if (s->group) {
+			text_group_suspect(m, i + 1, s, out);
+			continue;
+		}
 		fprintf(out, "\n  #%zu %s at 0x%" PRIx64 "%s\n", i + 1, s->type, s->addr, s->is_map ? " (map)" : "");
 		fprintf(out, "      retains    %" PRIu64 " bytes (%s), %.1f%% of the live heap, in %" PRIu64 " object%s\n",
 			s->retained, bytes_text(s->retained, a, sizeof(a)), percent(s->retained, hg->live_bytes),
@@ -241,12 +295,7 @@ static void text_groups(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 		const uint32_t *members = &m->groups.members[gr->group->first];
 		uint32_t count = gr->group->count;
 		fprintf(out, "\n  %" PRIu32 " goroutine%s [", count, count == 1 ? "" : "s");
-		for (size_t k = 0; k < gr->nstates; k++) {
-			if (gr->nstates == 1)
-				fputs(gr->states[k].state, out);
-			else
-				fprintf(out, "%s%" PRIu32 " %s", k ? ", " : "", gr->states[k].count, gr->states[k].state);
-		}
+		text_states(gr, out);
 		fprintf(out, "], roots retain %" PRIu64 " bytes (%s): ", gr->retained, bytes_text(gr->retained, a, sizeof(a)));
 		for (uint32_t k = 0; k < count && k < MAX_GOROUTINES_LISTED; k++)
 			fprintf(out, "%s%" PRIu64, k ? ", " : "", gs->gs[members[k]].goid);
@@ -379,6 +428,49 @@ static void json_summary(const struct cnr_leak_model *m, struct cnr_json *j)
 	cnr_json_end_object(j);
 }
 
+// A goroutine group suspect: kind "goroutines", no addr or type.
+static void json_group_suspect(const struct cnr_leak_model *m, struct cnr_json *j, size_t rank,
+			       const struct cnr_leak_suspect *s)
+{
+	const struct cnr_goroutines *gs = &m->hg->gs;
+	const struct cnr_leak_group *gr = s->group;
+	const uint32_t *members = &m->groups.members[gr->group->first];
+	const struct cnr_goroutine *g = &gs->gs[members[0]];
+	cnr_json_begin_object(j);
+	cnr_json_key(j, "rank");
+	cnr_json_uint(j, rank);
+	cnr_json_key(j, "kind");
+	cnr_json_string(j, "goroutines");
+	cnr_json_key(j, "count");
+	cnr_json_uint(j, gr->group->count);
+	cnr_json_key(j, "states");
+	cnr_json_begin_object(j);
+	for (size_t k = 0; k < gr->nstates; k++) {
+		cnr_json_key(j, gr->states[k].state);
+		cnr_json_uint(j, gr->states[k].count);
+	}
+	cnr_json_end_object(j);
+	cnr_json_key(j, "retained");
+	cnr_json_uint(j, s->retained);
+	cnr_json_key(j, "likely_goroutine_leak");
+	cnr_json_bool(j, s->likely_goroutine_leak);
+	cnr_json_key(j, "created_by");
+	cnr_json_string(j, s->created_by[0] ? s->created_by : NULL);
+	cnr_json_key(j, "site");
+	cnr_json_string(j, s->site[0] ? s->site : NULL);
+	cnr_json_key(j, "functions");
+	cnr_json_begin_array(j);
+	for (size_t f = 0; f < g->nframes; f++)
+		cnr_json_string(j, gs->frames[g->first_frame + f].func.name);
+	cnr_json_end_array(j);
+	cnr_json_key(j, "goids");
+	cnr_json_begin_array(j);
+	for (uint32_t k = 0; k < gr->group->count; k++)
+		cnr_json_uint(j, gs->gs[members[k]].goid);
+	cnr_json_end_array(j);
+	cnr_json_end_object(j);
+}
+
 static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FILE *out)
 {
 	const struct cnr_heap_graph *hg = m->hg;
@@ -393,6 +485,10 @@ static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 	cnr_json_begin_array(&j);
 	for (size_t i = 0; i < m->nsuspects; i++) {
 		const struct cnr_leak_suspect *s = &m->suspects[i];
+		if (s->group) {
+			json_group_suspect(m, &j, i + 1, s);
+			continue;
+		}
 		cnr_json_begin_object(&j);
 		cnr_json_key(&j, "rank");
 		cnr_json_uint(&j, i + 1);
