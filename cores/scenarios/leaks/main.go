@@ -66,15 +66,16 @@ type Job struct {
 }
 
 var (
-	svc      = &Service{done: make(chan struct{})}
-	handoff  []workerState // filled (measured) by main, emptied by each goroutine
-	started  = make(chan int64, 1024)
-	cache    *lru.Cache
-	pending  []*Job
-	index    map[string]int
-	reporter = make(chan int) // the reporter goroutine's channel, never sent on
-	timerMap map[string]int   // only while measuring; then held by the timer alone
-	sinkN    int
+	svc             = &Service{done: make(chan struct{})}
+	handoff         []workerState            // filled (measured) by main, emptied by each goroutine
+	started         = make(chan int64, 1024) // the leaked goroutines' ids
+	reporterStarted = make(chan int64, 1)
+	cache           *lru.Cache
+	pending         []*Job
+	index           map[string]int
+	reporter        = make(chan int) // the reporter goroutine's channel, never sent on
+	timerMap        map[string]int   // only while measuring; then held by the timer alone
+	sinkN           int
 )
 
 // sink uses the contents of b and m (not only their lengths), so a caller's
@@ -299,7 +300,7 @@ func main() {
 		t.Roles["leaked"] = append(t.Roles["leaked"], id)
 		want[id] = []string{"chan receive"}
 	}
-	rid := <-started
+	rid := <-reporterStarted
 	t.Roles["reporter"] = []int64{rid}
 	want[rid] = []string{"chan receive"}
 	sort.Slice(t.Roles["leaked"], func(i, j int) bool { return t.Roles["leaked"][i] < t.Roles["leaked"][j] })
@@ -389,7 +390,7 @@ func startReporter() {
 	m := timerMap
 	time.AfterFunc(time.Hour, func() { sink(nil, m) })
 	go func() {
-		started <- curGoid()
+		reporterStarted <- curGoid()
 		for x := range reporter {
 			sinkN += x
 		}
