@@ -428,19 +428,12 @@ static void json_summary(const struct cnr_leak_model *m, struct cnr_json *j)
 	cnr_json_end_object(j);
 }
 
-// A goroutine group suspect: kind "goroutines", no addr or type.
-static void json_group_suspect(const struct cnr_leak_model *m, struct cnr_json *j, size_t rank,
-			       const struct cnr_leak_suspect *s)
+// A goroutine group's fields, in the goroutine section and as a suspect.
+static void json_group_fields(const struct cnr_leak_model *m, struct cnr_json *j, const struct cnr_leak_group *gr)
 {
 	const struct cnr_goroutines *gs = &m->hg->gs;
-	const struct cnr_leak_group *gr = s->group;
 	const uint32_t *members = &m->groups.members[gr->group->first];
 	const struct cnr_goroutine *g = &gs->gs[members[0]];
-	cnr_json_begin_object(j);
-	cnr_json_key(j, "rank");
-	cnr_json_uint(j, rank);
-	cnr_json_key(j, "kind");
-	cnr_json_string(j, "goroutines");
 	cnr_json_key(j, "count");
 	cnr_json_uint(j, gr->group->count);
 	cnr_json_key(j, "states");
@@ -451,30 +444,40 @@ static void json_group_suspect(const struct cnr_leak_model *m, struct cnr_json *
 	}
 	cnr_json_end_object(j);
 	cnr_json_key(j, "retained");
-	cnr_json_uint(j, s->retained);
+	cnr_json_uint(j, gr->retained);
+	cnr_json_key(j, "goids");
+	cnr_json_begin_array(j);
+	for (uint32_t k = 0; k < gr->group->count; k++)
+		cnr_json_uint(j, gs->gs[members[k]].goid);
+	cnr_json_end_array(j);
+	cnr_json_key(j, "functions");
+	cnr_json_begin_array(j);
+	for (size_t f = 0; f < g->nframes; f++)
+		cnr_json_string(j, gs->frames[g->first_frame + f].func.name);
+	cnr_json_end_array(j);
+}
+
+// A goroutine group suspect: kind "goroutines", no addr or type.
+static void json_group_suspect(const struct cnr_leak_model *m, struct cnr_json *j, size_t rank,
+			       const struct cnr_leak_suspect *s)
+{
+	cnr_json_begin_object(j);
+	cnr_json_key(j, "rank");
+	cnr_json_uint(j, rank);
+	cnr_json_key(j, "kind");
+	cnr_json_string(j, "goroutines");
+	json_group_fields(m, j, s->group);
 	cnr_json_key(j, "likely_goroutine_leak");
 	cnr_json_bool(j, s->likely_goroutine_leak);
 	cnr_json_key(j, "created_by");
 	cnr_json_string(j, s->created_by[0] ? s->created_by : NULL);
 	cnr_json_key(j, "site");
 	cnr_json_string(j, s->site[0] ? s->site : NULL);
-	cnr_json_key(j, "functions");
-	cnr_json_begin_array(j);
-	for (size_t f = 0; f < g->nframes; f++)
-		cnr_json_string(j, gs->frames[g->first_frame + f].func.name);
-	cnr_json_end_array(j);
-	cnr_json_key(j, "goids");
-	cnr_json_begin_array(j);
-	for (uint32_t k = 0; k < gr->group->count; k++)
-		cnr_json_uint(j, gs->gs[members[k]].goid);
-	cnr_json_end_array(j);
 	cnr_json_end_object(j);
 }
 
 static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FILE *out)
 {
-	const struct cnr_heap_graph *hg = m->hg;
-	const struct cnr_goroutines *gs = &hg->gs;
 	struct cnr_json j;
 	cnr_json_init(&j, out);
 	cnr_json_begin_object(&j);
@@ -546,30 +549,8 @@ static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 	size_t shown = m->groups.ngroups < max_groups ? m->groups.ngroups : max_groups;
 	for (size_t i = 0; i < shown; i++) {
 		const struct cnr_leak_group *gr = &m->ranked[i];
-		const uint32_t *members = &m->groups.members[gr->group->first];
-		const struct cnr_goroutine *g = &gs->gs[members[0]];
 		cnr_json_begin_object(&j);
-		cnr_json_key(&j, "count");
-		cnr_json_uint(&j, gr->group->count);
-		cnr_json_key(&j, "states");
-		cnr_json_begin_object(&j);
-		for (size_t k = 0; k < gr->nstates; k++) {
-			cnr_json_key(&j, gr->states[k].state);
-			cnr_json_uint(&j, gr->states[k].count);
-		}
-		cnr_json_end_object(&j);
-		cnr_json_key(&j, "retained");
-		cnr_json_uint(&j, gr->retained);
-		cnr_json_key(&j, "goids");
-		cnr_json_begin_array(&j);
-		for (uint32_t k = 0; k < gr->group->count; k++)
-			cnr_json_uint(&j, gs->gs[members[k]].goid);
-		cnr_json_end_array(&j);
-		cnr_json_key(&j, "functions");
-		cnr_json_begin_array(&j);
-		for (size_t f = 0; f < g->nframes; f++)
-			cnr_json_string(&j, gs->frames[g->first_frame + f].func.name);
-		cnr_json_end_array(&j);
+		json_group_fields(m, &j, gr);
 		cnr_json_end_object(&j);
 	}
 	cnr_json_end_array(&j);
