@@ -103,6 +103,8 @@ static struct cnr_error *describe_suspects(struct cnr_leak_model *m, struct cnr_
 		cnr_format_retention_path(prog, hg, &tree, s->node, s->path, sizeof(s->path));
 		if (tree.parent[s->node] != CNR_BFS_UNREACHED)
 			s->root = &hg->roots.v[cnr_graph_root(hg->graph, tree.root_entry[s->node]).label];
+		if (s->root && !s->is_map)
+			s->has_slice = cnr_slice_waste_of_root(prog, s->root, s->addr, s->size, &s->slice);
 		for (size_t k = 0; k < i && !s->within; k++) {
 			if (cnr_suspect_dominates(hg->graph, m->suspects[k].node, s->node))
 				s->within = (uint32_t)k + 1;

@@ -18,6 +18,7 @@
 
 #include "analysis/goroutine_groups.h"
 #include "analysis/group_suspects.h"
+#include "analysis/slice_waste.h"
 #include "analysis/suspects.h"
 #include "analysis/top.h"
 #include "goruntime/heap_graph.h"
@@ -46,6 +47,8 @@ struct cnr_leak_suspect {
 	size_t ngors;
 	bool gors_bounded; // some goroutine's search stopped at its budget
 	bool over_share;   // retains CNR_SUSPECT_SHARE_PERCENT of the live heap or more
+	bool has_slice;    // held directly through a slice: slice says its len, cap and waste
+	struct cnr_slice_waste slice;
 	// A goroutine group suspect (analysis/group_suspects.h): node, addr,
 	// type and path are unused; created_by/site say its go statement.
 	const struct cnr_leak_group *group;

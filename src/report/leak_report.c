@@ -269,6 +269,11 @@ static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 		fputc('\n', out);
 		if (s->has_summary)
 			text_map(s, out);
+		if (s->has_slice && s->slice.wasted) {
+			uint64_t beyond = s->slice.cap - s->slice.len;
+			fprintf(out, "      slice      len %" PRIu64 " of cap %" PRIu64 ": %" PRIu64 " element%s (%s) kept beyond the slice\n",
+				s->slice.len, s->slice.cap, beyond, beyond == 1 ? "" : "s", bytes_text(s->slice.wasted, a, sizeof(a)));
+		}
 		struct wrap w;
 		wrap_begin(&w, out, "goroutines");
 		if (s->ngors)
@@ -535,6 +540,19 @@ static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 			cnr_json_uint(&j, s->map.nested_entries);
 			cnr_json_key(&j, "max_depth");
 			cnr_json_uint(&j, s->map.max_depth);
+			cnr_json_end_object(&j);
+		}
+		if (s->has_slice) {
+			cnr_json_key(&j, "slice");
+			cnr_json_begin_object(&j);
+			cnr_json_key(&j, "len");
+			cnr_json_uint(&j, s->slice.len);
+			cnr_json_key(&j, "cap");
+			cnr_json_uint(&j, s->slice.cap);
+			cnr_json_key(&j, "elem_size");
+			cnr_json_uint(&j, s->slice.elem_size);
+			cnr_json_key(&j, "wasted_bytes");
+			cnr_json_uint(&j, s->slice.wasted);
 			cnr_json_end_object(&j);
 		}
 		cnr_json_key(&j, "goroutines");

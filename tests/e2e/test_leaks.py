@@ -6,6 +6,8 @@ leads with the leaks the program planted, on every matrix core.
   retaining exactly the bytes the program measured for the buffers and
   maps their frames hold, flagged as a likely goroutine leak, all on the
   first screen (first 40 lines of the text);
+- main.pending's suspect says len 1 of cap 3553 and the bytes past len,
+  as the program's own len/cap/unsafe.Sizeof say (text and --json);
 - the LRU's *simplelru.LRU, main.index (substring keys) and main.pending's
   backing array follow, each at the address the program recorded, ranked
   as the truth's retained bytes rank them, index and pending retaining
@@ -72,6 +74,13 @@ def check(t, core, exe, truth, label, kind, stderr):
         s = sus[rank[x["kind"]] - 1]
         if x["retained_bytes"] is not None and x["kind"] != "lru":
             t.eq(s["retained"], x["retained_bytes"], f"{label}: {x['name']} retains what the program measured")
+        if x["kind"] == "slice":
+            sl = s.get("slice") or {}
+            t.eq((sl.get("len"), sl.get("cap"), sl.get("elem_size")), (x["len"], x["cap"], x["elem_size"]),
+                 f"{label}: {x['name']}'s len, cap and element size are the program's")
+            t.eq(sl.get("wasted_bytes"), x["wasted_bytes"], f"{label}: {x['name']} wastes (cap-len)*size bytes (truth)")
+            t.ok(f"slice      len {x['len']} of cap {x['cap']}: {x['cap'] - x['len']} elements" in out,
+                 f"{label}: the text says {x['name']} is len {x['len']} of cap {x['cap']}")
     known = [x for x in objs if x["retained_bytes"] is not None and x["kind"] in rank]
     by_truth = [x["kind"] for x in sorted(known, key=lambda x: -x["retained_bytes"])]
     t.eq([k for k in sorted(rank, key=rank.get) if k in by_truth], by_truth,
