@@ -10,6 +10,7 @@
 
 #include "analysis/goroutine_roots.h"
 #include "analysis/heap_maps.h"
+#include "analysis/internals.h"
 #include "analysis/retention_path.h"
 #include "goruntime/pclntab.h"
 #include "goruntime/typing.h"
@@ -336,8 +337,9 @@ static int cmp_pick_retained(const void *a, const void *b, void *arg)
 }
 
 // Merge the goroutine group suspects into the object suspects by retained
-// bytes (objects first on ties), at most top in all; "inside #k" is
-// renumbered.
+// bytes (objects first on ties), at most top in all, and fold the runtime
+// and library internals under the share (analysis/internals.h) into one
+// count; "inside #k" is renumbered.
 static struct cnr_error *add_group_suspects(struct cnr_leak_model *m, struct cnr_program *prog,
 					    const struct cnr_heap_graph *hg, uint32_t top)
 {
@@ -357,6 +359,15 @@ static struct cnr_error *add_group_suspects(struct cnr_leak_model *m, struct cnr
 	m->over_share = 0;
 	m->ngroup_suspects = 0;
 	while (k < top && (i < nobj || j < np)) {
+		if (i < nobj && !m->suspects[i].over_share && cnr_root_is_internal(m->suspects[i].root)) {
+			m->internal_objects++; // folded: a runtime or library internal under the share
+			m->internal_retained += m->suspects[i].retained;
+			free(m->suspects[i].gors);
+			if (m->suspects[i].has_summary)
+				cnr_map_summary_deinit(&m->suspects[i].map);
+			m->suspects[i++].has_summary = false;
+			continue;
+		}
 		if (i < nobj && (j == np || m->suspects[i].retained >= m->ranked[picks[j].index].retained)) {
 			new_index[i] = (uint32_t)k + 1;
 			out[k] = m->suspects[i++];
@@ -377,7 +388,7 @@ static struct cnr_error *add_group_suspects(struct cnr_leak_model *m, struct cnr
 		k++;
 	}
 	for (size_t x = 0; x < k; x++) {
-		if (!out[x].group && out[x].within)
+		if (!out[x].group && out[x].within) // 0 when what it is inside was folded
 			out[x].within = new_index[out[x].within - 1];
 	}
 	for (; i < nobj; i++) { // ranked below the last shown

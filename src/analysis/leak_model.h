@@ -69,6 +69,10 @@ struct cnr_leak_model {
 	size_t nsuspects;
 	uint32_t over_share; // how many of them retain CNR_SUSPECT_SHARE_PERCENT or more
 	uint32_t ngroup_suspects; // how many of them are goroutine groups
+	// Runtime and library internals under the share, folded out of the
+	// suspects (analysis/internals.h): how many, and their retained bytes.
+	uint32_t internal_objects;
+	uint64_t internal_retained;
 	struct cnr_goroutine_groups groups;
 	struct cnr_leak_group *ranked; // [groups.ngroups]: most goroutines first, then most retained
 	struct cnr_top_row *types;     // by retained bytes

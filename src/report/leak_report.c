@@ -286,6 +286,17 @@ static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 	}
 }
 
+static void text_internals(const struct cnr_leak_model *m, FILE *out)
+{
+	char a[32];
+	if (!m->internal_objects)
+		return;
+	fprintf(out, "\n  runtime and standard-library internals: %" PRIu32 " object%s retaining %" PRIu64
+		     " bytes (%s), %.1f%% of the live heap, folded\n",
+		m->internal_objects, m->internal_objects == 1 ? "" : "s", m->internal_retained,
+		bytes_text(m->internal_retained, a, sizeof(a)), percent(m->internal_retained, m->hg->live_bytes));
+}
+
 static void text_groups(const struct cnr_leak_model *m, uint32_t max_groups, FILE *out)
 {
 	const struct cnr_goroutines *gs = &m->hg->gs;
@@ -562,6 +573,13 @@ static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 		cnr_json_end_object(&j);
 	}
 	cnr_json_end_array(&j);
+	cnr_json_key(&j, "internals_folded");
+	cnr_json_begin_object(&j);
+	cnr_json_key(&j, "objects");
+	cnr_json_uint(&j, m->internal_objects);
+	cnr_json_key(&j, "retained");
+	cnr_json_uint(&j, m->internal_retained);
+	cnr_json_end_object(&j);
 	cnr_json_key(&j, "goroutine_groups");
 	cnr_json_begin_array(&j);
 	size_t shown = m->groups.ngroups < max_groups ? m->groups.ngroups : max_groups;
@@ -602,6 +620,7 @@ void cnr_leak_report(const struct cnr_leak_model *m, const struct cnr_leak_repor
 	}
 	text_summary(m, out);
 	text_suspects(m, out);
+	text_internals(m, out);
 	text_groups(m, opts->max_groups, out);
 	text_types(m, out);
 }

@@ -55,3 +55,35 @@ Test(group_suspects, blocked_states)
 	cr_assert(!cnr_goroutine_state_blocked(""));
 	cr_assert(!cnr_goroutine_state_blocked(NULL));
 }
+
+// Runtime and standard-library internals (analysis/internals.h), folded
+// out of the suspects: by the package of the root's global.
+#include "analysis/internals.h"
+
+Test(internals, std_symbols)
+{
+	cr_assert(cnr_symbol_is_std("runtime.allp"));
+	cr_assert(cnr_symbol_is_std("runtime.allp → [1]"));
+	cr_assert(cnr_symbol_is_std("encoding/json.encodeStatePool.victim"));
+	cr_assert(cnr_symbol_is_std("encoding/json/v2.lookupArshalerCache.m.root.v"));
+	cr_assert(cnr_symbol_is_std("internal/sync.x"));
+	cr_assert(cnr_symbol_is_std("vendor/golang.org/x/net/http2.x"));
+	cr_assert(!cnr_symbol_is_std("main.cache"));
+	cr_assert(!cnr_symbol_is_std("main.cache → .lru"));
+	cr_assert(!cnr_symbol_is_std("github.com/hashicorp/golang-lru/simplelru.x"));
+	cr_assert(!cnr_symbol_is_std("example.com/svc.registry"));
+	cr_assert(!cnr_symbol_is_std("nodot"));
+	cr_assert(!cnr_symbol_is_std(""));
+	cr_assert(!cnr_symbol_is_std(NULL));
+}
+
+Test(internals, only_globals)
+{
+	struct cnr_root g = { .kind = CNR_ROOT_GLOBAL, .name = "runtime.allgs" };
+	struct cnr_root st = { .kind = CNR_ROOT_STACK, .name = "runtime.allgs" };
+	struct cnr_root user = { .kind = CNR_ROOT_GLOBAL, .name = "main.pending" };
+	cr_assert(cnr_root_is_internal(&g));
+	cr_assert(!cnr_root_is_internal(&st));
+	cr_assert(!cnr_root_is_internal(&user));
+	cr_assert(!cnr_root_is_internal(NULL));
+}
