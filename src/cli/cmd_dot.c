@@ -8,6 +8,7 @@
 
 #include "analysis/dot_layout.h"
 #include "goruntime/heap_graph.h"
+#include "goruntime/typing.h"
 #include "report/dot_report.h"
 
 const char *const dot_usage[] = {
@@ -24,6 +25,8 @@ static int dot_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	}
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
+		cnr_heap_graph_deinit(&hg);
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_dot_layout l;
@@ -32,6 +35,7 @@ static int dot_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 		cnr_dot_report(&l, stdout);
 		cnr_dot_layout_deinit(&l);
 	}
+	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "analysis/object_paths.h"
 #include "goruntime/heap_graph.h"
+#include "goruntime/typing.h"
 #include "report/path_report.h"
 
 const char *const path_usage[] = {
@@ -27,6 +28,8 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 	const struct path_args *a = arg;
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
+		cnr_heap_graph_deinit(&hg);
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_object_paths p;
@@ -35,6 +38,7 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		cnr_path_report(&p, a->type, opts->json, stdout);
 		cnr_object_paths_deinit(&p);
 	}
+	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }

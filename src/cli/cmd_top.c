@@ -8,6 +8,7 @@
 
 #include "analysis/top.h"
 #include "goruntime/heap_graph.h"
+#include "goruntime/typing.h"
 #include "report/top_report.h"
 
 const char *const top_usage[] = {
@@ -25,6 +26,8 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	const struct top_args *a = arg;
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
+		cnr_heap_graph_deinit(&hg);
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_top_row *rows = NULL;
@@ -39,6 +42,7 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	if (!err)
 		cnr_top_report(&hg, group, rows, a->top && a->top < nrows ? a->top : nrows, opts->json, stdout);
 	free(rows);
+	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
