@@ -14,7 +14,9 @@ leads with the leaks the program planted, on every matrix core.
   exactly what the program measured (the LRU: what it measured less its
   *lru.Cache wrapper, which the suspect does not include);
 - no runtime or standard-library object outranks a planted leak;
-- no goroutine is said to reach the map only a timer's closure holds.
+- no goroutine is said to reach a planted object leak, which only globals
+  hold; the map only a timer's closure holds has its paths from the timer,
+  none from a goroutine (`path --json`).
 Expected values come from the scenario's truth.json.
 
   --fixtures | --matrix   (cores of other scenarios are skipped)
@@ -81,6 +83,9 @@ def check(t, core, exe, truth, label, kind, stderr):
             t.eq(sl.get("wasted_bytes"), x["wasted_bytes"], f"{label}: {x['name']} wastes (cap-len)*size bytes (truth)")
             t.ok(f"slice      len {x['len']} of cap {x['cap']}: {x['cap'] - x['len']} elements" in out,
                  f"{label}: the text says {x['name']} is len {x['len']} of cap {x['cap']}")
+        # Only globals hold the planted object leaks (the program keeps no
+        # pointer to them on any stack): no goroutine is said to reach them.
+        t.eq(s["goroutines"], [], f"{label}: no goroutine is said to reach {x['name']}")
     known = [x for x in objs if x["retained_bytes"] is not None and x["kind"] in rank]
     by_truth = [x["kind"] for x in sorted(known, key=lambda x: -x["retained_bytes"])]
     t.eq([k for k in sorted(rank, key=rank.get) if k in by_truth], by_truth,
@@ -90,11 +95,19 @@ def check(t, core, exe, truth, label, kind, stderr):
     t.ok(not noise, f"{label}: no runtime or library object outranks a planted leak",
          [(s["type"], s.get("root")) for s in noise])
 
-    # The timer-held map: no goroutine reaches it.
-    tm = int(truth["extra"]["timer_map"]["addr"], 16)
+
+    # The timer-held map: its retention paths start at the timer, never at
+    # a goroutine's stack or blocked send.
+    tm = truth["extra"]["timer_map"]["addr"]
+    code, pout, err = run(["path", tm, "--json", core, exe])
+    paths = json.loads(pout)["paths"] if code == 0 else []
+    kinds = sorted({p["root_kind"] for p in paths})
+    t.ok(bool(paths) and "timer" in kinds, f"{label}: the timer's map is held by a timer", kinds)
+    t.ok(not {"stack", "chan elem", "defer", "panic"} & set(kinds),
+         f"{label}: no goroutine holds the timer's map", kinds)
     for s in sus:
-        if s["kind"] != "goroutines" and int(s["addr"], 16) == tm:
-            t.eq(s["goroutines"], [], f"{label}: no goroutine reaches the timer's map")
+        if s["kind"] != "goroutines" and int(s["addr"], 16) == int(tm, 16):
+            t.eq(s["goroutines"], [], f"{label}: no goroutine is said to reach the timer's map")
 
 
 if __name__ == "__main__":
