@@ -334,7 +334,10 @@ func main() {
 	tm.ReachableFrom = "timer"
 	tm.RetainedBytes = timerRetained
 	tm.Notes = "held only by a time.AfterFunc closure; no goroutine references it"
-	t.Maps = sortedMaps([]MapTruth{lruMap, idx, tm})
+	// t.Maps holds the maps a root holds directly (the other matrix tests
+	// look each one up by its root); the LRU's map and the timer's are
+	// described in extra.
+	t.Maps = sortedMaps([]MapTruth{idx})
 	t.Channels = []ChannelTruth{{Name: "main.svc.done", Addr: hexAddr(reflect.ValueOf(svc.done).Pointer()),
 		ElemType: "struct {}", Cap: 0, Len: 0, Notes: "the leaked goroutines are blocked receiving"}}
 	t.RuntimeRoots = []RuntimeRootTruth{{Kind: "timer", Addr: hexAddr(timerAddr), Type: "map[string]int",
@@ -373,7 +376,7 @@ func main() {
 			"type": "*lru.Cache", "inner_addr": hexAddr(innerAddr), "inner_type": "*simplelru.LRU",
 			"map_addr": hexAddr(itemsAddr), "map_path": ".lru → .items", "map_len": len(items),
 			"key_prefixes": lruPrefixes, "value_type": "*list.Element",
-			"entry_value_type": "map[string]interface {}", "retained_bytes": lruRetained},
+			"entry_value_type": "map[string]interface {}", "retained_bytes": lruRetained, "map": lruMap},
 		{"kind": "slice", "name": "main.pending", "root": "main.pending",
 			"addr": hexAddr(uintptr(unsafe.Pointer(&pending[0]))), "type": "[]*main.Job",
 			"len": len(pending), "cap": cap(pending), "elem_size": elemSize,
@@ -383,7 +386,7 @@ func main() {
 			"string_len": substrBig, "wasted_bytes": substrWaste, "retained_bytes": indexRetained},
 	}
 	t.Extra["timer_map"] = map[string]interface{}{"addr": hexAddr(timerAddr), "reached_by_goroutines": []int64{},
-		"retained_bytes": timerRetained, "reporter_goroutine": rid}
+		"retained_bytes": timerRetained, "reporter_goroutine": rid, "map": tm}
 	t.Extra["expected_states"] = map[string][]string{"leaked": {"chan receive"}, "reporter": {"chan receive"}, "main": {"select (no cases)"}}
 	t.Extra["goroutines_note"] = "runtime.Stack(buf, true) as printed before the final GC: user goroutines only, " +
 		"runtime.* frames hidden; main was running then and sits in select{} at core time"
