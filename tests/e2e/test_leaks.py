@@ -103,7 +103,11 @@ def check(t, core, exe, truth, label, kind, stderr):
     # a goroutine's stack or blocked send.
     tm = truth["extra"]["timer_map"]["addr"]
     code, pout, err = run(["path", tm, "--json", core, exe])
-    paths = json.loads(pout)["paths"] if code == 0 else []
+    pj = json.loads(pout) if code == 0 else {"paths": []}
+    paths = pj["paths"]
+    if truth["extra"]["timer_map"]["retained_bytes"] is not None:
+        t.eq(pj.get("retained"), truth["extra"]["timer_map"]["retained_bytes"],
+             f"{label}: the timer's map retains what the program measured")
     kinds = sorted({p["root_kind"] for p in paths})
     t.ok(bool(paths) and "timer" in kinds, f"{label}: the timer's map is held by a timer", kinds)
     t.ok(not {"stack", "chan elem", "defer", "panic"} & set(kinds),
