@@ -4,12 +4,15 @@
 #include "analysis/leak_model.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/goroutine_roots.h"
 #include "analysis/heap_maps.h"
+#include "analysis/internals.h"
 #include "analysis/retention_path.h"
+#include "goruntime/pclntab.h"
 #include "goruntime/typing.h"
 #include "graph/bfs_tree.h"
 #include "graph/dominators.h"
@@ -68,6 +71,7 @@ static struct cnr_error *find_suspects(struct cnr_leak_model *m, struct cnr_heap
 		struct cnr_leak_suspect *s = &m->suspects[m->nsuspects++];
 		s->node = picks[i].node;
 		s->retained = picks[i].retained;
+		s->over_share = picks[i].over_share;
 		m->over_share += picks[i].over_share;
 		cnr_heap_graph_slot(hg, s->node, &s->addr, &s->size);
 		s->shallow = s->size;
@@ -100,6 +104,8 @@ static struct cnr_error *describe_suspects(struct cnr_leak_model *m, struct cnr_
 		cnr_format_retention_path(prog, hg, &tree, s->node, s->path, sizeof(s->path));
 		if (tree.parent[s->node] != CNR_BFS_UNREACHED)
 			s->root = &hg->roots.v[cnr_graph_root(hg->graph, tree.root_entry[s->node]).label];
+		if (s->root && !s->is_map)
+			s->has_slice = cnr_slice_waste_of_root(prog, s->root, s->addr, s->size, &s->slice);
 		for (size_t k = 0; k < i && !s->within; k++) {
 			if (cnr_suspect_dominates(hg->graph, m->suspects[k].node, s->node))
 				s->within = (uint32_t)k + 1;
@@ -305,6 +311,105 @@ static struct cnr_error *rank_groups(struct cnr_leak_model *m, struct cnr_heap_g
 	return err;
 }
 
+// --- goroutine groups among the suspects ----------------------------------------
+
+// Where the group's goroutines were created (their go statement), as Go's
+// traceback prints it; left empty if unknown (or goroutine 1).
+static void creation_site(struct cnr_program *prog, const struct cnr_goroutine *g, struct cnr_leak_suspect *s)
+{
+	struct cnr_func f;
+	if (!g->gopc || g->goid == 1 || !cnr_pclntab_find(prog->pclntab, g->gopc, &f))
+		return;
+	uint64_t pc = g->gopc > f.entry ? g->gopc - 1 : g->gopc; // a return address: the call is before it
+	struct cnr_source_frame sfs[8];
+	size_t n = 0;
+	struct cnr_error *e = cnr_pclntab_source_frames(prog->pclntab, &f, pc, sfs, 8, &n);
+	if (e || !n) {
+		cnr_error_destroy(e);
+		return;
+	}
+	snprintf(s->created_by, sizeof(s->created_by), "%s", sfs[0].function);
+	snprintf(s->site, sizeof(s->site), "%s:%d", sfs[0].file, (int)sfs[0].line);
+}
+
+static int cmp_pick_retained(const void *a, const void *b, void *arg)
+{
+	const struct cnr_leak_group *ranked = arg;
+	const struct cnr_group_pick *x = a, *y = b;
+	uint64_t rx = ranked[x->index].retained, ry = ranked[y->index].retained;
+	if (rx != ry)
+		return rx > ry ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+// Merge the goroutine group suspects into the object suspects by retained
+// bytes (objects first on ties), at most top in all, and fold the runtime
+// and library internals under the share (analysis/internals.h) into one
+// count; "inside #k" is renumbered.
+static struct cnr_error *add_group_suspects(struct cnr_leak_model *m, struct cnr_program *prog,
+					    const struct cnr_heap_graph *hg, uint32_t top)
+{
+	size_t ng = m->groups.ngroups, nobj = m->nsuspects;
+	struct cnr_group_pick *picks = malloc((ng ? ng : 1) * sizeof(*picks));
+	struct cnr_leak_suspect *out = calloc(top, sizeof(*out));
+	uint32_t *new_index = calloc(nobj ? nobj : 1, sizeof(*new_index));
+	if (!picks || !out || !new_index) {
+		free(picks);
+		free(out);
+		free(new_index);
+		return &cnr_enomem;
+	}
+	size_t np = cnr_select_group_suspects(m->ranked, ng, hg->live_bytes, picks);
+	qsort_r(picks, np, sizeof(*picks), cmp_pick_retained, m->ranked);
+	size_t i = 0, j = 0, k = 0;
+	m->over_share = 0;
+	m->ngroup_suspects = 0;
+	while (k < top && (i < nobj || j < np)) {
+		if (i < nobj && !m->suspects[i].over_share && cnr_root_is_internal(m->suspects[i].root)) {
+			m->internal_objects++; // folded: a runtime or library internal under the share
+			m->internal_retained += m->suspects[i].retained;
+			free(m->suspects[i].gors);
+			if (m->suspects[i].has_summary)
+				cnr_map_summary_deinit(&m->suspects[i].map);
+			m->suspects[i++].has_summary = false;
+			continue;
+		}
+		if (i < nobj && (j == np || m->suspects[i].retained >= m->ranked[picks[j].index].retained)) {
+			new_index[i] = (uint32_t)k + 1;
+			out[k] = m->suspects[i++];
+			m->suspects[i - 1].gors = NULL;
+			m->suspects[i - 1].has_summary = false;
+		} else {
+			const struct cnr_leak_group *lg = &m->ranked[picks[j].index];
+			struct cnr_leak_suspect *s = &out[k];
+			s->group = lg;
+			s->retained = lg->retained;
+			s->over_share = picks[j].over_share;
+			s->likely_goroutine_leak = picks[j].likely_leak;
+			creation_site(prog, &hg->gs.gs[m->groups.members[lg->group->first]], s);
+			m->ngroup_suspects++;
+			j++;
+		}
+		m->over_share += out[k].over_share;
+		k++;
+	}
+	for (size_t x = 0; x < k; x++) {
+		if (!out[x].group && out[x].within) // 0 when what it is inside was folded
+			out[x].within = new_index[out[x].within - 1];
+	}
+	for (; i < nobj; i++) { // ranked below the last shown
+		free(m->suspects[i].gors);
+		if (m->suspects[i].has_summary)
+			cnr_map_summary_deinit(&m->suspects[i].map);
+	}
+	free(m->suspects);
+	m->suspects = out;
+	m->nsuspects = k;
+	free(picks);
+	free(new_index);
+	return NULL;
+}
+
 // --- the whole -------------------------------------------------------------
 
 struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap_graph *hg, uint32_t top,
@@ -344,6 +449,8 @@ struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap
 		err = cnr_goroutine_groups_init(&hg->gs, &m.groups);
 	if (!err)
 		err = rank_groups(&m, hg);
+	if (!err)
+		err = add_group_suspects(&m, prog, hg, top);
 	cnr_progress_begin(&progress, prog->ctx, "top types", 1);
 	if (!err)
 		err = cnr_top_rows(hg, CNR_TOP_BY_TYPE, CNR_TOP_SORT_RETAINED, &m.types, &m.ntypes);

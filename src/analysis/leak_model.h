@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "analysis/goroutine_groups.h"
+#include "analysis/group_suspects.h"
+#include "analysis/slice_waste.h"
 #include "analysis/suspects.h"
 #include "analysis/top.h"
 #include "goruntime/heap_graph.h"
@@ -44,15 +46,17 @@ struct cnr_leak_suspect {
 	uint32_t *gors;    // indices into hg->gs.gs of the goroutines whose roots reach it, by goid
 	size_t ngors;
 	bool gors_bounded; // some goroutine's search stopped at its budget
+	bool over_share;   // retains CNR_SUSPECT_SHARE_PERCENT of the live heap or more
+	bool has_slice;    // held directly through a slice: slice says its len, cap and waste
+	struct cnr_slice_waste slice;
+	// A goroutine group suspect (analysis/group_suspects.h): node, addr,
+	// type and path are unused; created_by/site say its go statement.
+	const struct cnr_leak_group *group;
+	bool likely_goroutine_leak;
+	char created_by[CNR_LEAK_TYPE_LEN]; // "main.(*Service).handle"
+	char site[CNR_LEAK_PATH_LEN];       // "/src/svc.go:71"
 };
 
-// A goroutine group as the report ranks it.
-struct cnr_leak_group {
-	const struct cnr_goroutine_group *group; // in cnr_leak_model.groups: members by goid
-	uint64_t retained; // what would go if the group's goroutines went
-	struct cnr_state_count *states;
-	size_t nstates;
-};
 
 struct cnr_leak_model {
 	const struct cnr_heap_graph *hg;
@@ -64,6 +68,11 @@ struct cnr_leak_model {
 	struct cnr_leak_suspect *suspects; // most retained first
 	size_t nsuspects;
 	uint32_t over_share; // how many of them retain CNR_SUSPECT_SHARE_PERCENT or more
+	uint32_t ngroup_suspects; // how many of them are goroutine groups
+	// Runtime and library internals under the share, folded out of the
+	// suspects (analysis/internals.h): how many, and their retained bytes.
+	uint32_t internal_objects;
+	uint64_t internal_retained;
 	struct cnr_goroutine_groups groups;
 	struct cnr_leak_group *ranked; // [groups.ngroups]: most goroutines first, then most retained
 	struct cnr_top_row *types;     // by retained bytes

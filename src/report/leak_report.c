@@ -190,12 +190,62 @@ static void text_map(const struct cnr_leak_suspect *s, FILE *out)
 			ms->nested_entries, ms->max_depth);
 }
 
+// The states of a group, as the goroutine section prints them.
+static void text_states(const struct cnr_leak_group *gr, FILE *out)
+{
+	for (size_t k = 0; k < gr->nstates; k++) {
+		if (gr->nstates == 1)
+			fputs(gr->states[k].state, out);
+		else
+			fprintf(out, "%s%" PRIu32 " %s", k ? ", " : "", gr->states[k].count, gr->states[k].state);
+	}
+}
+
+// A goroutine group suspect: what made it one, its go statement, its frames.
+static void text_group_suspect(const struct cnr_leak_model *m, size_t rank, const struct cnr_leak_suspect *s, FILE *out)
+{
+	const struct cnr_goroutines *gs = &m->hg->gs;
+	const struct cnr_leak_group *gr = s->group;
+	const uint32_t *members = &m->groups.members[gr->group->first];
+	uint32_t count = gr->group->count;
+	char a[32];
+	fprintf(out, "\n  #%zu %" PRIu32 " goroutine%s [", rank, count, count == 1 ? "" : "s");
+	text_states(gr, out);
+	fputc(']', out);
+	if (s->created_by[0])
+		fprintf(out, " created by %s (%s)", s->created_by, s->site);
+	fputc('\n', out);
+	fprintf(out, "      retain     %" PRIu64 " bytes (%s), %.1f%% of the live heap, from their stacks\n", s->retained,
+		bytes_text(s->retained, a, sizeof(a)), percent(s->retained, m->hg->live_bytes));
+	if (s->likely_goroutine_leak)
+		fprintf(out, "      likely     a goroutine leak: %" PRIu32 " goroutines blocked at one site\n", count);
+	const struct cnr_goroutine *g = &gs->gs[members[0]];
+	struct wrap w;
+	wrap_begin(&w, out, "stack");
+	for (size_t f = 0; f < g->nframes && f < MAX_FRAMES_SHOWN; f++) {
+		const char *name = gs->frames[g->first_frame + f].func.name;
+		if (name && strncmp(name, "runtime.", 8) != 0)
+			wrap_item(&w, "%s", name);
+	}
+	wrap_end(&w);
+	wrap_begin(&w, out, "goroutines");
+	for (uint32_t k = 0; k < count && k < MAX_GOROUTINES_LISTED; k++)
+		wrap_item(&w, "%" PRIu64, gs->gs[members[k]].goid);
+	if (count > MAX_GOROUTINES_LISTED)
+		wrap_item(&w, "and %" PRIu32 " more", count - MAX_GOROUTINES_LISTED);
+	wrap_end(&w);
+}
+
 static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 {
 	const struct cnr_heap_graph *hg = m->hg;
 	char a[32], b[32];
-	fprintf(out, "\nSUSPECTS: %" PRIu32 " object%s retain%s %d%% or more of the live heap", m->over_share,
-		m->over_share == 1 ? "" : "s", m->over_share == 1 ? "s" : "", CNR_SUSPECT_SHARE_PERCENT);
+	if (m->ngroup_suspects)
+		fprintf(out, "\nSUSPECTS: %" PRIu32 " (objects and goroutine groups) retain%s %d%% or more of the live heap",
+			m->over_share, m->over_share == 1 ? "s" : "", CNR_SUSPECT_SHARE_PERCENT);
+	else
+		fprintf(out, "\nSUSPECTS: %" PRIu32 " object%s retain%s %d%% or more of the live heap", m->over_share,
+			m->over_share == 1 ? "" : "s", m->over_share == 1 ? "s" : "", CNR_SUSPECT_SHARE_PERCENT);
 	if (m->nsuspects > m->over_share)
 		fprintf(out, "; the next largest accumulation points follow");
 	fputc('\n', out);
@@ -203,6 +253,10 @@ static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 		fputs("  none: no object retains 0.1% of the live heap\n", out);
 	for (size_t i = 0; i < m->nsuspects; i++) {
 		const struct cnr_leak_suspect *s = &m->suspects[i];
+		if (s->group) {
+			text_group_suspect(m, i + 1, s, out);
+			continue;
+		}
 		fprintf(out, "\n  #%zu %s at 0x%" PRIx64 "%s\n", i + 1, s->type, s->addr, s->is_map ? " (map)" : "");
 		fprintf(out, "      retains    %" PRIu64 " bytes (%s), %.1f%% of the live heap, in %" PRIu64 " object%s\n",
 			s->retained, bytes_text(s->retained, a, sizeof(a)), percent(s->retained, hg->live_bytes),
@@ -217,6 +271,11 @@ static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 		fputc('\n', out);
 		if (s->has_summary)
 			text_map(s, out);
+		if (s->has_slice && s->slice.wasted) {
+			uint64_t beyond = s->slice.cap - s->slice.len;
+			fprintf(out, "      slice      len %" PRIu64 " of cap %" PRIu64 ": %" PRIu64 " element%s (%s) kept beyond the slice\n",
+				s->slice.len, s->slice.cap, beyond, beyond == 1 ? "" : "s", bytes_text(s->slice.wasted, a, sizeof(a)));
+		}
 		struct wrap w;
 		wrap_begin(&w, out, "goroutines");
 		if (s->ngors)
@@ -227,6 +286,17 @@ static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 			wrap_item(&w, "(search bounded: others may)");
 		wrap_end(&w);
 	}
+}
+
+static void text_internals(const struct cnr_leak_model *m, FILE *out)
+{
+	char a[32];
+	if (!m->internal_objects)
+		return;
+	fprintf(out, "\n  runtime and standard-library internals: %" PRIu32 " object%s retaining %" PRIu64
+		     " bytes (%s), %.1f%% of the live heap, folded\n",
+		m->internal_objects, m->internal_objects == 1 ? "" : "s", m->internal_retained,
+		bytes_text(m->internal_retained, a, sizeof(a)), percent(m->internal_retained, m->hg->live_bytes));
 }
 
 static void text_groups(const struct cnr_leak_model *m, uint32_t max_groups, FILE *out)
@@ -243,12 +313,7 @@ static void text_groups(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 		const uint32_t *members = &m->groups.members[gr->group->first];
 		uint32_t count = gr->group->count;
 		fprintf(out, "\n  %" PRIu32 " goroutine%s [", count, count == 1 ? "" : "s");
-		for (size_t k = 0; k < gr->nstates; k++) {
-			if (gr->nstates == 1)
-				fputs(gr->states[k].state, out);
-			else
-				fprintf(out, "%s%" PRIu32 " %s", k ? ", " : "", gr->states[k].count, gr->states[k].state);
-		}
+		text_states(gr, out);
 		fprintf(out, "], roots retain %" PRIu64 " bytes (%s): ", gr->retained, bytes_text(gr->retained, a, sizeof(a)));
 		for (uint32_t k = 0; k < count && k < MAX_GOROUTINES_LISTED; k++)
 			fprintf(out, "%s%" PRIu64, k ? ", " : "", gs->gs[members[k]].goid);
@@ -381,10 +446,56 @@ static void json_summary(const struct cnr_leak_model *m, struct cnr_json *j)
 	cnr_json_end_object(j);
 }
 
+// A goroutine group's fields, in the goroutine section and as a suspect.
+static void json_group_fields(const struct cnr_leak_model *m, struct cnr_json *j, const struct cnr_leak_group *gr)
+{
+	const struct cnr_goroutines *gs = &m->hg->gs;
+	const uint32_t *members = &m->groups.members[gr->group->first];
+	const struct cnr_goroutine *g = &gs->gs[members[0]];
+	cnr_json_key(j, "count");
+	cnr_json_uint(j, gr->group->count);
+	cnr_json_key(j, "states");
+	cnr_json_begin_object(j);
+	for (size_t k = 0; k < gr->nstates; k++) {
+		cnr_json_key(j, gr->states[k].state);
+		cnr_json_uint(j, gr->states[k].count);
+	}
+	cnr_json_end_object(j);
+	cnr_json_key(j, "retained");
+	cnr_json_uint(j, gr->retained);
+	cnr_json_key(j, "goids");
+	cnr_json_begin_array(j);
+	for (uint32_t k = 0; k < gr->group->count; k++)
+		cnr_json_uint(j, gs->gs[members[k]].goid);
+	cnr_json_end_array(j);
+	cnr_json_key(j, "functions");
+	cnr_json_begin_array(j);
+	for (size_t f = 0; f < g->nframes; f++)
+		cnr_json_string(j, gs->frames[g->first_frame + f].func.name);
+	cnr_json_end_array(j);
+}
+
+// A goroutine group suspect: kind "goroutines", no addr or type.
+static void json_group_suspect(const struct cnr_leak_model *m, struct cnr_json *j, size_t rank,
+			       const struct cnr_leak_suspect *s)
+{
+	cnr_json_begin_object(j);
+	cnr_json_key(j, "rank");
+	cnr_json_uint(j, rank);
+	cnr_json_key(j, "kind");
+	cnr_json_string(j, "goroutines");
+	json_group_fields(m, j, s->group);
+	cnr_json_key(j, "likely_goroutine_leak");
+	cnr_json_bool(j, s->likely_goroutine_leak);
+	cnr_json_key(j, "created_by");
+	cnr_json_string(j, s->created_by[0] ? s->created_by : NULL);
+	cnr_json_key(j, "site");
+	cnr_json_string(j, s->site[0] ? s->site : NULL);
+	cnr_json_end_object(j);
+}
+
 static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FILE *out)
 {
-	const struct cnr_heap_graph *hg = m->hg;
-	const struct cnr_goroutines *gs = &hg->gs;
 	struct cnr_json j;
 	cnr_json_init(&j, out);
 	cnr_json_begin_object(&j);
@@ -395,6 +506,10 @@ static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 	cnr_json_begin_array(&j);
 	for (size_t i = 0; i < m->nsuspects; i++) {
 		const struct cnr_leak_suspect *s = &m->suspects[i];
+		if (s->group) {
+			json_group_suspect(m, &j, i + 1, s);
+			continue;
+		}
 		cnr_json_begin_object(&j);
 		cnr_json_key(&j, "rank");
 		cnr_json_uint(&j, i + 1);
@@ -440,6 +555,19 @@ static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 			cnr_json_uint(&j, s->map.max_depth);
 			cnr_json_end_object(&j);
 		}
+		if (s->has_slice) {
+			cnr_json_key(&j, "slice");
+			cnr_json_begin_object(&j);
+			cnr_json_key(&j, "len");
+			cnr_json_uint(&j, s->slice.len);
+			cnr_json_key(&j, "cap");
+			cnr_json_uint(&j, s->slice.cap);
+			cnr_json_key(&j, "elem_size");
+			cnr_json_uint(&j, s->slice.elem_size);
+			cnr_json_key(&j, "wasted_bytes");
+			cnr_json_uint(&j, s->slice.wasted);
+			cnr_json_end_object(&j);
+		}
 		cnr_json_key(&j, "goroutines");
 		json_goroutine_list(m, &j, s->gors, s->ngors);
 		cnr_json_key(&j, "goroutine_search_bounded");
@@ -447,35 +575,20 @@ static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 		cnr_json_end_object(&j);
 	}
 	cnr_json_end_array(&j);
+	cnr_json_key(&j, "internals_folded");
+	cnr_json_begin_object(&j);
+	cnr_json_key(&j, "objects");
+	cnr_json_uint(&j, m->internal_objects);
+	cnr_json_key(&j, "retained");
+	cnr_json_uint(&j, m->internal_retained);
+	cnr_json_end_object(&j);
 	cnr_json_key(&j, "goroutine_groups");
 	cnr_json_begin_array(&j);
 	size_t shown = m->groups.ngroups < max_groups ? m->groups.ngroups : max_groups;
 	for (size_t i = 0; i < shown; i++) {
 		const struct cnr_leak_group *gr = &m->ranked[i];
-		const uint32_t *members = &m->groups.members[gr->group->first];
-		const struct cnr_goroutine *g = &gs->gs[members[0]];
 		cnr_json_begin_object(&j);
-		cnr_json_key(&j, "count");
-		cnr_json_uint(&j, gr->group->count);
-		cnr_json_key(&j, "states");
-		cnr_json_begin_object(&j);
-		for (size_t k = 0; k < gr->nstates; k++) {
-			cnr_json_key(&j, gr->states[k].state);
-			cnr_json_uint(&j, gr->states[k].count);
-		}
-		cnr_json_end_object(&j);
-		cnr_json_key(&j, "retained");
-		cnr_json_uint(&j, gr->retained);
-		cnr_json_key(&j, "goids");
-		cnr_json_begin_array(&j);
-		for (uint32_t k = 0; k < gr->group->count; k++)
-			cnr_json_uint(&j, gs->gs[members[k]].goid);
-		cnr_json_end_array(&j);
-		cnr_json_key(&j, "functions");
-		cnr_json_begin_array(&j);
-		for (size_t f = 0; f < g->nframes; f++)
-			cnr_json_string(&j, gs->frames[g->first_frame + f].func.name);
-		cnr_json_end_array(&j);
+		json_group_fields(m, &j, gr);
 		cnr_json_end_object(&j);
 	}
 	cnr_json_end_array(&j);
@@ -509,6 +622,7 @@ void cnr_leak_report(const struct cnr_leak_model *m, const struct cnr_leak_repor
 	}
 	text_summary(m, out);
 	text_suspects(m, out);
+	text_internals(m, out);
 	text_groups(m, opts->max_groups, out);
 	text_types(m, out);
 }

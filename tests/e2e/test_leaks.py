@@ -1,0 +1,121 @@
+"""The leaks scenario (cores/scenarios/leaks, issue 15): `coroner report`
+leads with the leaks the program planted, on every matrix core.
+- suspect #1 is the goroutine leak: the group of the truth's count of
+  goroutines, blocked in the truth's state, created by the truth's go
+  statement (function and file:line, as runtime.Stack printed them),
+  retaining exactly the bytes the program measured for the buffers and
+  maps their frames hold, flagged as a likely goroutine leak, all on the
+  first screen (first 40 lines of the text);
+- main.pending's suspect says len 1 of cap 3553 and the bytes past len,
+  as the program's own len/cap/unsafe.Sizeof say (text and --json);
+- the LRU's *simplelru.LRU, main.index (substring keys) and main.pending's
+  backing array follow, each at the address the program recorded, ranked
+  as the truth's retained bytes rank them, index and pending retaining
+  exactly what the program measured (the LRU: what it measured less its
+  *lru.Cache wrapper, which the suspect does not include);
+- no runtime or standard-library object outranks a planted leak;
+- no goroutine is said to reach a planted object leak, which only globals
+  hold; the map only a timer's closure holds has its paths from the timer,
+  none from a goroutine (`path --json`).
+Expected values come from the scenario's truth.json.
+
+  --fixtures | --matrix   (cores of other scenarios are skipped)
+"""
+import json
+
+from tap import run, run_suite
+
+FIRST_SCREEN = 40
+
+
+def planted(truth, kind):
+    return next((x for x in truth["extra"]["planted_leaks"] if x["kind"] == kind), None)
+
+
+def check(t, core, exe, truth, label, kind, stderr):
+    if truth.get("scenario") != "leaks":
+        return
+    code, jout, err = run(["report", "--json", core, exe])
+    if not t.ok(code == 0, f"{label}: report --json exits 0", f"exit {code}\n{err[-2000:]}"):
+        return
+    rep = json.loads(jout)
+    code, out, err = run(["report", core, exe])
+    first = "\n".join(out.splitlines()[:FIRST_SCREEN])
+    sus = rep["suspects"]
+    gl = planted(truth, "goroutines")
+    if not t.ok(bool(sus) and sus[0]["kind"] == "goroutines", f"{label}: suspect #1 is a goroutine group",
+                sus[:1]):
+        return
+    s = sus[0]
+    t.eq(s["count"], gl["count"], f"{label}: suspect #1 has the leaked goroutines' count")
+    t.eq(sorted(s["goids"]), sorted(truth["roles"]["leaked"]), f"{label}: suspect #1 is the leaked goroutines")
+    t.eq(s["states"], {gl["state"]: gl["count"]}, f"{label}: suspect #1's goroutines are all in [{gl['state']}]")
+    if gl["retained_bytes"] is not None:
+        t.eq(s["retained"], gl["retained_bytes"], f"{label}: suspect #1 retains what the frames hold (truth)")
+    t.ok(s["likely_goroutine_leak"], f"{label}: suspect #1 is flagged as a likely goroutine leak")
+    t.eq(s["created_by"], gl["created_by"], f"{label}: suspect #1 was created by the truth's go statement")
+    t.eq(s["site"], gl["creation_site"], f"{label}: suspect #1's go statement is at the truth's file:line")
+    t.ok(gl["frame"] in s["functions"], f"{label}: suspect #1's stack has {gl['frame']}", s["functions"])
+    head = (f"#1 {gl['count']} goroutines [{gl['state']}] created by {gl['created_by']} ({gl['creation_site']})")
+    t.ok(head in first, f"{label}: the first screen names the goroutine leak", first)
+    t.ok("likely     a goroutine leak" in first, f"{label}: the first screen says it is a likely goroutine leak")
+
+    # The planted object leaks, in the truth's order of retained bytes.
+    objs = [x for x in truth["extra"]["planted_leaks"] if x["kind"] != "goroutines"]
+    want_addr = {x["kind"]: int(x["inner_addr"] if x["kind"] == "lru" else x["addr"], 16) for x in objs}
+    rank = {}
+    for s in sus:
+        if s["kind"] == "goroutines":
+            continue
+        lo = int(s["addr"], 16)
+        for k, a in want_addr.items():
+            # &pending[0] is past the object's start on Go >= 1.22 (an
+            # 8-byte malloc header precedes the elements).
+            if lo == a or (k == "slice" and lo <= a < lo + s["size"]):
+                rank[k] = s["rank"]
+    for x in objs:
+        if not t.ok(x["kind"] in rank, f"{label}: {x['name']} ({x['kind']}) is a suspect", [s.get("addr") for s in sus]):
+            continue
+        s = sus[rank[x["kind"]] - 1]
+        if x["retained_bytes"] is not None and x["kind"] != "lru":
+            t.eq(s["retained"], x["retained_bytes"], f"{label}: {x['name']} retains what the program measured")
+        if x["kind"] == "slice":
+            sl = s.get("slice") or {}
+            t.eq((sl.get("len"), sl.get("cap"), sl.get("elem_size")), (x["len"], x["cap"], x["elem_size"]),
+                 f"{label}: {x['name']}'s len, cap and element size are the program's")
+            t.eq(sl.get("wasted_bytes"), x["wasted_bytes"], f"{label}: {x['name']} wastes (cap-len)*size bytes (truth)")
+            t.ok(f"slice      len {x['len']} of cap {x['cap']}: {x['cap'] - x['len']} elements" in out,
+                 f"{label}: the text says {x['name']} is len {x['len']} of cap {x['cap']}")
+        # Only globals hold the planted object leaks (the program keeps no
+        # pointer to them on any stack): no goroutine is said to reach them.
+        t.eq(s["goroutines"], [], f"{label}: no goroutine is said to reach {x['name']}")
+    known = [x for x in objs if x["retained_bytes"] is not None and x["kind"] in rank]
+    by_truth = [x["kind"] for x in sorted(known, key=lambda x: -x["retained_bytes"])]
+    t.eq([k for k in sorted(rank, key=rank.get) if k in by_truth], by_truth,
+         f"{label}: the planted leaks rank as their retained bytes do")
+    last = max(rank.values(), default=1)
+    noise = [s for s in sus[:last] if s["kind"] != "goroutines" and s["rank"] not in rank.values()]
+    t.ok(not noise, f"{label}: no runtime or library object outranks a planted leak",
+         [(s["type"], s.get("root")) for s in noise])
+
+
+    # The timer-held map: its retention paths start at the timer, never at
+    # a goroutine's stack or blocked send.
+    tm = truth["extra"]["timer_map"]["addr"]
+    code, pout, err = run(["path", tm, "--json", core, exe])
+    pj = json.loads(pout) if code == 0 else {"paths": []}
+    paths = pj["paths"]
+    if truth["extra"]["timer_map"]["retained_bytes"] is not None:
+        t.eq(pj.get("retained"), truth["extra"]["timer_map"]["retained_bytes"],
+             f"{label}: the timer's map retains what the program measured")
+    kinds = sorted({p["root_kind"] for p in paths})
+    t.ok(bool(paths) and "timer" in kinds, f"{label}: the timer's map is held by a timer", kinds)
+    t.ok(not {"stack", "chan elem", "defer", "panic"} & set(kinds),
+         f"{label}: no goroutine holds the timer's map", kinds)
+    for s in sus:
+        if s["kind"] != "goroutines" and int(s["addr"], 16) == int(tm, 16):
+            t.eq(s["goroutines"], [], f"{label}: no goroutine is said to reach the timer's map")
+
+
+if __name__ == "__main__":
+    run_suite(check, __doc__)
