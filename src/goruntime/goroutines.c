@@ -120,15 +120,15 @@ static bool find_signal_frame(struct reader *r, uint64_t *pc_io, uint64_t *sp_io
 		uint64_t fp = sp + (int64_t)spdelta + 8;
 		if (strcmp(f.name, "runtime.sigtramp") == 0) {
 			uint64_t rip, rsp;
-			if (cnr_memory_read_u64(&r->prog->mem, fp + UC_RIP, &rip) != NULL ||
-			    cnr_memory_read_u64(&r->prog->mem, fp + UC_RSP, &rsp) != NULL)
+			if (!cnr_memory_readable_u64(&r->prog->mem, fp + UC_RIP, &rip) ||
+			    !cnr_memory_readable_u64(&r->prog->mem, fp + UC_RSP, &rsp))
 				return false;
 			cnr_debug(r->prog->ctx, "signal frame at 0x%" PRIx64 ": pc 0x%" PRIx64 " sp 0x%" PRIx64, fp, rip, rsp);
 			*pc_io = rip;
 			*sp_io = rsp;
 			return true;
 		}
-		if (fp <= sp || cnr_memory_read_u64(&r->prog->mem, fp - 8, &pc) != NULL)
+		if (fp <= sp || !cnr_memory_readable_u64(&r->prog->mem, fp - 8, &pc))
 			return false;
 		sp = fp;
 	}
@@ -240,12 +240,12 @@ static bool unwind(struct reader *r, struct cnr_goroutine *g, uint64_t pc, uint6
 static bool in_queue(struct reader *r, uint64_t q, uint64_t sudog)
 {
 	uint64_t s;
-	if (cnr_memory_read_u64(&r->prog->mem, q + r->l->waitq_first, &s) != NULL)
+	if (!cnr_memory_readable_u64(&r->prog->mem, q + r->l->waitq_first, &s))
 		return false;
 	for (int i = 0; s && i < MAX_SUDOGS; i++) {
 		if (s == sudog)
 			return true;
-		if (cnr_memory_read_u64(&r->prog->mem, s + r->l->sudog_next, &s) != NULL)
+		if (!cnr_memory_readable_u64(&r->prog->mem, s + r->l->sudog_next, &s))
 			return false;
 	}
 	return false;
@@ -392,25 +392,25 @@ static int64_t estimate_now(struct cnr_program *prog)
 	struct cnr_error *err;
 	if (!cnr_program_global(prog, "runtime.sched", &addr, NULL) &&
 	    !cnr_dwarf_offsetof(prog->dwarf, "runtime.schedt", "lastpoll", &off) &&
-	    !cnr_memory_read(&prog->mem, addr + off, &v, 8) && v > now)
+	    cnr_memory_readable(&prog->mem, addr + off, &v, 8) && v > now)
 		now = v;
 	if (!cnr_program_global(prog, "runtime.memstats", &addr, NULL) &&
 	    !cnr_dwarf_offsetof(prog->dwarf, "runtime.mstats", "last_gc_nanotime", &off) &&
-	    !cnr_memory_read(&prog->mem, addr + off, &v, 8) && v > now)
+	    cnr_memory_readable(&prog->mem, addr + off, &v, 8) && v > now)
 		now = v;
 	uint64_t sched_off, sys_off;
 	if (cnr_program_global(prog, "runtime.allp", &addr, NULL) ||
 	    cnr_dwarf_offsetof(prog->dwarf, "runtime.p", "sysmontick.schedwhen", &sched_off) ||
 	    cnr_dwarf_offsetof(prog->dwarf, "runtime.p", "sysmontick.syscallwhen", &sys_off) ||
-	    cnr_memory_read(&prog->mem, addr, hdr, sizeof(hdr)))
+	    !cnr_memory_readable(&prog->mem, addr, hdr, sizeof(hdr)))
 		return now;
 	for (uint64_t i = 0; i < hdr[1] && i < 1 << 16; i++) {
 		uint64_t p;
-		if (cnr_memory_read_u64(&prog->mem, hdr[0] + 8 * i, &p) || !p)
+		if (!cnr_memory_readable_u64(&prog->mem, hdr[0] + 8 * i, &p) || !p)
 			continue;
-		if (!cnr_memory_read(&prog->mem, p + sched_off, &v, 8) && v > now)
+		if (cnr_memory_readable(&prog->mem, p + sched_off, &v, 8) && v > now)
 			now = v;
-		if (!cnr_memory_read(&prog->mem, p + sys_off, &v, 8) && v > now)
+		if (cnr_memory_readable(&prog->mem, p + sys_off, &v, 8) && v > now)
 			now = v;
 	}
 	(void)err;

@@ -639,7 +639,7 @@ static struct cnr_error *type_target(struct typer *tp, uint64_t addr, uint64_t t
 		// an indirect node; isEntry, its first byte, says which.
 		uint8_t is_entry;
 		char name[MAX_NAME];
-		if (!cnr_memory_read(&tp->prog->mem, addr, &is_entry, 1)) {
+		if (cnr_memory_readable(&tp->prog->mem, addr, &is_entry, 1)) {
 			snprintf(name, sizeof(name), "internal/sync.%s%s", is_entry ? "entry" : "indirect",
 				 tt->name + strlen("internal/sync.node"));
 			const struct cnr_dwarf_type *full = cnr_dwarf_type_by_name(tp->prog->dwarf, name);
@@ -762,7 +762,7 @@ static struct cnr_error *apply_entry(struct typer *tp, const struct entry *e, ui
 		uint64_t pc;
 		struct cnr_func f;
 		if (!locate(tp, word, &o) || o.base != word || is_final(tp, o.id) || !may_type(tp, o.id) ||
-		    cnr_memory_read_u64(&prog->mem, word, &pc) || !cnr_pclntab_find(prog->pclntab, pc, &f))
+		    !cnr_memory_readable_u64(&prog->mem, word, &pc) || !cnr_pclntab_find(prog->pclntab, pc, &f))
 			return NULL;
 		uint32_t rec;
 		struct cnr_error *err = closure_record(tp, &f, &rec);
@@ -1040,7 +1040,7 @@ static struct cnr_error *seed_headers(struct typer *tp)
 			if (!cnr_heap_allocated(&hg->heap, s->first + slot))
 				continue;
 			uint64_t rtype = s->largetype;
-			if (s->sizeclass && cnr_memory_read_u64(&tp->prog->mem, s->base + slot * s->elemsize, &rtype))
+			if (s->sizeclass && !cnr_memory_readable_u64(&tp->prog->mem, s->base + slot * s->elemsize, &rtype))
 				continue;
 			const struct cnr_rtype *rt;
 			struct object o;
@@ -1066,7 +1066,7 @@ static struct cnr_error *seed_headers(struct typer *tp)
 static struct cnr_error *seed_unnamed(struct typer *tp, const struct cnr_root *r)
 {
 	uint64_t before, rtype = 0;
-	if (r->kind != CNR_ROOT_STACK || cnr_memory_read_u64(&tp->prog->mem, r->slot - 8, &before) || !before)
+	if (r->kind != CNR_ROOT_STACK || !cnr_memory_readable_u64(&tp->prog->mem, r->slot - 8, &before) || !before)
 		return NULL;
 	if (dwarf_of_rtype(tp, before)) {
 		rtype = before;
@@ -1255,7 +1255,7 @@ static bool pointer_into(struct cnr_program *prog, const struct cnr_heap_graph *
 		uint64_t v;
 		if (bytes)
 			memcpy(&v, bytes + off, 8);
-		else if (cnr_memory_read_u64(&prog->mem, faddr + off, &v))
+		else if (!cnr_memory_readable_u64(&prog->mem, faddr + off, &v))
 			continue;
 		if (v >= taddr && v - taddr < tsize) {
 			*off_ret = off;
@@ -1275,9 +1275,9 @@ static void format_key(struct cnr_program *prog, const struct cnr_dwarf_type *kt
 	if (kind == CNR_KIND_STRING) {
 		uint64_t hdr[2];
 		char raw[MAX_KEY];
-		if (cnr_memory_read(&prog->mem, addr, hdr, sizeof(hdr)) == NULL) {
+		if (cnr_memory_readable(&prog->mem, addr, hdr, sizeof(hdr))) {
 			size_t n = hdr[1] < MAX_KEY ? (size_t)hdr[1] : MAX_KEY;
-			if (cnr_memory_read(&prog->mem, hdr[0], raw, n) == NULL) {
+			if (cnr_memory_readable(&prog->mem, hdr[0], raw, n)) {
 				size_t o = 0;
 				o += (size_t)snprintf(buf, len, "\"");
 				for (size_t i = 0; i < n && o + 6 < len; i++) {
@@ -1289,7 +1289,7 @@ static void format_key(struct cnr_program *prog, const struct cnr_dwarf_type *kt
 			}
 		}
 	} else if (kind >= 2 && kind <= 12 && s && s->has_size && s->size <= 8 &&
-		   cnr_memory_read(&prog->mem, addr, &v, (size_t)s->size) == NULL) {
+		   cnr_memory_readable(&prog->mem, addr, &v, (size_t)s->size)) {
 		// reflect.Int..Uintptr: signed up to Int64 (6).
 		if (kind <= 6 && s->size < 8 && (v >> (8 * s->size - 1) & 1))
 			v |= ~0ULL << (8 * s->size);
@@ -1319,7 +1319,7 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 		uint64_t ksz = cnr_dwarf_type_size(dw, kt), kaddr = base + keys->offset + j * ksz;
 		uint64_t indirect;
 		if (cnr_dwarf_type_strip(dw, kt)->tag == TAG_POINTER) { // keys over 128 bytes are stored indirectly
-			if (cnr_memory_read_u64(&prog->mem, kaddr, &indirect))
+			if (!cnr_memory_readable_u64(&prog->mem, kaddr, &indirect))
 				return false;
 			kaddr = indirect;
 			kt = cnr_dwarf_type_at(dw, cnr_dwarf_type_strip(dw, kt)->type_offset);
@@ -1338,7 +1338,7 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 		uint64_t kaddr = base + slots->offset + j * cnr_dwarf_type_size(dw, st) + kf->offset, indirect;
 		const struct cnr_dwarf_type *kt = cnr_dwarf_type_at(dw, kf->type_offset);
 		if (kt && cnr_dwarf_type_strip(dw, kt)->tag == TAG_POINTER) {
-			if (cnr_memory_read_u64(&prog->mem, kaddr, &indirect))
+			if (!cnr_memory_readable_u64(&prog->mem, kaddr, &indirect))
 				return false;
 			kaddr = indirect;
 			kt = cnr_dwarf_type_at(dw, cnr_dwarf_type_strip(dw, kt)->type_offset);

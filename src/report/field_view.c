@@ -80,7 +80,7 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 	const struct cnr_dwarf_type *s = cnr_dwarf_type_strip(prog->dwarf, t);
 	uint64_t size = cnr_dwarf_type_size(prog->dwarf, t), w[2] = { 0, 0 }, ptr = 0;
 	char value[256];
-	if (size > 16 || cnr_memory_read(&prog->mem, addr, w, size <= 16 ? (size_t)size : 0)) {
+	if (size > 16 || !cnr_memory_readable(&prog->mem, addr, w, size <= 16 ? (size_t)size : 0)) {
 		emit(v, path, t->name, "(unreadable)", 0);
 		return;
 	}
@@ -116,7 +116,7 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 		size_t n = w[1] < SHOWN_BYTES ? (size_t)w[1] : SHOWN_BYTES;
 		if (w[1] == 0)
 			snprintf(value, sizeof(value), "\"\"");
-		else if (cnr_memory_read(&prog->mem, w[0], bytes, n))
+		else if (!cnr_memory_readable(&prog->mem, w[0], bytes, n))
 			snprintf(value, sizeof(value), "(len %" PRIu64 ", unreadable at 0x%" PRIx64 ")", w[1], w[0]);
 		else
 			quote(bytes, n, w[1] > n, value, sizeof(value));
@@ -155,7 +155,7 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 	case 19: { // func: the closure's function
 		uint64_t pc;
 		struct cnr_func f;
-		if (w[0] && !cnr_memory_read_u64(&prog->mem, w[0], &pc) && cnr_pclntab_find(prog->pclntab, pc, &f))
+		if (w[0] && cnr_memory_readable_u64(&prog->mem, w[0], &pc) && cnr_pclntab_find(prog->pclntab, pc, &f))
 			snprintf(value, sizeof(value), "%s", f.name ? f.name : "?");
 		else
 			snprintf(value, sizeof(value), w[0] ? "0x%" PRIx64 : "nil", w[0]);

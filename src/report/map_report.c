@@ -123,7 +123,7 @@ static uint64_t interface_value(struct collect *c, uint64_t addr, const struct c
 	if (pointer_shaped(t))
 		return addr + 8; // the word itself is the value
 	uint64_t data = 0;
-	if (cnr_memory_read_u64(&c->prog->mem, addr + 8, &data) != NULL)
+	if (!cnr_memory_readable_u64(&c->prog->mem, addr + 8, &data))
 		c->errors++;
 	return data;
 }
@@ -141,7 +141,7 @@ static const char *dynamic_type(struct collect *c, const struct cnr_rtype *iface
 {
 	*type_ret = NULL;
 	uint64_t word;
-	if (cnr_memory_read_u64(&c->prog->mem, addr, &word) != NULL) {
+	if (!cnr_memory_readable_u64(&c->prog->mem, addr, &word)) {
 		c->errors++;
 		return "(unreadable)";
 	}
@@ -149,7 +149,7 @@ static const char *dynamic_type(struct collect *c, const struct cnr_rtype *iface
 		return "<nil>";
 	uint64_t type = word;
 	// A non-empty interface holds an itab; its type is itab._type.
-	if (!empty_interface(iface) && cnr_memory_read_u64(&c->prog->mem, word + c->itab_type_off, &type) != NULL) {
+	if (!empty_interface(iface) && !cnr_memory_readable_u64(&c->prog->mem, word + c->itab_type_off, &type)) {
 		c->errors++;
 		return "(unreadable)";
 	}
@@ -353,7 +353,7 @@ static void slot_words(struct collect *c, uint64_t slot, bool indirect, const ui
 	}
 	if (!nwords)
 		return;
-	if (nwords > sizeof(words) / 8 || cnr_memory_read(&c->prog->mem, slot, words, nwords * 8) != NULL) {
+	if (nwords > sizeof(words) / 8 || !cnr_memory_readable(&c->prog->mem, slot, words, nwords * 8)) {
 		c->errors++;
 		return;
 	}
@@ -430,7 +430,7 @@ static void nest_value(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 		}
 	} else {
 		uint64_t hdr[2];
-		if (cnr_memory_read(&c->prog->mem, addr, hdr, sizeof(hdr)) != NULL) {
+		if (!cnr_memory_readable(&c->prog->mem, addr, hdr, sizeof(hdr))) {
 			c->errors++;
 			return;
 		}
@@ -525,7 +525,7 @@ struct shown {
 static bool integer_text(struct collect *c, const struct cnr_rtype *t, uint64_t addr, char *out, size_t len)
 {
 	uint64_t v = 0;
-	if (t->size > 8 || cnr_memory_read(&c->prog->mem, addr, &v, t->size) != NULL)
+	if (t->size > 8 || !cnr_memory_readable(&c->prog->mem, addr, &v, t->size))
 		return false;
 	if (t->kind >= REFLECT_INT && t->kind <= REFLECT_INT64) {
 		int shift = 64 - 8 * (int)t->size;
@@ -544,12 +544,12 @@ static void string_text(struct collect *c, uint64_t addr, bool redact, size_t ma
 	char buf[MAX_SHAPE_BYTES];
 	if (redact)
 		max = MAX_SHAPE_BYTES;
-	if (cnr_memory_read(&c->prog->mem, addr, hdr, sizeof(hdr)) != NULL) {
+	if (!cnr_memory_readable(&c->prog->mem, addr, hdr, sizeof(hdr))) {
 		snprintf(out, len, "(unreadable)");
 		return;
 	}
 	size_t n = hdr[1] < max ? (size_t)hdr[1] : max;
-	if (cnr_memory_read(&c->prog->mem, hdr[0], buf, n) != NULL) {
+	if (!cnr_memory_readable(&c->prog->mem, hdr[0], buf, n)) {
 		snprintf(out, len, "(unreadable)");
 		return;
 	}
@@ -579,7 +579,7 @@ static void value_text(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 		snprintf(out, len, "%s", name);
 	} else if (t->kind == REFLECT_BOOL) {
 		uint8_t b = 0;
-		if (cnr_memory_read(&c->prog->mem, addr, &b, 1) == NULL)
+		if (cnr_memory_readable(&c->prog->mem, addr, &b, 1))
 			snprintf(out, len, "%s", b ? "true" : "false");
 		else
 			snprintf(out, len, "(unreadable)");
@@ -602,7 +602,7 @@ static void value_text(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 		cnr_error_destroy(err);
 	} else if (t->kind == CNR_KIND_SLICE) {
 		uint64_t hdr[3];
-		if (cnr_memory_read(&c->prog->mem, addr, hdr, sizeof(hdr)) == NULL)
+		if (cnr_memory_readable(&c->prog->mem, addr, hdr, sizeof(hdr)))
 			snprintf(out, len, "len %" PRIu64 " cap %" PRIu64, hdr[1], hdr[2]);
 		else
 			snprintf(out, len, "(unreadable)");
@@ -619,7 +619,7 @@ static void value_text(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 		cnr_error_destroy(err);
 	} else if (pointer_shaped(t)) {
 		uint64_t p = 0;
-		if (cnr_memory_read_u64(&c->prog->mem, addr, &p) == NULL)
+		if (cnr_memory_readable_u64(&c->prog->mem, addr, &p))
 			snprintf(out, len, "0x%" PRIx64, p);
 		else
 			snprintf(out, len, "(unreadable)");
@@ -651,7 +651,7 @@ static void show_entry(struct collect *c, const struct entry *e, bool quote, str
 	s->value_addr = v;
 	if (dt && v && (dt->kind == CNR_KIND_STRING || dt->kind == CNR_KIND_SLICE)) {
 		uint64_t hdr[2];
-		if (cnr_memory_read(&c->prog->mem, v, hdr, sizeof(hdr)) == NULL) {
+		if (cnr_memory_readable(&c->prog->mem, v, hdr, sizeof(hdr))) {
 			s->has_data = true;
 			s->data = hdr[0];
 			s->len = hdr[1];
@@ -822,8 +822,8 @@ static int cmp_key(const struct collect *c, const struct entry *x, const struct 
 	} else if (kt->kind >= REFLECT_INT && kt->kind <= REFLECT_UINTPTR && kt->size <= 8) {
 		uint64_t a = 0, b = 0;
 		bool sgn = kt->kind <= REFLECT_INT64;
-		if (cnr_memory_read(&c->prog->mem, x->key, &a, kt->size) == NULL &&
-		    cnr_memory_read(&c->prog->mem, y->key, &b, kt->size) == NULL) {
+		if (cnr_memory_readable(&c->prog->mem, x->key, &a, kt->size) &&
+		    cnr_memory_readable(&c->prog->mem, y->key, &b, kt->size)) {
 			int shift = 64 - 8 * (int)kt->size;
 			if (sgn ? ((int64_t)(a << shift) >> shift) != ((int64_t)(b << shift) >> shift) : a != b)
 				return sgn ? (((int64_t)(a << shift) >> shift) < ((int64_t)(b << shift) >> shift) ? -1 : 1)
