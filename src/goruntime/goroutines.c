@@ -375,8 +375,15 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 		pc = u64_at(buf + l->g_syscallpc);
 		sp = syscallsp;
 	}
-	if (!unwind(r, &g, pc, sp))
+	if (status == (uint32_t)r->grunning && !syscallsp && !g.tid && !prog->core->nthreads) {
+		// Its registers were in the notes the core lost; g.sched is stale
+		// while a goroutine runs.
+		cnr_warn(prog->ctx, "goroutine %" PRIu64 " was running and the core has no thread registers "
+			 "(its notes are lost): its stack is not read", g.goid);
 		g.stack_incomplete = true;
+	} else if (!unwind(r, &g, pc, sp)) {
+		g.stack_incomplete = true;
+	}
 	read_waits(r, &g, u64_at(buf + l->g_waiting));
 	if (!g_vector_push(&r->gs, g))
 		cnr_warn(prog->ctx, "out of memory reading goroutines");
