@@ -15,6 +15,7 @@
 #include "goruntime/goroutines.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/program.h"
+#include "goruntime/typing.h"
 #include "report/leak_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -171,7 +172,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
 	if (!err) {
-		err = cnr_leak_report(prog, &hg, &opts, devnull);
+		// As cmd_report.c runs it.
+		if (!(err = cnr_heap_typing_build(prog, &hg))) {
+			err = cnr_leak_report(prog, &hg, &opts, devnull);
+			cnr_heap_typing_release(&hg);
+		}
 		cnr_heap_graph_deinit(&hg);
 	}
 	cnr_error_destroy(err);
