@@ -25,6 +25,7 @@ whole core.
 Prefixes are made by copying the core once (sparse: only its data
 extents) and cutting the copy shorter and shorter with ftruncate.
 """
+import bisect
 import json
 import os
 import re
@@ -111,7 +112,8 @@ def gdb_facts(exe, core):
     layout of runtime.g, as gdb reads them from the whole core."""
     exprs = ["p/x 'runtime.mheap_'.allspans", "p/x 'runtime.allgs'", "p sizeof('runtime.mspan')",
              "p/x (long)&(('runtime.g'*)0)->goid", "p/x (long)&(('runtime.g'*)0)->atomicstatus",
-             "p/x (long)&(('runtime.g'*)0)->stack.hi", "p sizeof('runtime.g')"]
+             "p/x (long)&(('runtime.g'*)0)->stack.hi", "p sizeof('runtime.g')",
+             "p/x (long)&(('runtime.mspan'*)0)->startAddr", "p/x (long)&(('runtime.mspan'*)0)->npages"]
     args = ['gdb', '-batch', '-nx', '-ex', 'set language c']
     for e in exprs:
         args += ['-ex', e]
@@ -125,7 +127,7 @@ def gdb_facts(exe, core):
         return int(m.group(1), 16), int(m.group(2), 16)
     return dict(allspans=slice_of(vals[0]), allgs=slice_of(vals[1]), mspan_size=int(vals[2], 0),
                 goid=int(vals[3], 16), status=int(vals[4], 16), stack_hi=int(vals[5], 16),
-                g_size=int(vals[6], 0))
+                g_size=int(vals[6], 0), span_start=int(vals[7], 16), span_npages=int(vals[8], 16))
 
 
 def sparse_copy(src, dst):
@@ -158,6 +160,23 @@ def exe_segments(exe):
     return rw, ro
 
 
+def global_roots(core, exe, spans):
+    """(slot, value) of the global roots that point into one of spans
+    (sorted [start, end) of the heap's spans) and that a DWARF variable
+    names."""
+    r = subprocess.run([tap.coroner(), 'roots', '--roots', 'globals', '--json', core, exe], capture_output=True,
+                       text=True, timeout=600)
+    if r.returncode > 1:
+        return set()
+    starts = [a for a, _ in spans]
+
+    def in_heap(v):
+        i = bisect.bisect_right(starts, v) - 1
+        return i >= 0 and v < spans[i][1]
+    return {(x['slot'], x['value']) for x in json.loads(r.stdout)
+            if in_heap(int(x['value'], 16)) and not x['name'].startswith('global at')}
+
+
 def check_core(d, kind, tmp):
     """Run every cut of one core; returns a list of (ok, description, detail)."""
     results = []
@@ -182,6 +201,12 @@ def check_core(d, kind, tmp):
         if status != G_DEAD:
             gs.append(dict(addr=g, goid=core.u64(g + facts['goid']), lo=core.u64(g), hi=core.u64(g + facts['stack_hi'])))
 
+    spans = []
+    for sp in mspans:
+        start, npages = core.u64(sp + facts['span_start']), core.u64(sp + facts['span_npages'])
+        if start and npages:
+            spans.append((start, start + 8192 * npages))
+    whole_roots = global_roots(path, exe, sorted(spans))
     boundary = core.note_end if kind == 'kernel' else core.note_start
     cuts = sorted({core.size * k // 20 for k in range(1, 20)} | {core.size * 99 // 100, boundary}, reverse=True)
     copy = os.path.join(tmp, label.replace('/', '-'))
@@ -225,6 +250,15 @@ def check_core(d, kind, tmp):
         ok(summary.get('goroutines') == len(readable),
            '%s: %d goroutines, those of allgs the prefix holds' % (what, len(readable)),
            'summary.goroutines: %s' % summary.get('goroutines'))
+        if cut == core.size * 99 // 100:
+            # The runtime's own pointer masks of data and bss (kept at the
+            # end of a kernel core) are the truth for the globals' roots:
+            # a cut that loses them scans the globals by their DWARF types,
+            # which must find every heap pointer of a DWARF-named global.
+            cut_roots = global_roots(copy, exe, sorted(spans))
+            lost = [r for r in whole_roots if r not in cut_roots]
+            ok(not lost, '%s: every heap pointer of a named global is a root, as in the whole core (%d)' %
+               (what, len(whole_roots)), 'lost: %s' % lost[:5])
         if cut == boundary or cut == core.size * 99 // 100:
             for cmd in COMMANDS:
                 rc = subprocess.run([tap.coroner(), cmd, copy, exe], capture_output=True, text=True, timeout=600)
