@@ -147,6 +147,8 @@ static struct cnr_error *special_layout_init(struct cnr_program *prog, struct sp
 {
 	const struct cnr_dwarf *dw = prog->dwarf;
 	struct cnr_error *err;
+	// Releases without cleanups return early: their fields stay false.
+	memset(l, 0, sizeof(*l));
 	if ((err = cnr_dwarf_offsetof(dw, "runtime.mspan", "specials", &l->span_specials)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "startAddr", &l->span_start)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "elemsize", &l->span_elemsize)) ||
