@@ -462,6 +462,7 @@ struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap
 		cnr_leak_model_deinit(&m);
 		return err;
 	}
+	cnr_missing_compute(prog, hg, &m.missing);
 	m.warnings = cnr_ctx_warning_count(prog->ctx);
 	*ret = m;
 	return NULL;
@@ -469,6 +470,7 @@ struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap
 
 void cnr_leak_model_deinit(struct cnr_leak_model *m)
 {
+	cnr_missing_deinit(&m->missing);
 	for (size_t i = 0; i < m->nsuspects; i++) {
 		free(m->suspects[i].gors);
 		if (m->suspects[i].has_summary)

@@ -23,6 +23,7 @@
 #include "analysis/top.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/memstats.h"
+#include "goruntime/missing.h"
 #include "goruntime/program.h"
 #include "analysis/map_contents.h"
 
@@ -78,6 +79,7 @@ struct cnr_leak_model {
 	struct cnr_top_row *types;     // by retained bytes
 	size_t ntypes;
 	unsigned warnings; // warnings the analysis (and what came before it) raised
+	struct cnr_missing missing; // what a cut-short core lost
 };
 
 // Compute the model of hg (built by cnr_heap_graph_build()) with at most

@@ -347,7 +347,7 @@ static void slot_words(struct collect *c, uint64_t slot, bool indirect, const ui
 	}
 	if (!nwords)
 		return;
-	if (nwords > sizeof(words) / 8 || cnr_memory_read(&c->prog->mem, slot, words, nwords * 8) != NULL) {
+	if (nwords > sizeof(words) / 8 || !cnr_memory_readable(&c->prog->mem, slot, words, nwords * 8)) {
 		c->errors++;
 		return;
 	}
@@ -424,7 +424,7 @@ static void nest_value(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 		}
 	} else {
 		uint64_t hdr[2];
-		if (cnr_memory_read(&c->prog->mem, addr, hdr, sizeof(hdr)) != NULL) {
+		if (!cnr_memory_readable(&c->prog->mem, addr, hdr, sizeof(hdr))) {
 			c->errors++;
 			return;
 		}
@@ -526,12 +526,12 @@ static void string_text(struct collect *c, uint64_t addr, bool redact, size_t ma
 	char buf[MAX_SHAPE_BYTES];
 	if (redact)
 		max = MAX_SHAPE_BYTES;
-	if (cnr_memory_read(&c->prog->mem, addr, hdr, sizeof(hdr)) != NULL) {
+	if (!cnr_memory_readable(&c->prog->mem, addr, hdr, sizeof(hdr))) {
 		snprintf(out, len, "(unreadable)");
 		return;
 	}
 	size_t n = hdr[1] < max ? (size_t)hdr[1] : max;
-	if (cnr_memory_read(&c->prog->mem, hdr[0], buf, n) != NULL) {
+	if (!cnr_memory_readable(&c->prog->mem, hdr[0], buf, n)) {
 		snprintf(out, len, "(unreadable)");
 		return;
 	}
@@ -562,7 +562,7 @@ static void value_text(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 		snprintf(out, len, "%s", name);
 	} else if (t->kind == CNR_KIND_BOOL) {
 		uint8_t b = 0;
-		if (cnr_memory_read(&c->prog->mem, addr, &b, 1) == NULL)
+		if (cnr_memory_readable(&c->prog->mem, addr, &b, 1))
 			snprintf(out, len, "%s", b ? "true" : "false");
 		else
 			snprintf(out, len, "(unreadable)");
@@ -585,7 +585,7 @@ static void value_text(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 		cnr_error_destroy(err);
 	} else if (t->kind == CNR_KIND_SLICE) {
 		uint64_t hdr[3];
-		if (cnr_memory_read(&c->prog->mem, addr, hdr, sizeof(hdr)) == NULL)
+		if (cnr_memory_readable(&c->prog->mem, addr, hdr, sizeof(hdr)))
 			snprintf(out, len, "len %" PRIu64 " cap %" PRIu64, hdr[1], hdr[2]);
 		else
 			snprintf(out, len, "(unreadable)");
@@ -602,7 +602,7 @@ static void value_text(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 		cnr_error_destroy(err);
 	} else if (cnr_rtype_pointer_shaped(t)) {
 		uint64_t p = 0;
-		if (cnr_memory_read_u64(&c->prog->mem, addr, &p) == NULL)
+		if (cnr_memory_readable_u64(&c->prog->mem, addr, &p))
 			snprintf(out, len, "0x%" PRIx64, p);
 		else
 			snprintf(out, len, "(unreadable)");
@@ -635,7 +635,7 @@ static void show_entry(struct collect *c, const struct entry *e, struct shown *s
 	s->value_addr = v;
 	if (dt && v && (dt->kind == CNR_KIND_STRING || dt->kind == CNR_KIND_SLICE)) {
 		uint64_t hdr[2];
-		if (cnr_memory_read(&c->prog->mem, v, hdr, sizeof(hdr)) == NULL) {
+		if (cnr_memory_readable(&c->prog->mem, v, hdr, sizeof(hdr))) {
 			s->has_data = true;
 			s->data = hdr[0];
 			s->len = hdr[1];
@@ -733,8 +733,8 @@ static int cmp_key(const struct collect *c, const struct entry *x, const struct 
 	} else if (kt->kind >= CNR_KIND_INT && kt->kind <= CNR_KIND_UINTPTR && kt->size <= 8) {
 		uint64_t a = 0, b = 0;
 		bool sgn = kt->kind <= CNR_KIND_INT64;
-		if (cnr_memory_read(&c->prog->mem, x->key, &a, kt->size) == NULL &&
-		    cnr_memory_read(&c->prog->mem, y->key, &b, kt->size) == NULL) {
+		if (cnr_memory_readable(&c->prog->mem, x->key, &a, kt->size) &&
+		    cnr_memory_readable(&c->prog->mem, y->key, &b, kt->size)) {
 			int shift = 64 - 8 * (int)kt->size;
 			if (sgn ? ((int64_t)(a << shift) >> shift) != ((int64_t)(b << shift) >> shift) : a != b)
 				return sgn ? (((int64_t)(a << shift) >> shift) < ((int64_t)(b << shift) >> shift) ? -1 : 1)

@@ -292,14 +292,20 @@ static struct cnr_error *parse_note(struct cnr_core *core, struct thread_vector 
 
 static struct cnr_error *parse_notes(struct cnr_core *core, const Elf64_Phdr *p, struct thread_vector *threads)
 {
-	if (p->p_offset > core->image.size || p->p_filesz > core->image.size - p->p_offset)
-		return cnr_error_corrupt("core '%s': PT_NOTE at offset 0x%" PRIx64 " with size 0x%" PRIx64
-					 " extends past the end of the file",
-					 core->path, (uint64_t)p->p_offset, (uint64_t)p->p_filesz);
 	if (p->p_filesz > MAX_NOTE_BYTES)
 		return cnr_error_corrupt("core '%s': PT_NOTE of 0x%" PRIx64 " bytes is absurdly large", core->path,
 					 (uint64_t)p->p_filesz);
-	size_t len = (size_t)p->p_filesz;
+	// A cut file keeps the notes that lie wholly before its end.
+	uint64_t present = p->p_filesz;
+	if (p->p_offset >= core->image.size)
+		present = 0;
+	else if (p->p_filesz > core->image.size - p->p_offset)
+		present = core->image.size - p->p_offset;
+	if (present < p->p_filesz) {
+		core->truncated = core->notes_truncated = true;
+		core->missing_file_bytes += p->p_filesz - present;
+	}
+	size_t len = (size_t)present;
 	uint8_t *buf = malloc(len ? len : 1);
 	if (!buf)
 		return &cnr_enomem;
@@ -309,6 +315,8 @@ static struct cnr_error *parse_notes(struct cnr_core *core, const Elf64_Phdr *p,
 	while (pos < len) {
 		uint64_t off = p->p_offset + pos;
 		if (len - pos < 12) {
+			if (core->notes_truncated)
+				break;
 			err = cnr_error_corrupt("core '%s': note header at offset 0x%" PRIx64 " is cut short",
 						core->path, off);
 			break;
@@ -320,6 +328,8 @@ static struct cnr_error *parse_notes(struct cnr_core *core, const Elf64_Phdr *p,
 		if (name_pad > room || desc_pad > room - name_pad) {
 			// The last note may omit the padding of its descriptor.
 			if (!(name_pad <= room && descsz <= room - name_pad)) {
+				if (core->notes_truncated)
+					break; // cut by the end of the file
 				err = cnr_error_corrupt("core '%s': note at offset 0x%" PRIx64 " (namesz %u, descsz %u)"
 							" extends past its PT_NOTE segment",
 							core->path, off, namesz, descsz);
@@ -378,7 +388,9 @@ struct cnr_error *cnr_core_from_image(struct cnr_file_image *img, const char *pa
 				goto fail;
 		}
 	}
-	if (threads.size == 0) {
+	// A core whose notes were cut off is still read (threads unknown); a
+	// whole one without threads is not a process's core.
+	if (threads.size == 0 && !core->notes_truncated) {
 		err = cnr_error_corrupt("core '%s' has no NT_PRSTATUS note: no threads", path);
 		goto fail;
 	}

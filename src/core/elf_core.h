@@ -51,8 +51,12 @@ struct cnr_core {
 	int pid;
 	const char *fname;  // pr_fname
 	const char *psargs; // pr_psargs
-	bool truncated;     // some segment lies past the end of the file
+	bool truncated;     // some segment or note lies past the end of the file
 	uint64_t missing_file_bytes;
+	// Some PT_NOTE lies (partly) past the end of the file, as when a gcore
+	// core (notes last) is cut: the notes it held are lost, and without
+	// NT_PRSTATUS the threads are unknown (nthreads 0).
+	bool notes_truncated;
 	struct cnr_string_pool strings;
 };
 

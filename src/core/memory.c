@@ -96,7 +96,8 @@ struct cnr_error *cnr_memory_init(struct cnr_memory *mem, struct cnr_core *core,
 	}
 	if (!ok)
 		goto enomem;
-	qsort(points.data, points.size, sizeof(uint64_t), cmp_u64);
+	if (points.size) // a core may have no segment at all
+		qsort(points.data, points.size, sizeof(uint64_t), cmp_u64);
 
 	// Each elementary interval takes the best source covering it: the
 	// core's own bytes, else the executable's, else "not saved".
@@ -203,6 +204,13 @@ static struct cnr_error *read_impl(struct cnr_memory *mem, uint64_t addr, void *
 struct cnr_error *cnr_memory_read(struct cnr_memory *mem, uint64_t addr, void *buf, size_t n)
 {
 	return read_impl(mem, addr, buf, n, false);
+}
+
+bool cnr_memory_readable(struct cnr_memory *mem, uint64_t addr, void *buf, size_t n)
+{
+	struct cnr_error *err = cnr_memory_read(mem, addr, buf, n);
+	cnr_error_destroy(err);
+	return !err;
 }
 
 struct cnr_error *cnr_memory_read_core_only(struct cnr_memory *mem, uint64_t addr, void *buf, size_t n)

@@ -56,6 +56,15 @@ static inline struct cnr_error *cnr_memory_read_u64(struct cnr_memory *mem, uint
 	return err;
 }
 
+// The same for a best-effort look whose failure the caller handles
+// itself: false, and the fault dropped, if any byte is unreadable.
+bool cnr_memory_readable(struct cnr_memory *mem, uint64_t addr, void *buf, size_t n);
+
+static inline bool cnr_memory_readable_u64(struct cnr_memory *mem, uint64_t addr, uint64_t *ret)
+{
+	return cnr_memory_readable(mem, addr, ret, sizeof(*ret));
+}
+
 // A direct pointer to [addr, addr+n) when it lies in one in-memory range,
 // else NULL (fall back to cnr_memory_read).  Valid while the core is open.
 const uint8_t *cnr_memory_ptr(struct cnr_memory *mem, uint64_t addr, size_t n);

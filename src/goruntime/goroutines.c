@@ -151,9 +151,9 @@ static bool find_signal_frame(struct reader *r, uint64_t *pc_io, uint64_t *sp_io
 		}
 		if (strcmp(f.name, "runtime.sigtramp") == 0) {
 			uint64_t uc = fp + a->uc_offset, upc, usp, ulr = 0;
-			if (cnr_memory_read_u64(&r->prog->mem, uc + a->uc_pc, &upc) != NULL ||
-			    cnr_memory_read_u64(&r->prog->mem, uc + a->uc_sp, &usp) != NULL ||
-			    (a->uc_lr && cnr_memory_read_u64(&r->prog->mem, uc + a->uc_lr, &ulr) != NULL))
+			if (!cnr_memory_readable_u64(&r->prog->mem, uc + a->uc_pc, &upc) ||
+			    !cnr_memory_readable_u64(&r->prog->mem, uc + a->uc_sp, &usp) ||
+			    (a->uc_lr && !cnr_memory_readable_u64(&r->prog->mem, uc + a->uc_lr, &ulr)))
 				return false;
 			cnr_debug(r->prog->ctx, "signal frame at 0x%" PRIx64 ": pc 0x%" PRIx64 " sp 0x%" PRIx64, fp, upc,
 				  usp);
@@ -473,8 +473,15 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 		sp = syscallsp;
 		lr = 0; // as the runtime's traceback of a goroutine in a syscall
 	}
-	if (!unwind(r, &g, pc, sp, lr))
+	if (status == (uint32_t)r->grunning && !syscallsp && !g.tid && !prog->core->nthreads) {
+		// Its registers were in the notes the core lost; g.sched is stale
+		// while a goroutine runs.
+		cnr_warn(prog->ctx, "goroutine %" PRIu64 " was running and the core has no thread registers "
+			 "(its notes are lost): its stack is not read", g.goid);
 		g.stack_incomplete = true;
+	} else if (!unwind(r, &g, pc, sp, lr)) {
+		g.stack_incomplete = true;
+	}
 	read_waits(r, &g, u64_at(buf + l->g_waiting));
 	if (!g_vector_push(&r->gs, g))
 		cnr_warn(prog->ctx, "out of memory reading goroutines");
@@ -490,25 +497,25 @@ static int64_t estimate_now(struct cnr_program *prog)
 	struct cnr_error *err;
 	if (!cnr_program_global(prog, "runtime.sched", &addr, NULL) &&
 	    !cnr_dwarf_offsetof(prog->dwarf, "runtime.schedt", "lastpoll", &off) &&
-	    !cnr_memory_read(&prog->mem, addr + off, &v, 8) && v > now)
+	    cnr_memory_readable(&prog->mem, addr + off, &v, 8) && v > now)
 		now = v;
 	if (!cnr_program_global(prog, "runtime.memstats", &addr, NULL) &&
 	    !cnr_dwarf_offsetof(prog->dwarf, "runtime.mstats", "last_gc_nanotime", &off) &&
-	    !cnr_memory_read(&prog->mem, addr + off, &v, 8) && v > now)
+	    cnr_memory_readable(&prog->mem, addr + off, &v, 8) && v > now)
 		now = v;
 	uint64_t sched_off, sys_off;
 	if (cnr_program_global(prog, "runtime.allp", &addr, NULL) ||
 	    cnr_dwarf_offsetof(prog->dwarf, "runtime.p", "sysmontick.schedwhen", &sched_off) ||
 	    cnr_dwarf_offsetof(prog->dwarf, "runtime.p", "sysmontick.syscallwhen", &sys_off) ||
-	    cnr_memory_read(&prog->mem, addr, hdr, sizeof(hdr)))
+	    !cnr_memory_readable(&prog->mem, addr, hdr, sizeof(hdr)))
 		return now;
 	for (uint64_t i = 0; i < hdr[1] && i < 1 << 16; i++) {
 		uint64_t p;
-		if (cnr_memory_read_u64(&prog->mem, hdr[0] + 8 * i, &p) || !p)
+		if (!cnr_memory_readable_u64(&prog->mem, hdr[0] + 8 * i, &p) || !p)
 			continue;
-		if (!cnr_memory_read(&prog->mem, p + sched_off, &v, 8) && v > now)
+		if (cnr_memory_readable(&prog->mem, p + sched_off, &v, 8) && v > now)
 			now = v;
-		if (!cnr_memory_read(&prog->mem, p + sys_off, &v, 8) && v > now)
+		if (cnr_memory_readable(&prog->mem, p + sys_off, &v, 8) && v > now)
 			now = v;
 	}
 	(void)err;

@@ -219,6 +219,11 @@ CNR_PUBLIC struct cnr_error *cnr_program_open(struct cnr_ctx *ctx, const char *c
 	if (core->truncated)
 		cnr_warn(ctx, "core '%s' is truncated: %" PRIu64 " bytes of its segments are missing", core_path,
 			 core->missing_file_bytes);
+	if (core->notes_truncated)
+		cnr_warn(ctx, "core '%s' lost %s notes to the truncation: %s", core_path,
+			 core->nthreads ? "some of its" : "its",
+			 core->nthreads ? "some threads may be unknown"
+					: "threads and registers unknown, goroutines read from runtime.allgs alone");
 
 	prog->exe_path_in_core = exe_path_from_core(core);
 	if (!exe_path) {
@@ -392,7 +397,7 @@ CNR_PUBLIC void cnr_program_get_info(struct cnr_program *prog, struct cnr_progra
 	ret->exe_path_in_core = prog->exe_path_in_core;
 	ret->process_name = core->has_prpsinfo ? core->fname : NULL;
 	ret->process_args = core->has_prpsinfo ? core->psargs : NULL;
-	ret->pid = core->has_prpsinfo ? core->pid : core->threads[0].tid;
+	ret->pid = core->has_prpsinfo ? core->pid : core->nthreads ? core->threads[0].tid : 0;
 	ret->build_id = prog->rebuild ? CNR_BUILD_ID_REBUILD : prog->build_id;
 	ret->build_id_exe = prog->exe->go_build_id;
 	ret->build_id_core = prog->build_id_core;

@@ -8,6 +8,7 @@
 #include "goruntime/program.h"
 #include "goruntime/runtime_roots.h"
 #include "goruntime/stackmaps.h"
+#include "goruntime/types.h"
 #include "util/search.h"
 #include "util/vector.h"
 
@@ -115,8 +116,75 @@ static struct cnr_error *add_root(struct builder *b, enum cnr_root_kind kind, ui
 	return root_vector_push(&b->roots, r) ? NULL : &cnr_enomem;
 }
 
+enum {
+	TAG_ARRAY = 0x01,   // DW_TAG_array_type
+	TAG_POINTER = 0x0f, // DW_TAG_pointer_type
+	TAG_STRUCT = 0x13,  // DW_TAG_structure_type
+	TAG_TYPEDEF = 0x16, // DW_TAG_typedef
+	MAX_TYPE_DEPTH = 24,
+};
+
+// Set in mask (bit i = word start+8i, nwords of them) the pointer words
+// of a value of DWARF type t at addr, as the compiler's pointer bitmap of
+// the same type has them; *budget caps the work on huge arrays.
+static void dwarf_pointer_words(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t, uint64_t addr,
+				uint64_t start, uint64_t nwords, uint8_t *mask, int depth, uint64_t *budget)
+{
+	if (!t || depth > MAX_TYPE_DEPTH || !*budget || addr < start || (addr - start) / 8 >= nwords)
+		return;
+	--*budget;
+	uint8_t kind = t->go_kind;
+	if (kind == CNR_KIND_INTERFACE) {
+		// Only the data word: the compiler's bitmaps skip the itab or
+		// type word (cmd/compile/internal/typebits: "pointer in second slot").
+		addr += 8;
+		kind = CNR_KIND_UNSAFE_POINTER;
+	}
+	if (kind == CNR_KIND_POINTER || kind == CNR_KIND_MAP || kind == CNR_KIND_CHAN || kind == CNR_KIND_FUNC ||
+	    kind == CNR_KIND_UNSAFE_POINTER || t->tag == TAG_POINTER) {
+		if (addr % 8 == 0) {
+			uint64_t i = (addr - start) / 8;
+			mask[i / 8] |= (uint8_t)(1u << (i % 8));
+		}
+		return;
+	}
+	if (t->tag == TAG_TYPEDEF) { // named types ("error" is one)
+		dwarf_pointer_words(dw, cnr_dwarf_type_at(dw, t->type_offset), addr, start, nwords, mask, depth + 1,
+				    budget);
+	} else if (t->tag == TAG_STRUCT) { // strings, slices and interfaces too
+		const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, t);
+		for (uint32_t i = 0; f && i < t->nfields; i++)
+			dwarf_pointer_words(dw, cnr_dwarf_type_at(dw, f[i].type_offset), addr + f[i].offset, start,
+					    nwords, mask, depth + 1, budget);
+	} else if (t->tag == TAG_ARRAY) {
+		const struct cnr_dwarf_type *e = cnr_dwarf_type_at(dw, t->type_offset);
+		uint64_t esize = cnr_dwarf_type_size(dw, e);
+		for (uint64_t i = 0; esize && i < t->count && *budget; i++)
+			dwarf_pointer_words(dw, e, addr + i * esize, start, nwords, mask, depth + 1, budget);
+	}
+}
+
+// The pointer mask of [start, start+8*nwords) from the DWARF types of the
+// globals there, for a core that lost the runtime's own mask: the same
+// words, except in variables DWARF does not describe.
+static void dwarf_section_mask(struct builder *b, uint64_t start, uint64_t nwords, uint8_t *mask)
+{
+	const struct cnr_dwarf *dw = b->prog->dwarf;
+	uint64_t budget = 8 * nwords + 4096;
+	memset(mask, 0, (size_t)(nwords + 7) / 8);
+	for (size_t i = 0; i < b->nglobals; i++) {
+		const struct global *g = &b->globals[i];
+		if (g->addr >= start && (g->addr - start) / 8 < nwords)
+			dwarf_pointer_words(dw, cnr_dwarf_type_at(dw, g->var->type_offset), g->addr, start, nwords, mask,
+					    0, &budget);
+	}
+}
+
 // runtime/mgcmark.go markroot: data and bss, scanned with the module's
 // decoded pointer masks gcdatamask/gcbssmask (bit i = word start+8i).
+// A core cut before those masks (the runtime allocates them at start-up,
+// off the heap, near the end of a kernel core) is scanned with masks made
+// from the globals' DWARF types instead.
 static struct cnr_error *global_roots(struct builder *b)
 {
 	struct cnr_program *prog = b->prog;
@@ -156,7 +224,17 @@ static struct cnr_error *global_roots(struct builder *b)
 			free(words);
 			return &cnr_enomem;
 		}
-		if (!(err = cnr_memory_read(&prog->mem, bytes, mask, ((size_t)n + 7) / 8)))
+		err = cnr_memory_read(&prog->mem, bytes, mask, ((size_t)n + 7) / 8);
+		if (err && cnr_error_code(err) == CNR_ERROR_FAULT) {
+			cnr_warn(prog->ctx, "the runtime's pointer mask of the %s section is not in the core (%s): "
+				 "its globals are scanned by their DWARF types (words of the compiler's "
+				 "static temporaries, which DWARF does not describe, are not)",
+				 sections[s].what, cnr_error_message(err));
+			cnr_error_destroy(err);
+			dwarf_section_mask(b, start, (uint64_t)n, mask);
+			err = NULL;
+		}
+		if (!err)
 			err = cnr_memory_read(&prog->mem, start, words, (size_t)n * 8);
 		for (int32_t i = 0; !err && i < n; i++) {
 			if (!(mask[i / 8] >> (i % 8) & 1) || !words[i])

@@ -58,7 +58,7 @@ static const char *funcval_name(struct walk *w, uint64_t fv)
 {
 	uint64_t pc;
 	struct cnr_func f;
-	if (!fv || cnr_memory_read_u64(&w->prog->mem, fv, &pc))
+	if (!fv || !cnr_memory_readable_u64(&w->prog->mem, fv, &pc))
 		return "?";
 	return cnr_pclntab_find(w->prog->pclntab, pc, &f) && f.name ? f.name : "?";
 }
@@ -86,7 +86,7 @@ static void on_captured(void *arg, const struct cnr_dwarf_frame_var *v)
 static uint64_t captured_word(struct walk *w, uint64_t fv, const char *name)
 {
 	uint64_t pc, word;
-	if (!fv || cnr_memory_read_u64(&w->prog->mem, fv, &pc))
+	if (!fv || !cnr_memory_readable_u64(&w->prog->mem, fv, &pc))
 		return 0;
 	const struct cnr_dwarf_func *f = cnr_dwarf_func_at(w->prog->dwarf, pc - w->prog->bias);
 	struct captured c = { .name = name };
@@ -95,9 +95,9 @@ static uint64_t captured_word(struct walk *w, uint64_t fv, const char *name)
 		cnr_error_destroy(err);
 		return 0;
 	}
-	if (!c.found || c.offset < 8 || c.offset > 4096 || cnr_memory_read_u64(&w->prog->mem, fv + (uint64_t)c.offset, &word))
+	if (!c.found || c.offset < 8 || c.offset > 4096 || !cnr_memory_readable_u64(&w->prog->mem, fv + (uint64_t)c.offset, &word))
 		return 0;
-	if (c.by_ref && (!word || cnr_memory_read_u64(&w->prog->mem, word, &word)))
+	if (c.by_ref && (!word || !cnr_memory_readable_u64(&w->prog->mem, word, &word)))
 		return 0;
 	return word;
 }
@@ -149,6 +149,8 @@ static struct cnr_error *special_layout_init(struct cnr_program *prog, struct sp
 {
 	const struct cnr_dwarf *dw = prog->dwarf;
 	struct cnr_error *err;
+	// Releases without cleanups return early: their fields stay false.
+	memset(l, 0, sizeof(*l));
 	if ((err = cnr_dwarf_offsetof(dw, "runtime.mspan", "specials", &l->span_specials)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "startAddr", &l->span_start)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "elemsize", &l->span_elemsize)) ||

@@ -23,7 +23,7 @@ static bool pointer_into(struct cnr_program *prog, const struct cnr_heap_graph *
 		uint64_t v;
 		if (bytes)
 			memcpy(&v, bytes + off, 8);
-		else if (cnr_memory_read_u64(&prog->mem, faddr + off, &v))
+		else if (!cnr_memory_readable_u64(&prog->mem, faddr + off, &v))
 			continue;
 		if (v >= taddr && v - taddr < tsize) {
 			*off_ret = off;
@@ -53,7 +53,7 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 		uint64_t ksz = cnr_dwarf_type_size(dw, kt), kaddr = base + keys->offset + j * ksz;
 		uint64_t indirect;
 		if (cnr_dwarf_type_strip(dw, kt)->tag == TAG_POINTER) { // keys over 128 bytes are stored indirectly
-			if (cnr_memory_read_u64(&prog->mem, kaddr, &indirect))
+			if (!cnr_memory_readable_u64(&prog->mem, kaddr, &indirect))
 				return false;
 			kaddr = indirect;
 			kt = cnr_dwarf_type_at(dw, cnr_dwarf_type_strip(dw, kt)->type_offset);
@@ -72,7 +72,7 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 		uint64_t kaddr = base + slots->offset + j * cnr_dwarf_type_size(dw, st) + kf->offset, indirect;
 		const struct cnr_dwarf_type *kt = cnr_dwarf_type_at(dw, kf->type_offset);
 		if (kt && cnr_dwarf_type_strip(dw, kt)->tag == TAG_POINTER) {
-			if (cnr_memory_read_u64(&prog->mem, kaddr, &indirect))
+			if (!cnr_memory_readable_u64(&prog->mem, kaddr, &indirect))
 				return false;
 			kaddr = indirect;
 			kt = cnr_dwarf_type_at(dw, cnr_dwarf_type_strip(dw, kt)->type_offset);

@@ -148,7 +148,7 @@ static struct cnr_error *type_target(struct typer *tp, uint64_t addr, uint64_t t
 		// an indirect node; isEntry, its first byte, says which.
 		uint8_t is_entry;
 		char name[MAX_NAME];
-		if (!cnr_memory_read(&tp->prog->mem, addr, &is_entry, 1)) {
+		if (cnr_memory_readable(&tp->prog->mem, addr, &is_entry, 1)) {
 			snprintf(name, sizeof(name), "internal/sync.%s%s", is_entry ? "entry" : "indirect",
 				 tt->name + strlen("internal/sync.node"));
 			const struct cnr_dwarf_type *full = cnr_dwarf_type_by_name(tp->prog->dwarf, name);
@@ -268,7 +268,7 @@ struct cnr_error *typing_apply_entry(struct typer *tp, const struct entry *e, ui
 		uint64_t pc;
 		struct cnr_func f;
 		if (!typing_locate(tp, word, &o) || o.base != word || is_final(tp, o.id) || !may_type(tp, o.id) ||
-		    cnr_memory_read_u64(&prog->mem, word, &pc) || !cnr_pclntab_find(prog->pclntab, pc, &f))
+		    !cnr_memory_readable_u64(&prog->mem, word, &pc) || !cnr_pclntab_find(prog->pclntab, pc, &f))
 			return NULL;
 		uint32_t rec;
 		struct cnr_error *err = typing_closure_record(tp, &f, &rec);

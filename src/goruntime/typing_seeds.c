@@ -99,7 +99,7 @@ struct cnr_error *typing_seed_headers(struct typer *tp)
 			if (!cnr_heap_allocated(&hg->heap, s->first + slot))
 				continue;
 			uint64_t rtype = s->largetype;
-			if (s->sizeclass && cnr_memory_read_u64(&tp->prog->mem, s->base + slot * s->elemsize, &rtype))
+			if (s->sizeclass && !cnr_memory_readable_u64(&tp->prog->mem, s->base + slot * s->elemsize, &rtype))
 				continue;
 			const struct cnr_rtype *rt;
 			struct object o;
@@ -125,7 +125,7 @@ struct cnr_error *typing_seed_headers(struct typer *tp)
 static struct cnr_error *seed_unnamed(struct typer *tp, const struct cnr_root *r)
 {
 	uint64_t before, rtype = 0;
-	if (r->kind != CNR_ROOT_STACK || cnr_memory_read_u64(&tp->prog->mem, r->slot - 8, &before) || !before)
+	if (r->kind != CNR_ROOT_STACK || !cnr_memory_readable_u64(&tp->prog->mem, r->slot - 8, &before) || !before)
 		return NULL;
 	if (typing_dwarf_of_rtype(tp, before)) {
 		rtype = before;

@@ -53,9 +53,9 @@ void cnr_value_key_text(struct cnr_program *prog, const struct cnr_dwarf_type *k
 	if (kind == CNR_KIND_STRING) {
 		uint64_t hdr[2];
 		char raw[MAX_KEY];
-		if (cnr_memory_read(&prog->mem, addr, hdr, sizeof(hdr)) == NULL) {
+		if (cnr_memory_readable(&prog->mem, addr, hdr, sizeof(hdr))) {
 			size_t n = hdr[1] < MAX_KEY ? (size_t)hdr[1] : MAX_KEY;
-			if (cnr_memory_read(&prog->mem, hdr[0], raw, n) == NULL) {
+			if (cnr_memory_readable(&prog->mem, hdr[0], raw, n)) {
 				size_t o = 0;
 				o += (size_t)snprintf(buf, len, "\"");
 				for (size_t i = 0; i < n && o + 6 < len; i++) {
@@ -67,7 +67,7 @@ void cnr_value_key_text(struct cnr_program *prog, const struct cnr_dwarf_type *k
 			}
 		}
 	} else if (kind >= CNR_KIND_INT && kind <= CNR_KIND_UINTPTR && s && s->has_size && s->size <= 8 &&
-		   cnr_memory_read(&prog->mem, addr, &v, (size_t)s->size) == NULL) {
+		   cnr_memory_readable(&prog->mem, addr, &v, (size_t)s->size)) {
 		// reflect.Int..Uintptr: signed up to Int64.
 		if (kind <= CNR_KIND_INT64 && s->size < 8 && (v >> (8 * s->size - 1) & 1))
 			v |= ~0ULL << (8 * s->size);
@@ -195,7 +195,7 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 	const struct cnr_dwarf_type *s = cnr_dwarf_type_strip(prog->dwarf, t);
 	uint64_t size = cnr_dwarf_type_size(prog->dwarf, t), w[2] = { 0, 0 }, ptr = 0;
 	char value[256];
-	if (size > 16 || cnr_memory_read(&prog->mem, addr, w, size <= 16 ? (size_t)size : 0)) {
+	if (size > 16 || !cnr_memory_readable(&prog->mem, addr, w, size <= 16 ? (size_t)size : 0)) {
 		emit(v, path, t->name, "(unreadable)", 0);
 		return;
 	}
@@ -231,7 +231,7 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 		size_t n = w[1] < SHOWN_BYTES ? (size_t)w[1] : SHOWN_BYTES;
 		if (w[1] == 0)
 			snprintf(value, sizeof(value), "\"\"");
-		else if (cnr_memory_read(&prog->mem, w[0], bytes, n))
+		else if (!cnr_memory_readable(&prog->mem, w[0], bytes, n))
 			snprintf(value, sizeof(value), "(len %" PRIu64 ", unreadable at 0x%" PRIx64 ")", w[1], w[0]);
 		else
 			quote(bytes, n, w[1] > n, value, sizeof(value));
@@ -270,7 +270,7 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 	case CNR_KIND_FUNC: { // the closure's function
 		uint64_t pc;
 		struct cnr_func f;
-		if (w[0] && !cnr_memory_read_u64(&prog->mem, w[0], &pc) && cnr_pclntab_find(prog->pclntab, pc, &f))
+		if (w[0] && cnr_memory_readable_u64(&prog->mem, w[0], &pc) && cnr_pclntab_find(prog->pclntab, pc, &f))
 			snprintf(value, sizeof(value), "%s", f.name ? f.name : "?");
 		else
 			snprintf(value, sizeof(value), w[0] ? "0x%" PRIx64 : "nil", w[0]);

@@ -95,6 +95,43 @@ static void wrap_end(struct wrap *w)
 	fputc('\n', w->out);
 }
 
+// The summary's "unreadable" lines for a core cut short: which address
+// ranges are gone and what the runtime kept there.
+static void text_missing(const struct cnr_missing *x, FILE *out)
+{
+	if (!x->truncated)
+		return;
+	char a[32];
+	fputs("  unreadable   the core file is cut short", out);
+	if (x->bytes)
+		fprintf(out, ": %s (%" PRIu64 " bytes) of memory lost in %zu range%s", bytes_text(x->bytes, a, sizeof(a)),
+			x->bytes, x->nranges, x->nranges == 1 ? "" : "s");
+	if (x->notes_lost)
+		fputs(x->bytes ? ", and notes" : ": its notes are lost", out);
+	if (x->notes_lost)
+		fputs(" (threads and registers unknown)", out);
+	fputc('\n', out);
+	for (size_t i = 0; i < x->nranges && i < CNR_MISSING_SHOWN; i++)
+		fprintf(out, "%s[0x%" PRIx64 ", 0x%" PRIx64 ")", i ? ", " : "               ", x->ranges[i].start,
+			x->ranges[i].end);
+	if (x->nranges > CNR_MISSING_SHOWN)
+		fprintf(out, " and %zu more", x->nranges - CNR_MISSING_SHOWN);
+	if (x->nranges)
+		fputc('\n', out);
+	fprintf(out, "               lost with it: %" PRIu64 " span%s of mheap_.allspans (their objects not counted), "
+		     "%s of heap objects,\n               ",
+		x->spans, x->spans == 1 ? "" : "s", bytes_text(x->heap_bytes, a, sizeof(a)));
+	if (!x->ngoids)
+		fputs("no goroutine's stack", out);
+	else
+		fprintf(out, "the stack%s of goroutine%s", x->ngoids == 1 ? "" : "s", x->ngoids == 1 ? "" : "s");
+	for (size_t i = 0; i < x->ngoids && i < 16; i++)
+		fprintf(out, "%s%" PRIu64, i ? ", " : " ", x->goids[i]);
+	if (x->ngoids > 16)
+		fprintf(out, " and %zu more", x->ngoids - 16);
+	fputc('\n', out);
+}
+
 static void text_summary(const struct cnr_leak_model *m, FILE *out)
 {
 	const struct cnr_program_info *in = &m->info;
@@ -125,9 +162,12 @@ static void text_summary(const struct cnr_leak_model *m, FILE *out)
 	fprintf(out, "  live         %" PRIu64 " bytes (%s, %.1f%%) in %" PRIu64 " objects, %.1f%% of it typed\n",
 		hg->live_bytes, bytes_text(hg->live_bytes, b, sizeof(b)), percent(hg->live_bytes, heap), hg->live_objects,
 		percent(hg->typed_live_bytes, hg->live_bytes));
-	fprintf(out, "  garbage      %" PRIu64 " bytes (%s, %.1f%%) in %" PRIu64 " object%s, waiting for the next GC\n",
+	fprintf(out, "  garbage      %" PRIu64 " bytes (%s, %.1f%%) in %" PRIu64 " object%s, %s\n",
 		hg->garbage_bytes, bytes_text(hg->garbage_bytes, c, sizeof(c)), percent(hg->garbage_bytes, heap),
-		hg->garbage_objects, hg->garbage_objects == 1 ? "" : "s");
+		hg->garbage_objects, hg->garbage_objects == 1 ? "" : "s",
+		m->missing.spans || m->missing.heap_bytes || m->missing.ngoids
+			? "at most: what the lost memory referred to is counted here"
+			: "waiting for the next GC");
 	fprintf(out, "  goroutines   %zu", hg->gs.ngs);
 	if (m->ms_ok)
 		fprintf(out, " (runtime.NumGoroutine %" PRId32 "; the others are the runtime's)", m->ms.num_goroutine);
@@ -136,10 +176,12 @@ static void text_summary(const struct cnr_leak_model *m, FILE *out)
 	for (size_t i = 0; i < m->nstates; i++)
 		wrap_item(&w, "%" PRIu32 " %s", m->states[i].count, m->states[i].state);
 	wrap_end(&w);
+	text_missing(&m->missing, out);
 	if (m->warnings)
-		fprintf(out, "  unreadable   %u warning%s (on stderr): figures may be incomplete\n", m->warnings,
+		fprintf(out, "%s%u warning%s (on stderr): figures may be incomplete\n",
+			m->missing.truncated ? "               " : "  unreadable   ", m->warnings,
 			m->warnings == 1 ? "" : "s");
-	else
+	else if (!m->missing.truncated)
 		fputs("  unreadable   nothing\n", out);
 }
 
@@ -386,6 +428,41 @@ static void json_counts(struct cnr_json *j, const struct cnr_map_count *v, size_
 	cnr_json_end_array(j);
 }
 
+// What a cut-short core lost (text_missing's figures); null for a whole core.
+static void json_missing(struct cnr_json *j, const struct cnr_missing *x)
+{
+	if (!x->truncated) {
+		cnr_json_null(j);
+		return;
+	}
+	cnr_json_begin_object(j);
+	cnr_json_key(j, "bytes");
+	cnr_json_uint(j, x->bytes);
+	cnr_json_key(j, "ranges");
+	cnr_json_uint(j, x->nranges);
+	cnr_json_key(j, "first_ranges");
+	cnr_json_begin_array(j);
+	for (size_t i = 0; i < x->nranges && i < CNR_MISSING_SHOWN; i++) {
+		cnr_json_begin_array(j);
+		cnr_json_hex(j, x->ranges[i].start);
+		cnr_json_hex(j, x->ranges[i].end);
+		cnr_json_end_array(j);
+	}
+	cnr_json_end_array(j);
+	cnr_json_key(j, "spans");
+	cnr_json_uint(j, x->spans);
+	cnr_json_key(j, "heap_bytes");
+	cnr_json_uint(j, x->heap_bytes);
+	cnr_json_key(j, "goroutine_stacks");
+	cnr_json_begin_array(j);
+	for (size_t i = 0; i < x->ngoids; i++)
+		cnr_json_uint(j, x->goids[i]);
+	cnr_json_end_array(j);
+	cnr_json_key(j, "notes_lost");
+	cnr_json_bool(j, x->notes_lost);
+	cnr_json_end_object(j);
+}
+
 static void json_summary(const struct cnr_leak_model *m, struct cnr_json *j)
 {
 	const struct cnr_program_info *in = &m->info;
@@ -443,6 +520,8 @@ static void json_summary(const struct cnr_leak_model *m, struct cnr_json *j)
 	cnr_json_end_object(j);
 	cnr_json_key(j, "warnings");
 	cnr_json_uint(j, m->warnings);
+	cnr_json_key(j, "missing");
+	json_missing(j, &m->missing);
 	cnr_json_end_object(j);
 }
 

@@ -533,12 +533,42 @@ Test(core, no_program_headers_is_corrupt)
 	expect_open_error(&g, CNR_ERROR_CORRUPT, "no program headers");
 }
 
-Test(core, note_segment_past_eof_is_corrupt)
+// gdb's gcore writes the PT_NOTE segment last: any cut of such a core
+// loses its notes, and the core is still read, without threads.
+Test(core, note_segment_past_eof_opens_without_threads)
 {
 	struct elfgen g;
 	typical_core(&g);
 	elfgen_fake_offset(&g, 0, 1ULL << 40);
-	expect_open_error(&g, CNR_ERROR_CORRUPT, "PT_NOTE");
+	struct cnr_core *core;
+	cnr_cr_assert_ok(open_core(&g, "notes-past-eof.core", &core));
+	cr_assert(core->notes_truncated);
+	cr_assert(core->truncated);
+	cr_assert_eq(core->nthreads, 0);
+	cr_assert_eq(core->nfiles, 0);
+	cr_assert_eq(core->nsegments, 3);
+	cnr_core_destroy(core);
+	elfgen_deinit(&g);
+}
+
+// A cut inside the notes keeps every note that ends before it.
+Test(core, cut_inside_the_notes_keeps_the_whole_ones)
+{
+	struct elfgen g;
+	typical_core(&g);
+	const char *path = cnr_test_path("notes-cut.core");
+	cr_assert(elfgen_write(&g, path));
+	// The first note is NT_PRSTATUS: a 12-byte header, "CORE\0" padded to
+	// 8, a 336-byte descriptor; cut 4 bytes into the next one.
+	cr_assert(elfgen_truncate(path, g.segs[0].file_offset + 12 + 8 + 336 + 4));
+	struct cnr_core *core;
+	cnr_cr_assert_ok(cnr_core_open(path, &core));
+	cr_assert(core->notes_truncated);
+	cr_assert_eq(core->nthreads, 1);
+	cr_assert_eq(core->threads[0].tid, 4242);
+	cr_assert_not(core->has_prpsinfo);
+	cnr_core_destroy(core);
+	elfgen_deinit(&g);
 }
 
 // --- truncated files: open, and say what is missing ----------------------
