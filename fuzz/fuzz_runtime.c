@@ -16,6 +16,7 @@
 #include "goruntime/heap_graph.h"
 #include "goruntime/program.h"
 #include "goruntime/typing.h"
+#include "analysis/leak_model.h"
 #include "report/leak_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -174,7 +175,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!err) {
 		// As cmd_report.c runs it.
 		if (!(err = cnr_heap_typing_build(prog, &hg))) {
-			err = cnr_leak_report(prog, &hg, &opts, devnull);
+			struct cnr_leak_model m;
+			if (!(err = cnr_leak_model_build(prog, &hg, opts.top, &m))) {
+				cnr_leak_report(&m, &opts, devnull);
+				cnr_leak_model_deinit(&m);
+			}
 			cnr_heap_typing_release(&hg);
 		}
 		cnr_heap_graph_deinit(&hg);

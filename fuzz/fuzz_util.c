@@ -82,9 +82,9 @@ static bool poke_one(struct cnr_program *prog, uint64_t addr, const uint8_t *src
 	uint8_t *dst;
 	uint64_t off = r->offset + (addr - r->start);
 	if (r->source == CNR_MEM_CORE)
-		dst = (uint8_t *)cnr_file_image_ptr(&prog->core->image, off, n);
+		dst = (uint8_t *)(uintptr_t)cnr_file_image_ptr(&prog->core->image, off, n); // the fuzzer writes to the mapped copy on purpose
 	else if (r->source == CNR_MEM_EXE)
-		dst = off + n <= prog->exe->size ? (uint8_t *)prog->exe->raw + off : NULL;
+		dst = off + n <= prog->exe->size ? (uint8_t *)(uintptr_t)prog->exe->raw + off : NULL;
 	else
 		dst = NULL;
 	if (!dst) // an all-zero page a sparse image does not hold
