@@ -24,6 +24,8 @@ static const struct cnr_cmd commands[] = {
 	{ "top", cmd_top, "the heap histogram with retained sizes, by type or by root", top_usage },
 	{ "object", cmd_object, "one heap object: size, retained bytes, retainers, first words", object_usage },
 	{ "dot", cmd_dot, "the leak suspects' reference chains as a Graphviz graph", dot_usage },
+	{ "allocs", cmd_allocs, "the heap profile inside the core: where the memory was allocated (pprof -top)",
+	  allocs_usage },
 	{ "memstats", cmd_memstats, "runtime.MemStats as ReadMemStats would have computed it", memstats_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 };

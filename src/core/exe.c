@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -61,6 +62,37 @@ static struct cnr_error *read_go_build_id(struct cnr_exe *exe)
 		return &cnr_enomem;
 	exe->go_build_id_vaddr = addr + 12 + name_pad;
 	return NULL;
+}
+
+// The GNU build ID note (NT_GNU_BUILD_ID = 3, name "GNU"), as hex: what
+// runtime/pprof's elfBuildID puts in a profile's mapping.  The Go linker
+// writes one by default from Go 1.24 (derived from the Go build ID).
+static struct cnr_error *read_gnu_build_id(struct cnr_exe *exe)
+{
+	uint64_t addr, size;
+	const uint8_t *d;
+	if (!cnr_exe_section(exe, ".note.gnu.build-id", &addr, &d, &size) || !d || size < 16)
+		return NULL;
+	uint32_t namesz, descsz, type;
+	memcpy(&namesz, d, 4);
+	memcpy(&descsz, d + 4, 4);
+	memcpy(&type, d + 8, 4);
+	uint64_t name_pad = ((uint64_t)namesz + 3) & ~3ULL;
+	if (type != 3 || namesz != 4 || memcmp(d + 12, "GNU\0", 4) != 0 || descsz > size - 12 - name_pad ||
+	    descsz > 64)
+		return NULL;
+	exe->gnu_build_id = malloc(2 * (size_t)descsz + 1);
+	if (!exe->gnu_build_id)
+		return &cnr_enomem;
+	for (uint32_t i = 0; i < descsz; i++)
+		sprintf(exe->gnu_build_id + 2 * i, "%02x", d[12 + name_pad + i]);
+	exe->gnu_build_id[2 * descsz] = 0;
+	return NULL;
+}
+
+const char *cnr_exe_build_id(const struct cnr_exe *exe)
+{
+	return exe->gnu_build_id ? exe->gnu_build_id : exe->go_build_id;
 }
 
 struct cnr_error *cnr_exe_open(const char *path, struct cnr_exe **ret)
@@ -140,6 +172,8 @@ struct cnr_error *cnr_exe_open(const char *path, struct cnr_exe **ret)
 		};
 	}
 	err = read_go_build_id(exe);
+	if (!err)
+		err = read_gnu_build_id(exe);
 	if (err)
 		goto fail;
 	*ret = exe;
@@ -159,6 +193,7 @@ void cnr_exe_destroy(struct cnr_exe *exe)
 		close(exe->fd);
 	free(exe->segments);
 	free(exe->go_build_id);
+	free(exe->gnu_build_id);
 	free(exe->path);
 	free(exe);
 }
