@@ -26,6 +26,8 @@ static const struct cnr_cmd commands[] = {
 	{ "dot", cmd_dot, "the leak suspects' reference chains as a Graphviz graph", dot_usage },
 	{ "allocs", cmd_allocs, "the heap profile inside the core: where the memory was allocated (pprof -top)",
 	  allocs_usage },
+	{ "pprof", cmd_pprof, "a profile for go tool pprof: the in-core heap profile, or the dominator tree (--kind retained)",
+	  pprof_usage },
 	{ "memstats", cmd_memstats, "runtime.MemStats as ReadMemStats would have computed it", memstats_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 };

@@ -370,6 +370,10 @@ static struct cnr_error *build_mask(struct cnr_type_cache *tc, const struct cnr_
 			    (err = cnr_memory_read_u64(&prog->mem, f + tc->field_offset, &off)) ||
 			    (err = cnr_type_get(tc, ft_addr, &ft)))
 				return err;
+			// runtime/type.go buildGCMask: fields without pointers are
+			// skipped (they may sit at any offset: an int32 at 84).
+			if (!ft->ptrdata)
+				continue;
 			if (off % 8 || off > t->size)
 				return cnr_error_corrupt("field %" PRIu64 " of struct type 0x%" PRIx64 " at offset %" PRIu64, i,
 							 t->addr, off);
