@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analysis/alloc_sites.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/program.h"
 #include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/reach.h"
 #include "report/field_view.h"
+#include "report/alloc_sites_report.h"
 #include "report/json_writer.h"
 
 const char *const object_usage[] = {
@@ -20,7 +22,65 @@ const char *const object_usage[] = {
 	NULL,
 };
 
-enum { SHOWN_WORDS = 16, SHOWN_FIELDS = 64, SHOWN_ELEMS = 8 };
+enum { SHOWN_WORDS = 16, SHOWN_FIELDS = 64, SHOWN_ELEMS = 8, SHOWN_SITES = 5 };
+
+struct stack_out {
+	struct cnr_json *j; // NULL: text
+};
+
+static void print_frame(void *arg, const char *frame)
+{
+	struct stack_out *o = arg;
+	if (o->j)
+		cnr_json_string(o->j, frame);
+	else
+		printf("  %s\n", frame);
+}
+
+// Where the object was allocated (when the heap profile sampled it) and
+// the allocation sites of the sampled objects it retains.
+static void alloc_info(struct cnr_program *prog, const struct cnr_heap_graph *hg, uint32_t id, uint64_t addr,
+		       bool live, struct cnr_json *j)
+{
+	struct cnr_alloc_join join;
+	struct cnr_error *err = cnr_alloc_join_load(prog, hg, &join);
+	if (err) {
+		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "allocation sites"));
+		return;
+	}
+	int64_t r = join.sites ? cnr_mprof_sample_record(&join.mp, addr) : -1;
+	struct stack_out out = { j };
+	if (j) {
+		cnr_json_key(j, "allocated_at");
+		if (r < 0) {
+			cnr_json_null(j);
+		} else {
+			cnr_json_begin_array(j);
+			cnr_alloc_sites_stack(join.sites, (uint32_t)r, print_frame, &out);
+			cnr_json_end_array(j);
+		}
+	} else if (join.absence) {
+		printf("allocated at: unknown: %s\n", join.absence);
+	} else if (r < 0) {
+		printf("allocated at: not sampled by the heap profile (MemProfileRate %" PRId64 ")\n", join.mp.rate);
+	} else {
+		printf("allocated at (the heap profile sampled it):\n");
+		cnr_alloc_sites_stack(join.sites, (uint32_t)r, print_frame, &out);
+	}
+	struct cnr_alloc_site *sites = NULL;
+	size_t n = 0;
+	if (join.sites && live && (err = cnr_alloc_sites_retained_by(join.sites, id, &sites, &n)))
+		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "allocation sites"));
+	if (j) {
+		cnr_json_key(j, "retained_alloc_sites");
+		cnr_alloc_sites_json(j, &join, sites, n, SHOWN_SITES);
+	} else if (join.sites && live) {
+		printf("what it retains, by allocation site:\n");
+		cnr_alloc_sites_text(&join, sites, n, SHOWN_SITES, "  ", stdout);
+	}
+	free(sites);
+	cnr_alloc_join_deinit(&join);
+}
 
 struct field_out {
 	struct cnr_json *j; // NULL: text
@@ -226,10 +286,14 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 			putchar('\n');
 		}
 	}
-	if (opts->json) {
+	if (opts->json)
 		cnr_json_end_array(&j);
+	if (live && (err = cnr_graph_compute_dominators(hg.graph)))
+		cnr_warn_error(prog->ctx, err);
+	else
+		alloc_info(prog, &hg, (uint32_t)id, addr, live, opts->json ? &j : NULL);
+	if (opts->json)
 		cnr_json_end_object(&j);
-	}
 	cnr_heap_graph_deinit(&hg);
 	return CNR_EXIT_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/alloc_sites.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/program.h"
 #include "graph/dominators.h"
@@ -14,7 +15,7 @@
 #include "report/top_report.h"
 
 const char *const top_usage[] = {
-	"coroner top [--by retained|shallow|count] [--group type|root|goroutine] [--top N] [--json] [--exe PATH] CORE [EXE]",
+	"coroner top [--by retained|shallow|count] [--group type|root|goroutine|site] [--top N] [--json] [--exe PATH] CORE [EXE]",
 	NULL,
 };
 
@@ -107,6 +108,44 @@ out:
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 
+// One row per allocation site of the heap profile: the sampled live
+// objects allocated there (count), the bytes they retain (shallow: what
+// was measured on the samples) and that scaled as runtime/pprof scales
+// (retained: the estimate for all the site's objects).
+static int site_rows(struct cnr_program *prog, struct cnr_heap_graph *hg, struct cnr_alloc_join *join,
+		     struct cnr_top_row **rows_ret, size_t *n_ret)
+{
+	struct cnr_error *err = cnr_graph_compute_dominators(hg->graph);
+	if (!err)
+		err = cnr_alloc_join_load(prog, hg, join);
+	if (err)
+		return cnr_cli_fail(err);
+	if (!join->sites) {
+		*rows_ret = NULL;
+		*n_ret = 0;
+		return CNR_EXIT_OK;
+	}
+	struct cnr_alloc_site *sites;
+	size_t n;
+	if ((err = cnr_alloc_sites_by_retention(join->sites, &sites, &n)))
+		return cnr_cli_fail(err);
+	struct cnr_top_row *rows = calloc(n + 1, sizeof(*rows));
+	if (!rows) {
+		free(sites);
+		return cnr_cli_fail(&cnr_enomem);
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(rows[i].label, sizeof(rows[i].label), "%s", sites[i].label);
+		rows[i].count = sites[i].samples;
+		rows[i].shallow = sites[i].bytes;
+		rows[i].retained = (uint64_t)(sites[i].estimate + 0.5);
+	}
+	free(sites);
+	*rows_ret = rows;
+	*n_ret = n;
+	return CNR_EXIT_OK;
+}
+
 static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
 	const struct top_args *a = arg;
@@ -120,7 +159,14 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	enum cnr_top_sort sort = strcmp(a->by, "shallow") == 0 ? CNR_TOP_SORT_SHALLOW
 				 : strcmp(a->by, "count") == 0 ? CNR_TOP_SORT_COUNT
 								: CNR_TOP_SORT_RETAINED;
-	if (strcmp(a->group, "goroutine") == 0) {
+	struct cnr_alloc_join join = { 0 };
+	bool by_site = strcmp(a->group, "site") == 0;
+	if (by_site) {
+		code = site_rows(prog, &hg, &join, &rows, &nrows);
+		if (code != CNR_EXIT_OK)
+			goto out;
+		cnr_top_sort(rows, nrows, sort);
+	} else if (strcmp(a->group, "goroutine") == 0) {
 		code = goroutine_rows(prog, &hg, &rows, &nrows);
 		if (code != CNR_EXIT_OK)
 			goto out;
@@ -140,6 +186,12 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 		cnr_json_init(&j, stdout);
 		cnr_json_begin_object(&j);
 		cnr_json_heap_ledger(&j, &hg);
+		if (by_site) {
+			cnr_json_key(&j, "mem_profile_rate");
+			cnr_json_int(&j, join.mp.rate);
+			cnr_json_key(&j, "no_profile");
+			cnr_json_string(&j, join.absence);
+		}
 		cnr_json_key(&j, "rows");
 		cnr_json_begin_array(&j);
 		for (size_t i = 0; i < shown; i++) {
@@ -156,6 +208,19 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 		}
 		cnr_json_end_array(&j);
 		cnr_json_end_object(&j);
+	} else if (by_site) {
+		if (join.absence)
+			printf("%s\n", join.absence);
+		else
+			printf("%12s %14s %14s  %s\n", "SAMPLES", "SAMPLED-RET", "EST-RETAINED", "ALLOCATION SITE");
+		for (size_t i = 0; i < shown; i++)
+			printf("%12" PRIu64 " %14" PRIu64 " %14" PRIu64 "  %s\n", rows[i].count, rows[i].shallow,
+			       rows[i].retained, rows[i].label);
+		if (!join.absence)
+			printf("\nretained bytes of the sampled live objects by where they were allocated: SAMPLED-RET "
+			       "measured on the %" PRIu64 " sampled objects, EST-RETAINED scaled for MemProfileRate %" PRId64
+			       " (an estimate); live heap %" PRIu64 " bytes\n",
+			       cnr_alloc_sites_sampled(join.sites), join.mp.rate, hg.live_bytes);
 	} else {
 		printf("%12s %14s %14s  %s\n", strcmp(a->group, "goroutine") ? "COUNT" : "ROOTS", "SHALLOW", "RETAINED",
 		       strcmp(a->group, "root") == 0 ? "ROOT" : strcmp(a->group, "goroutine") == 0 ? "GOROUTINE" : "TYPE");
@@ -168,6 +233,7 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	}
 out:
 	free(rows);
+	cnr_alloc_join_deinit(&join);
 	cnr_heap_graph_deinit(&hg);
 	return code;
 }
@@ -185,8 +251,8 @@ int cmd_top(int argc, char **argv)
 		cnr_cli_error("--by wants retained, shallow or count, not '%s'", a.by);
 		return CNR_EXIT_USAGE;
 	}
-	if (strcmp(a.group, "type") && strcmp(a.group, "root") && strcmp(a.group, "goroutine")) {
-		cnr_cli_error("--group wants type, root or goroutine, not '%s'", a.group);
+	if (strcmp(a.group, "type") && strcmp(a.group, "root") && strcmp(a.group, "goroutine") && strcmp(a.group, "site")) {
+		cnr_cli_error("--group wants type, root, goroutine or site, not '%s'", a.group);
 		return CNR_EXIT_USAGE;
 	}
 	if (top) {

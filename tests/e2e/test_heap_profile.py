@@ -18,9 +18,10 @@ checked against what the Go runtime itself wrote and read:
   live heap (`coroner top --json`);
 - a program built without profiling (the leakysvc-noprof variant): coroner
   says so, exit 0, and `report` still finds the leak;
-- the join (leakysvc): the leaking map's allocation sites in `report` name
-  main.newSession (where every leaking value is allocated) and never
-  main.renderPage (where the bounded cache's values are).
+- the join (leakysvc): the allocation sites of what the leaking map
+  retains (`object MAP`) name main.newSession (where every leaking value
+  is allocated) and never main.renderPage (where the bounded cache's
+  values are); `top --group site` lists newSession.
 
 The profile decoder below is this test's own (protobuf wire format, stdlib
 only): coroner's encoder is not trusted to read its output back.
@@ -246,19 +247,21 @@ def check(t, core, exe, truth, label, kind, stderr_path):
              f"pprof {total}, coroner top live {live}\n{p.stderr[-500:]}")
         leak = extra.get("leak", {})
         if leak.get("alloc_func"):
-            code, out, err = tap.run(["report", "--json", core, exe])
-            rep = json.loads(out) if code == 0 else {}
-            sites = []
-            for s in rep.get("suspects", []):
-                if s.get("name") == leak["map"] or leak["map"] in json.dumps(s.get("path", "")):
-                    sites = s.get("alloc_sites", {}).get("sites", [])
-                    break
+            addr = next((m["addr"] for m in truth.get("maps", []) if m["name"] == leak["map"]), None)
+            code, out, err = tap.run(["object", addr, "--json", core, exe])
+            obj = json.loads(out) if code == 0 else {}
+            sites = (obj.get("retained_alloc_sites") or {}).get("sites", [])
             funcs = [f for s in sites for f in s.get("stack", [])]
-            t.ok(leak["alloc_func"] in funcs, f"{label}: the leaking map's allocation sites name {leak['alloc_func']}",
-                 json.dumps(sites)[:800])
+            t.ok(leak["alloc_func"] in funcs,
+                 f"{label}: object {leak['map']}: the allocation sites of what it retains name {leak['alloc_func']}",
+                 f"exit {code} {err[-300:]}\n" + json.dumps(sites)[:800])
             bounded = extra.get("bounded", {}).get("alloc_func")
             t.ok(bounded and bounded not in funcs, f"{label}: ... and not {bounded} (the bounded cache's)",
                  json.dumps(sites)[:800])
+            code, out, err = tap.run(["top", "--group", "site", "--json", core, exe])
+            rows = json.loads(out).get("rows", []) if code == 0 else []
+            t.ok(code == 0 and any(leak["alloc_func"] in r.get("site", "") for r in rows),
+                 f"{label}: top --group site lists {leak['alloc_func']}", f"exit {code} {err[-300:]}")
 
 
 if __name__ == "__main__":
