@@ -284,21 +284,22 @@ void cnr_alloc_sites_stack(const struct cnr_alloc_sites *as, uint32_t r, void (*
 struct cnr_error *cnr_alloc_join_load(struct cnr_program *prog, const struct cnr_heap_graph *hg,
 				      struct cnr_alloc_join *ret)
 {
-	struct cnr_alloc_join j = { 0 };
-	struct cnr_error *err = cnr_mprof_read(prog, &j.mp);
+	// Built in place: the index points at ret->mp and ret->profile.
+	struct cnr_alloc_join *j = ret;
+	memset(j, 0, sizeof(*j));
+	struct cnr_error *err = cnr_mprof_read(prog, &j->mp);
 	if (err)
 		return err;
-	j.absence = cnr_heap_profile_absence(&j.mp);
-	if (!j.absence && !(err = cnr_mprof_read_samples(prog, &j.mp)) &&
-	    !(err = cnr_heap_profile_build(prog, &j.mp, &j.profile)) &&
-	    (err = cnr_alloc_sites_create(hg, &j.mp, &j.profile, &j.sites)))
-		cnr_profile_deinit(&j.profile);
+	j->absence = cnr_heap_profile_absence(&j->mp);
+	if (!j->absence && !(err = cnr_mprof_read_samples(prog, &j->mp)) &&
+	    !(err = cnr_heap_profile_build(prog, &j->mp, &j->profile)) &&
+	    (err = cnr_alloc_sites_create(hg, &j->mp, &j->profile, &j->sites)))
+		cnr_profile_deinit(&j->profile);
 	if (err) {
-		cnr_mprof_deinit(&j.mp);
-		return err;
+		cnr_mprof_deinit(&j->mp);
+		memset(j, 0, sizeof(*j));
 	}
-	*ret = j;
-	return NULL;
+	return err;
 }
 
 void cnr_alloc_join_deinit(struct cnr_alloc_join *j)

@@ -65,9 +65,10 @@ struct cnr_alloc_join {
 
 struct cnr_program;
 
-// Load the join for hg (dominators computed).  What cannot be read is
-// logged as warnings (a partial profile); errors are NO_MEMORY and the
-// like.  Free with cnr_alloc_join_deinit().
+// Load the join for hg (dominators computed) into *ret, which must stay
+// where it is (the index points into it).  What cannot be read is logged
+// as warnings (a partial profile); errors are NO_MEMORY and the like.
+// Free with cnr_alloc_join_deinit().
 struct cnr_error *cnr_alloc_join_load(struct cnr_program *prog, const struct cnr_heap_graph *hg,
 				      struct cnr_alloc_join *ret);
 void cnr_alloc_join_deinit(struct cnr_alloc_join *j);
