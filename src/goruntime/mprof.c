@@ -359,6 +359,88 @@ int64_t cnr_mprof_sample_record(const struct cnr_mprof *mp, uint64_t object)
 	return lo < mp->nsamples && mp->samples[lo].object == object ? (int64_t)mp->samples[lo].record : -1;
 }
 
+// math.Exp as Go computes it on amd64 (math/exp_amd64.s archExp, the same
+// from 1.19 to 1.27: Shibata's method, a Taylor series of x/16 squared
+// four times), FMA or not as math's useFMA (AVX and FMA) chooses on the
+// machine running it: the C library's exp() may round the last bit
+// differently, and the scaled counts are truncated to integers.
+// NEEDSWORK: cores of other architectures would want their own archExp.
+static double go_exp(double x)
+{
+	static const double LN2U = 0.69314718055966295651160180568695068359375;
+	static const double LN2L = 0.28235290563031577122588448175013436025525412068e-12;
+	static const double LOG2E = 1.4426950408889634073599246810018920;
+	static const double c[] = { 0.5, 1.0, 2.0, 1.6666666666666666667e-1, 4.1666666666666666667e-2,
+				    8.3333333333333333333e-3, 1.3888888888888888889e-3, 1.9841269841269841270e-4,
+				    2.4801587301587301587e-5 };
+	uint64_t bits;
+	memcpy(&bits, &x, 8);
+	if ((bits & ~(1ULL << 63)) >= 0x7FF0000000000000ULL) // not finite
+		return bits == 0xFFF0000000000000ULL ? 0 : x;
+	if (x > 7.09782712893384e+02)
+		return HUGE_VAL;
+	static int use_fma = -1;
+	if (use_fma < 0) {
+		__builtin_cpu_init();
+		use_fma = __builtin_cpu_supports("avx") && __builtin_cpu_supports("fma");
+	}
+	int32_t e = (int32_t)lrint(LOG2E * x); // CVTSD2SL: round to nearest even
+	double fe = e, x0 = x, x1;
+	if (use_fma) {
+		x0 = fma(-LN2U, fe, x0);
+		x0 = fma(-LN2L, fe, x0);
+		x0 *= 0.0625;
+		x1 = c[8];
+		x1 = fma(x1, x0, c[7]);
+		x1 = fma(x1, x0, c[6]);
+		x1 = fma(x1, x0, c[5]);
+		x1 = fma(x1, x0, c[4]);
+		x1 = fma(x1, x0, c[3]);
+		x1 = fma(x1, x0, c[0]);
+		x1 = fma(x1, x0, c[1]);
+		x0 *= x1;
+		for (int i = 0; i < 3; i++) {
+			x1 = x0 + c[2];
+			x0 *= x1;
+		}
+		x1 = x0 + c[2];
+		x0 = fma(x0, x1, c[1]);
+	} else {
+		x0 -= LN2U * fe;
+		x0 -= LN2L * fe;
+		x0 *= 0.0625;
+		x1 = c[8] * x0;
+		x1 += c[7], x1 *= x0;
+		x1 += c[6], x1 *= x0;
+		x1 += c[5], x1 *= x0;
+		x1 += c[4], x1 *= x0;
+		x1 += c[3], x1 *= x0;
+		x1 += c[0], x1 *= x0;
+		x1 += c[1];
+		x0 *= x1;
+		for (int i = 0; i < 4; i++) {
+			x1 = c[2] + x0;
+			x0 *= x1;
+		}
+		x0 += c[1];
+	}
+	int64_t b = (int64_t)e + 0x3FF;
+	double scale;
+	if (b <= 0) { // denormal
+		if (b < -52)
+			return 0;
+		uint64_t sb = (uint64_t)(b + 0x3FE) << 52;
+		memcpy(&scale, &sb, 8);
+		x0 *= scale;
+		b = 1;
+	} else if (b >= 0x7FF) {
+		return HUGE_VAL;
+	}
+	uint64_t sb = (uint64_t)b << 52;
+	memcpy(&scale, &sb, 8);
+	return x0 * scale;
+}
+
 void cnr_mprof_scale(int64_t count, int64_t bytes, int64_t rate, int64_t *count_ret, int64_t *bytes_ret)
 {
 	// runtime/pprof/protomem.go scaleHeapSample.  1.27 passes the object
@@ -373,7 +455,7 @@ void cnr_mprof_scale(int64_t count, int64_t bytes, int64_t rate, int64_t *count_
 		return;
 	}
 	double avg = (double)bytes / (double)count;
-	double scale = 1 / (1 - exp(-avg / (double)rate));
+	double scale = 1 / (1 - go_exp(-avg / (double)rate));
 	*count_ret = (int64_t)((double)count * scale);
 	*bytes_ret = (int64_t)((double)bytes * scale);
 }
