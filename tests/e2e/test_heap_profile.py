@@ -223,6 +223,12 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         total, p = pprof_total(tool, mine, "inuse_space")
         t.eq(total, allocs["totals"]["inuse_space"],
              f"{label}: go tool pprof -top reads coroner's heap profile: inuse_space total = coroner's")
+        # -diff_base: coroner's profile minus the runtime's own is nothing.
+        p = subprocess.run(tool + ["-top", "-unit=B", f"-diff_base={runtime_path}", mine], capture_output=True,
+                           text=True, timeout=300)
+        t.ok(re.search(r"accounting for 0B?, 0% of", p.stdout) is not None,
+             f"{label}: go tool pprof -diff_base=<the runtime's profile> finds no difference",
+             p.stdout[-600:] + p.stderr[-300:])
         code, out, err = tap.run(["allocs", "--sample", "alloc_objects", "--json", core, exe])
         t.eq(json.loads(out)["total"] if code == 0 else None, allocs["totals"]["alloc_objects"],
              f"{label}: allocs --sample alloc_objects ranks that sample type")
