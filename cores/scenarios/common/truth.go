@@ -606,11 +606,14 @@ func measureRetained(undo func(), build func(), twice bool) (retained int64, ok 
 }
 
 // measureSteps measures step(0..n-1), each in its own window, after reset,
-// and repeats the whole run (10 times at most) until every step has shown
-// the same size in two runs (the builds must not depend on hash seeds:
-// pre-sized maps; a stray runtime allocation seldom hits the same step by
-// the same amount twice).  The objects of the last run are kept, complete
-// even when !ok.
+// and repeats the whole run (10 times at most) until, for every step, the
+// smallest size it has shown was seen in two runs (the builds must not
+// depend on hash seeds: pre-sized maps).  A stray runtime allocation inside
+// a window (a sudog when a P's cache ran dry, 96-112 bytes, kept) only ever
+// adds to a step, and can hit the same step in two runs — it did, on a
+// go1.26 core: 368 for a 256-byte entry — so the smallest size confirmed
+// twice is the step's, never merely one seen twice.  The objects of the last
+// run are kept, complete even when !ok.
 func measureSteps(reset func(), n int, step func(i int)) (sizes []int64, ok bool) {
 	seen := make([]map[int64]int, n)
 	for i := range seen {
@@ -626,14 +629,14 @@ func measureSteps(reset func(), n int, step func(i int)) (sizes []int64, ok bool
 		}
 		ok = true
 		for i := 0; i < n; i++ {
-			confirmed := 0
-			for r, count := range seen[i] {
-				if count >= 2 {
-					sizes[i] = r
-					confirmed++
+			least, found := int64(0), false
+			for r := range seen[i] {
+				if !found || r < least {
+					least, found = r, true
 				}
 			}
-			ok = ok && confirmed == 1
+			sizes[i] = least
+			ok = ok && found && seen[i][least] >= 2
 		}
 		if ok {
 			return sizes, true
