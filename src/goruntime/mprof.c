@@ -62,7 +62,8 @@ static bool plausible(const struct cycle_counts *c)
 }
 
 // Read the bucket at addr into *b (its PCs appended to pcs); *next_ret is
-// its allnext.  A bucket that cannot be trusted is CORRUPT or FAULT.
+// its allnext (UINT64_MAX if even the header is unreadable).  A bucket
+// that cannot be trusted is CORRUPT or FAULT.
 static struct cnr_error *read_bucket(struct cnr_program *prog, const struct cnr_mprof_layout *l, uint64_t addr,
 				     struct pc_vector *pcs, struct bucket_raw *b, uint64_t *next_ret)
 {
@@ -70,6 +71,7 @@ static struct cnr_error *read_bucket(struct cnr_program *prog, const struct cnr_
 	if (l->bucket_size > sizeof(hdr))
 		return cnr_error_corrupt("runtime.bucket is %" PRIu64 " bytes", l->bucket_size);
 	struct cnr_error *err = cnr_memory_read(&prog->mem, addr, hdr, l->bucket_size);
+	*next_ret = UINT64_MAX; // unknown until the header is read: the list breaks off here
 	if (err)
 		return err;
 	*next_ret = word(hdr + l->b_allnext, 8);
@@ -184,6 +186,11 @@ struct cnr_error *cnr_mprof_read(struct cnr_program *prog, struct cnr_mprof *ret
 			err = berr;
 			goto fail;
 		}
+		if (berr && next == UINT64_MAX) { // not even its allnext: the list breaks off here
+			mp.truncated = true;
+			err = cnr_error_wrap(berr, "runtime.mbuckets breaks off at bucket 0x%" PRIx64, b);
+			break;
+		}
 		if (berr) {
 			mp.bad_buckets++;
 			if (!first_bad)
@@ -194,8 +201,6 @@ struct cnr_error *cnr_mprof_read(struct cnr_program *prog, struct cnr_mprof *ret
 			err = &cnr_enomem;
 			goto fail;
 		}
-		if (berr && !next) // its allnext may be what was unreadable
-			break;
 		b = next;
 		if (b == mark) {
 			mp.truncated = true;

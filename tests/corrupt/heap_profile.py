@@ -155,7 +155,7 @@ def main():
         poke(bad, file_offset(segs, int(found["MBUCKETS"][0], 16)), struct.pack("<Q", 0xdead0000000))
         code, out, err = run(["allocs", bad, exe])
         lines = profile_lines(err)
-        t.ok(code == 1 and len(lines) == 1 and "0xdead0000000" in lines[0],
+        t.ok(code == 1 and len(lines) == 1 and "0xdead0000000" in lines[0] and "breaks off" in lines[0],
              "head pointing nowhere: exit 1, one line with the address", f"exit {code}\n{err}")
 
         # 4. A profile special whose bucket is not in the list.
