@@ -63,6 +63,16 @@ struct cnr_alloc_join {
 	const char *absence;
 };
 
+// What `object ADDR` says of one object: its record (-1: not sampled)
+// and, for a live object, the sites of what it retains.
+struct cnr_object_alloc {
+	const struct cnr_alloc_join *join;
+	int64_t record;
+	bool has_sites;
+	struct cnr_alloc_site *sites; // free()d by the caller
+	size_t nsites;
+};
+
 struct cnr_program;
 
 // Load the join for hg (dominators computed) into *ret, which must stay

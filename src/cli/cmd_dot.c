@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "goruntime/heap_graph.h"
+#include "goruntime/typing.h"
 #include "report/dot_report.h"
 
 const char *const dot_usage[] = {
@@ -23,9 +24,12 @@ static int dot_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	}
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
+		cnr_heap_graph_deinit(&hg);
 	if (err)
 		return cnr_cli_fail(err);
 	err = cnr_dot_report(prog, &hg, o, stdout);
+	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }

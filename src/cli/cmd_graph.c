@@ -8,6 +8,7 @@
 
 #include "goruntime/heap_graph.h"
 #include "goruntime/memstats.h"
+#include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "report/live_report.h"
 
@@ -21,6 +22,8 @@ static int live_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 	(void)arg;
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
+		cnr_heap_graph_deinit(&hg);
 	if (err)
 		return cnr_cli_fail(err);
 	// Retained by each root: the retained size of the object it points at,
@@ -68,6 +71,7 @@ static int live_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 			shown++;
 		}
 	}
+	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return CNR_EXIT_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "goruntime/heap_graph.h"
+#include "goruntime/typing.h"
 #include "report/maps_report.h"
 
 const char *const maps_usage[] = {
@@ -18,8 +19,11 @@ static int maps_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 	mo->json = opts->json;
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
+		cnr_heap_graph_deinit(&hg);
 	if (!err) {
 		err = cnr_maps_report(prog, &hg, mo, stdout);
+		cnr_heap_typing_release(&hg);
 		cnr_heap_graph_deinit(&hg);
 	}
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;

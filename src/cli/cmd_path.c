@@ -51,12 +51,15 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 	const struct path_args *a = arg;
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
+		cnr_heap_graph_deinit(&hg);
 	if (err)
 		return cnr_cli_fail(err);
 	uint64_t target, count = 0;
 	if (a->type) {
 		target = object_of_type(&hg, a->type, &count);
 		if (target == UINT64_MAX) {
+			cnr_heap_typing_release(&hg);
 			cnr_heap_graph_deinit(&hg);
 			return cnr_cli_fail(cnr_error_create(CNR_ERROR_NOT_FOUND, "no live object of type '%s'", a->type));
 		}
@@ -66,6 +69,7 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		target = cnr_heap_graph_object(&hg, a->addr);
 	}
 	if (target == UINT64_MAX) {
+		cnr_heap_typing_release(&hg);
 		cnr_heap_graph_deinit(&hg);
 		return cnr_cli_fail(cnr_error_create(CNR_ERROR_NOT_FOUND,
 						     "0x%" PRIx64 " is not in an allocated heap object", a->addr));
@@ -81,6 +85,7 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		err = cnr_graph_shortest_paths(hg.graph, (uint32_t)target, a->k, paths, &n);
 	if (err) {
 		free(paths);
+		cnr_heap_typing_release(&hg);
 		cnr_heap_graph_deinit(&hg);
 		return cnr_cli_fail(err);
 	}
@@ -160,6 +165,7 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		cnr_json_end_object(&j);
 	}
 	free(paths);
+	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return CNR_EXIT_OK;
 }

@@ -14,6 +14,7 @@
 #include "goruntime/heap_graph.h"
 #include "goruntime/mprof.h"
 #include "goruntime/program.h"
+#include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "report/pprof_writer.h"
 
@@ -50,8 +51,10 @@ static struct cnr_error *build_retained(struct cnr_program *prog, double min_sha
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
 	if (err)
 		return err;
-	if (!(err = cnr_graph_compute_dominators(hg.graph)))
+	// The stacks name types and hops: the objects must be typed.
+	if (!(err = cnr_heap_typing_build(prog, &hg)) && !(err = cnr_graph_compute_dominators(hg.graph)))
 		err = cnr_retained_profile_build(prog, &hg, min_share / 100.0, p);
+	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return err;
 }

@@ -9,6 +9,7 @@
 
 #include "analysis/alloc_sites.h"
 #include "goruntime/heap_graph.h"
+#include "goruntime/typing.h"
 #include "goruntime/program.h"
 #include "graph/dominators.h"
 #include "report/live_report.h"
@@ -151,6 +152,8 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	const struct top_args *a = arg;
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
+	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
+		cnr_heap_graph_deinit(&hg);
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_top_row *rows = NULL;
@@ -234,6 +237,7 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 out:
 	free(rows);
 	cnr_alloc_join_deinit(&join);
+	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return code;
 }

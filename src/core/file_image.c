@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "util/search.h"
 #include "util/vector.h"
 
 // Granularity at which all-zero runs are dropped from a sparse image.
@@ -204,14 +205,7 @@ static size_t find_chunk(struct cnr_file_image *img, uint64_t off)
 	if (c < img->nchunks && img->chunks[c].offset <= off &&
 	    off - img->chunks[c].offset < img->chunks[c].size)
 		return c;
-	size_t lo = 0, hi = img->nchunks;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (img->chunks[mid].offset <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = CNR_PARTITION_POINT(img->nchunks, mid, img->chunks[mid].offset <= off);
 	if (lo == 0)
 		return SIZE_MAX;
 	img->last_chunk = lo - 1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/search.h"
 #include "util/vector.h"
 
 DEFINE_VECTOR(range_vector, struct cnr_mem_range)
@@ -19,18 +20,11 @@ static int cmp_u64(const void *a, const void *b)
 // Core segment containing addr, or NULL (segments sorted, disjoint).
 static const struct cnr_core_segment *core_segment_at(const struct cnr_core *core, uint64_t addr)
 {
-	size_t lo = 0, hi = core->nsegments;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct cnr_core_segment *s = &core->segments[mid];
-		if (addr < s->vaddr)
-			hi = mid;
-		else if (addr - s->vaddr >= s->memsz)
-			lo = mid + 1;
-		else
-			return s;
-	}
-	return NULL;
+	// The first segment that does not lie wholly below addr.
+	size_t i = CNR_PARTITION_POINT(core->nsegments, mid,
+				       core->segments[mid].vaddr <= addr && addr - core->segments[mid].vaddr >= core->segments[mid].memsz);
+	const struct cnr_core_segment *s = i < core->nsegments ? &core->segments[i] : NULL;
+	return s && addr >= s->vaddr ? s : NULL;
 }
 
 // Read-only exe segment whose file bytes hold addr, or NULL.  Writable
@@ -156,20 +150,12 @@ const struct cnr_mem_range *cnr_memory_find(struct cnr_memory *mem, uint64_t add
 		if (addr >= r->start && addr < r->end)
 			return r;
 	}
-	size_t lo = 0, hi = mem->nranges;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct cnr_mem_range *r = &mem->ranges[mid];
-		if (addr < r->start)
-			hi = mid;
-		else if (addr >= r->end)
-			lo = mid + 1;
-		else {
-			mem->last = mid;
-			return r;
-		}
-	}
-	return NULL;
+	// The first range that ends above addr (ranges are sorted and disjoint).
+	size_t i = CNR_PARTITION_POINT(mem->nranges, mid, mem->ranges[mid].end <= addr);
+	if (i == mem->nranges || addr < mem->ranges[i].start)
+		return NULL;
+	mem->last = i;
+	return &mem->ranges[i];
 }
 
 static const char *fault_reason(enum cnr_mem_source src)

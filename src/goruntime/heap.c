@@ -6,6 +6,7 @@
 
 #include "goruntime/program.h"
 #include "util/hash_map.h"
+#include "util/search.h"
 #include "util/vector.h"
 
 enum {
@@ -440,14 +441,7 @@ struct cnr_error *cnr_heap_read_spans(struct cnr_program *prog, struct cnr_heap 
 
 const struct cnr_heap_span *cnr_heap_span_search(const struct cnr_heap *heap, uint64_t addr)
 {
-	size_t lo = 0, hi = heap->nspans;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (heap->spans[mid].base <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = CNR_PARTITION_POINT(heap->nspans, mid, heap->spans[mid].base <= addr);
 	if (lo == 0 || addr >= heap->spans[lo - 1].limit)
 		return NULL;
 	return &heap->spans[lo - 1];

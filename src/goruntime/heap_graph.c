@@ -1,3 +1,8 @@
+// The heap graph build: one node per heap slot in slot-id order, the
+// edges from every allocated object's pointer words (the heap's own pointer
+// bits for each release), the named roots, then reachability and retained
+// sizes.  The typing is built over the finished graph by its caller
+// (goruntime/typing.h).
 #include "goruntime/heap_graph.h"
 
 #include <inttypes.h>
@@ -5,7 +10,6 @@
 #include <string.h>
 
 #include "goruntime/program.h"
-#include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/reach.h"
 #include "util/hash_map.h"
@@ -44,18 +48,6 @@ struct builder {
 	} *pending;
 	size_t npending;
 };
-
-uint64_t cnr_heap_graph_object(const struct cnr_heap_graph *hg, uint64_t addr)
-{
-	const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, addr);
-	if (!s)
-		return UINT64_MAX;
-	uint64_t slot = cnr_heap_slot_index(s, addr);
-	if (slot >= s->nelems)
-		return UINT64_MAX;
-	uint64_t id = s->first + slot;
-	return cnr_heap_allocated(&hg->heap, id) ? id : UINT64_MAX;
-}
 
 // The heapArena bitmap of the arena holding addr (1.19-1.21), read once.
 static const uint8_t *arena_bitmap(struct builder *b, uint64_t addr)
@@ -355,8 +347,6 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 		err = cnr_graph_compute_reachability(hg->graph);
 	if (!err)
 		err = cnr_graph_compute_retained(hg->graph);
-	if (!err)
-		err = cnr_heap_graph_type_objects(prog, hg);
 	if (err)
 		goto out;
 	for (uint64_t id = 0; id < heap->nslots; id++) {
@@ -389,25 +379,9 @@ out:
 	return err;
 }
 
-void cnr_heap_graph_slot(const struct cnr_heap_graph *hg, uint64_t id, uint64_t *addr_ret, uint64_t *size_ret)
-{
-	size_t lo = 0, hi = hg->heap.nspans;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (hg->by_id[mid]->first <= id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	const struct cnr_heap_span *s = lo ? hg->by_id[lo - 1] : NULL;
-	*addr_ret = s ? s->base + (id - s->first) * s->elemsize : 0;
-	*size_ret = s ? s->elemsize : 0;
-}
-
 void cnr_heap_graph_deinit(struct cnr_heap_graph *hg)
 {
 	free(hg->by_id);
-	cnr_heap_typing_destroy(hg->typing);
 	cnr_graph_destroy(hg->graph);
 	cnr_roots_deinit(&hg->roots);
 	cnr_goroutines_deinit(&hg->gs);

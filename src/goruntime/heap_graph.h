@@ -10,6 +10,7 @@
 
 #include "goruntime/heap.h"
 #include "goruntime/roots.h"
+#include "goruntime/heap_objects.h"
 #include "graph/graph.h"
 
 struct cnr_heap_graph {
@@ -21,18 +22,14 @@ struct cnr_heap_graph {
 	uint64_t live_objects, live_bytes, garbage_objects, garbage_bytes;
 	const struct cnr_heap_span **by_id; // spans sorted by first slot id
 	uint64_t header_min;          // objects over this carry a malloc header (Go 1.22+), else 0
-	struct cnr_heap_typing *typing; // the type of every object (goruntime/typing.h)
+	// The type of every object and the typed share of live bytes: NULL and
+	// 0 until the caller runs cnr_heap_typing_build() (goruntime/typing.h)
+	// over the built graph; freed by cnr_heap_typing_release().
+	struct cnr_heap_typing *typing;
 	uint64_t typed_live_objects, typed_live_bytes;
 };
 
 struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap_graph *ret);
 void cnr_heap_graph_deinit(struct cnr_heap_graph *hg);
-void cnr_heap_typing_destroy(struct cnr_heap_typing *ty);
-
-// The object (slot id) holding addr, or UINT64_MAX for memory that is not
-// an allocated heap object.
-uint64_t cnr_heap_graph_object(const struct cnr_heap_graph *hg, uint64_t addr);
-// The address and slot size of object id (the span slot it occupies).
-void cnr_heap_graph_slot(const struct cnr_heap_graph *hg, uint64_t id, uint64_t *addr_ret, uint64_t *size_ret);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "goruntime/program.h"
+#include "util/search.h"
 
 // Sane upper bound for any pclntab sub-table; Go binaries of a few
 // hundred MB have pclntabs of tens of MB.
@@ -141,14 +142,7 @@ bool cnr_pclntab_find(struct cnr_pclntab *tab, uint64_t pc, struct cnr_func *ret
 		return false;
 	uint64_t rel = pc - tab->text;
 	// ftab is sorted by entryoff; find the last entry <= rel.
-	uint64_t lo = 0, hi = tab->nfunc;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (u32_at(tab->ftab.data + 8 * mid) <= rel)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	uint64_t lo = (uint64_t)CNR_PARTITION_POINT(tab->nfunc, mid, u32_at(tab->ftab.data + 8 * mid) <= rel);
 	if (lo == 0)
 		return false;
 	uint32_t funcoff = u32_at(tab->ftab.data + 8 * (lo - 1) + 4);

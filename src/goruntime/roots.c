@@ -8,6 +8,7 @@
 #include "goruntime/program.h"
 #include "goruntime/runtime_roots.h"
 #include "goruntime/stackmaps.h"
+#include "util/search.h"
 #include "util/vector.h"
 
 enum { MAX_SECTION_WORDS = 1u << 28, MAX_NAME_DEPTH = 16, NAME_LEN = 512 };
@@ -76,14 +77,7 @@ static int cmp_global(const void *a, const void *b)
 // The global whose value covers slot, or NULL.
 static const struct global *global_of(const struct builder *b, uint64_t slot)
 {
-	size_t lo = 0, hi = b->nglobals;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (b->globals[mid].addr <= slot)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = CNR_PARTITION_POINT(b->nglobals, mid, b->globals[mid].addr <= slot);
 	return lo > 0 && slot - b->globals[lo - 1].addr < b->globals[lo - 1].size ? &b->globals[lo - 1] : NULL;
 }
 

@@ -31,9 +31,14 @@ struct cnr_obj_type {
 	const char *name;   // "main.Session", "[...]*main.Session" (arrays), "string (bytes)", "closure main.serve.func1"
 };
 
-// Type the objects of hg (built by cnr_heap_graph_build).  Never fails on
-// bad target memory: what cannot be read stays unknown.
-struct cnr_error *cnr_heap_graph_type_objects(struct cnr_program *prog, struct cnr_heap_graph *hg);
+// Type the objects of hg, built by cnr_heap_graph_build() (the caller
+// builds the graph, then the typing over it): attaches the typing to
+// hg->typing and counts hg->typed_live_*.  Never fails on bad target
+// memory: what cannot be read stays unknown.  The caller frees it with
+// cnr_heap_typing_release() before cnr_heap_graph_deinit().
+struct cnr_error *cnr_heap_typing_build(struct cnr_program *prog, struct cnr_heap_graph *hg);
+// Free hg's typing (nothing if it has none).
+void cnr_heap_typing_release(struct cnr_heap_graph *hg);
 
 // The type of object id, or NULL if unknown (or typing was not run).
 const struct cnr_obj_type *cnr_heap_graph_type(const struct cnr_heap_graph *hg, uint32_t id);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/search.h"
 #include "util/vector.h"
 
 DEFINE_VECTOR(cnr_graph_eval_stack, uint32_t)
@@ -322,15 +323,7 @@ static struct cnr_error *build_preds(const struct snca_input *in, const struct d
 	// Split the edges in halves at a node boundary.
 	uint32_t mid = N;
 	if (g->edge_count >= PRED_THREAD_MIN) {
-		uint32_t lo = 0, hi = N;
-		while (lo < hi) {
-			uint32_t m = lo + (hi - lo) / 2;
-			if (g->out_offsets[m] < g->edge_count / 2)
-				lo = m + 1;
-			else
-				hi = m;
-		}
-		mid = lo;
+		mid = (uint32_t)CNR_PARTITION_POINT(N, m, g->out_offsets[m] < g->edge_count / 2);
 	}
 	struct pred_part parts[2] = {
 		{ .in = in, .t = t, .lo = 0, .hi = mid, .virtuals = true },

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/search.h"
 #include "util/vector.h"
 
 DEFINE_VECTOR(cnr_graph_u32_vector, uint32_t)
@@ -315,14 +316,7 @@ uint32_t cnr_graph_roots_of(const struct cnr_graph *g, uint32_t node, const uint
 	if (node >= g->node_count || !cnr_graph_bit(g->root_bits, node))
 		return 0;
 	// Lower bound of node in roots_by_node.
-	uint32_t lo = 0, hi = g->root_count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->roots[g->roots_by_node[mid]].node < node)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	uint32_t lo = (uint32_t)CNR_PARTITION_POINT(g->root_count, mid, g->roots[g->roots_by_node[mid]].node < node);
 	uint32_t end = lo;
 	while (end < g->root_count && g->roots[g->roots_by_node[end]].node == node)
 		end++;

@@ -25,6 +25,7 @@
 #include "report/map_report.h"
 #include "report/maps_report.h"
 #include "report/top_report.h"
+#include "util/search.h"
 #include "util/vector.h"
 
 enum {
@@ -184,26 +185,14 @@ static uint32_t root_goroutine(const struct cnr_heap_graph *hg, const uint32_t *
 {
 	const struct cnr_goroutines *gs = &hg->gs;
 	if (r->kind == CNR_ROOT_CHAN_ELEM) {
-		size_t lo = 0, hi = nowners;
-		while (lo < hi) { // the first wait whose element is at or above the slot
-			size_t mid = lo + (hi - lo) / 2;
-			if (owners[mid].elem < r->slot)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		// The first wait whose element is at or above the slot.
+		size_t lo = CNR_PARTITION_POINT(nowners, mid, owners[mid].elem < r->slot);
 		return lo < nowners && owners[lo].elem == r->slot ? owners[lo].g : UINT32_MAX;
 	}
 	if (r->kind != CNR_ROOT_STACK)
 		return UINT32_MAX;
-	size_t lo = 0, hi = gs->ngs;
-	while (lo < hi) { // the last goroutine whose stack starts at or below the slot
-		size_t mid = lo + (hi - lo) / 2;
-		if (gs->gs[by_lo[mid]].stack_lo <= r->slot)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	// After the last goroutine whose stack starts at or below the slot.
+	size_t lo = CNR_PARTITION_POINT(gs->ngs, mid, gs->gs[by_lo[mid]].stack_lo <= r->slot);
 	if (!lo)
 		return UINT32_MAX;
 	const struct cnr_goroutine *g = &gs->gs[by_lo[lo - 1]];

@@ -7,8 +7,9 @@
 #include "goruntime/heap_graph.h"
 #include "goruntime/program.h"
 #include "goruntime/typing.h"
+#include "goruntime/values.h"
 #include "report/json_writer.h"
-#include "report/map_retained.h"
+#include "graph/edge_groups.h"
 #include "util/hash_map.h"
 #include "util/string_pool.h"
 #include "util/vector.h"
@@ -21,8 +22,6 @@ enum {
 	MAX_NEST_DEPTH = 64,    // nested values deeper than this are not followed
 	MAX_NEST_VISITS = 1 << 16, // values visited below one entry
 	MAX_SHAPE = 96,
-	REFLECT_BOOL = 1, REFLECT_INT = 2, REFLECT_INT64 = 6, REFLECT_UINT = 7, REFLECT_UINTPTR = 12,
-	REFLECT_FLOAT32 = 13, REFLECT_FLOAT64 = 14,
 };
 
 static const uint32_t NO_CLUSTER = UINT32_MAX;
@@ -51,7 +50,7 @@ struct entry {
 };
 
 DEFINE_VECTOR(entry_vector, struct entry)
-DEFINE_VECTOR(edge_vector, struct cnr_map_edge)
+DEFINE_VECTOR(edge_vector, struct cnr_group_edge)
 DEFINE_VECTOR(u64_vector, uint64_t)
 
 struct collect {
@@ -108,59 +107,29 @@ static void count(struct collect *c, struct count_map *m, const char *key, size_
 	(*n)++;
 }
 
-static bool pointer_shaped(const struct cnr_rtype *t)
-{
-	return t->kind == CNR_KIND_POINTER || t->kind == CNR_KIND_CHAN || t->kind == CNR_KIND_MAP ||
-	       t->kind == CNR_KIND_FUNC || t->kind == CNR_KIND_UNSAFE_POINTER;
-}
-
-// Where an interface's value lives: in the data word for pointer-shaped
-// types, else at the address the data word holds.
-static uint64_t interface_value(struct collect *c, uint64_t addr, const struct cnr_rtype *t)
-{
-	if (!t)
-		return 0;
-	if (pointer_shaped(t))
-		return addr + 8; // the word itself is the value
-	uint64_t data = 0;
-	if (cnr_memory_read_u64(&c->prog->mem, addr + 8, &data) != NULL)
-		c->errors++;
-	return data;
-}
-
-static bool empty_interface(const struct cnr_rtype *t)
-{
-	return t->kind == CNR_KIND_INTERFACE && t->name &&
-	       (strcmp(t->name, "interface {}") == 0 || strcmp(t->name, "any") == 0);
-}
-
-// The dynamic type of the interface value at addr (of interface type
-// iface), as %T prints it; *type_ret NULL for a nil or unreadable one.
+// The dynamic type of the interface value at addr, counting what cannot
+// be read (cnr_value_dynamic_type).
 static const char *dynamic_type(struct collect *c, const struct cnr_rtype *iface, uint64_t addr,
 				const struct cnr_rtype **type_ret)
 {
-	*type_ret = NULL;
-	uint64_t word;
-	if (cnr_memory_read_u64(&c->prog->mem, addr, &word) != NULL) {
-		c->errors++;
-		return "(unreadable)";
-	}
-	if (!word)
-		return "<nil>";
-	uint64_t type = word;
-	// A non-empty interface holds an itab; its type is itab._type.
-	if (!empty_interface(iface) && cnr_memory_read_u64(&c->prog->mem, word + c->itab_type_off, &type) != NULL) {
-		c->errors++;
-		return "(unreadable)";
-	}
-	const struct cnr_rtype *t;
-	struct cnr_error *err = cnr_type_get(c->tc, type, &t);
-	if (err) {
+	struct cnr_error *err = NULL;
+	bool unreadable = false;
+	const char *name = cnr_value_dynamic_type(c->prog, c->tc, c->itab_type_off, iface, addr, type_ret, &unreadable,
+						  &err);
+	if (err)
 		warn(c, err);
-		return "(unreadable)";
-	}
-	*type_ret = t;
-	return t->name ? t->name : "(type built at run time)";
+	c->errors += unreadable;
+	return name;
+}
+
+// Where an interface's value lives (cnr_value_interface_data), counting
+// an unreadable data word.
+static uint64_t interface_value(struct collect *c, uint64_t addr, const struct cnr_rtype *t)
+{
+	bool unreadable = false;
+	uint64_t v = cnr_value_interface_data(c->prog, addr, t, &unreadable);
+	c->errors += unreadable;
+	return v;
 }
 
 static bool is_hex(char c)
@@ -359,7 +328,7 @@ static void slot_words(struct collect *c, uint64_t slot, bool indirect, const ui
 	}
 	for (uint64_t w = 0; w < nwords; w++) {
 		if (mask[w / 8] >> (w % 8) & 1)
-			edge_vector_push(&c->edges, (struct cnr_map_edge){ holder, node_of(c, words[w]) });
+			edge_vector_push(&c->edges, (struct cnr_group_edge){ holder, node_of(c, words[w]) });
 	}
 }
 
@@ -521,21 +490,6 @@ struct shown {
 	bool has_data;
 };
 
-// An integer of the given kind and size at addr, as text.
-static bool integer_text(struct collect *c, const struct cnr_rtype *t, uint64_t addr, char *out, size_t len)
-{
-	uint64_t v = 0;
-	if (t->size > 8 || cnr_memory_read(&c->prog->mem, addr, &v, t->size) != NULL)
-		return false;
-	if (t->kind >= REFLECT_INT && t->kind <= REFLECT_INT64) {
-		int shift = 64 - 8 * (int)t->size;
-		snprintf(out, len, "%" PRId64, (int64_t)(v << shift) >> shift);
-	} else {
-		snprintf(out, len, "%" PRIu64, v);
-	}
-	return true;
-}
-
 // The text (or --redact shape) of a string at addr (its header): at most
 // max bytes, quoted if asked.
 static void string_text(struct collect *c, uint64_t addr, bool redact, size_t max, bool quote, char *out, size_t len)
@@ -575,23 +529,23 @@ static void value_text(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 	const char *name = t->name ? t->name : "?";
 	if (t->kind == CNR_KIND_STRING) {
 		string_text(c, addr, redact, max, quote, out, len);
-	} else if (redact && (t->kind == REFLECT_BOOL || (t->kind >= REFLECT_INT && t->kind <= REFLECT_UINTPTR))) {
+	} else if (redact && (t->kind == CNR_KIND_BOOL || (t->kind >= CNR_KIND_INT && t->kind <= CNR_KIND_UINTPTR))) {
 		snprintf(out, len, "%s", name);
-	} else if (t->kind == REFLECT_BOOL) {
+	} else if (t->kind == CNR_KIND_BOOL) {
 		uint8_t b = 0;
 		if (cnr_memory_read(&c->prog->mem, addr, &b, 1) == NULL)
 			snprintf(out, len, "%s", b ? "true" : "false");
 		else
 			snprintf(out, len, "(unreadable)");
-	} else if (t->kind >= REFLECT_INT && t->kind <= REFLECT_UINTPTR) {
-		if (!integer_text(c, t, addr, out, len))
+	} else if (t->kind >= CNR_KIND_INT && t->kind <= CNR_KIND_UINTPTR) {
+		if (!cnr_value_integer_text(c->prog, t, addr, out, len))
 			snprintf(out, len, "(unreadable)");
-	} else if (t->kind == REFLECT_FLOAT64 || t->kind == REFLECT_FLOAT32) {
+	} else if (t->kind == CNR_KIND_FLOAT64 || t->kind == CNR_KIND_FLOAT32) {
 		double d = 0;
 		float f = 0;
-		struct cnr_error *err = t->kind == REFLECT_FLOAT64 ? cnr_memory_read(&c->prog->mem, addr, &d, 8)
+		struct cnr_error *err = t->kind == CNR_KIND_FLOAT64 ? cnr_memory_read(&c->prog->mem, addr, &d, 8)
 								  : cnr_memory_read(&c->prog->mem, addr, &f, 4);
-		if (t->kind == REFLECT_FLOAT32)
+		if (t->kind == CNR_KIND_FLOAT32)
 			d = f;
 		if (redact)
 			snprintf(out, len, "%s", name);
@@ -617,7 +571,7 @@ static void value_text(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 		else
 			snprintf(out, len, "len %" PRIu64, header ? info.len : 0);
 		cnr_error_destroy(err);
-	} else if (pointer_shaped(t)) {
+	} else if (cnr_rtype_pointer_shaped(t)) {
 		uint64_t p = 0;
 		if (cnr_memory_read_u64(&c->prog->mem, addr, &p) == NULL)
 			snprintf(out, len, "0x%" PRIx64, p);
@@ -635,8 +589,8 @@ static void show_entry(struct collect *c, const struct entry *e, bool quote, str
 	bool redact = c->opts->redact;
 	memset(s, 0, sizeof(*s));
 	const struct cnr_rtype *kt = info->key;
-	if (kt->kind == CNR_KIND_STRING || kt->kind == REFLECT_BOOL ||
-	    (kt->kind >= REFLECT_INT && kt->kind <= REFLECT_FLOAT64))
+	if (kt->kind == CNR_KIND_STRING || kt->kind == CNR_KIND_BOOL ||
+	    (kt->kind >= CNR_KIND_INT && kt->kind <= CNR_KIND_FLOAT64))
 		value_text(c, kt, e->key, redact, MAX_KEY_SHOWN, false, s->key, sizeof(s->key));
 	else
 		snprintf(s->key, sizeof(s->key), "@0x%" PRIx64, e->key);
@@ -819,9 +773,9 @@ static int cmp_key(const struct collect *c, const struct entry *x, const struct 
 		int r = strcmp(x->sort_key ? x->sort_key : "", y->sort_key ? y->sort_key : "");
 		if (r)
 			return r;
-	} else if (kt->kind >= REFLECT_INT && kt->kind <= REFLECT_UINTPTR && kt->size <= 8) {
+	} else if (kt->kind >= CNR_KIND_INT && kt->kind <= CNR_KIND_UINTPTR && kt->size <= 8) {
 		uint64_t a = 0, b = 0;
-		bool sgn = kt->kind <= REFLECT_INT64;
+		bool sgn = kt->kind <= CNR_KIND_INT64;
 		if (cnr_memory_read(&c->prog->mem, x->key, &a, kt->size) == NULL &&
 		    cnr_memory_read(&c->prog->mem, y->key, &b, kt->size) == NULL) {
 			int shift = 64 - 8 * (int)kt->size;
@@ -863,7 +817,7 @@ static struct cnr_error *entries_retained(struct collect *c, uint64_t addr, uint
 	}
 	off[0] = 0;
 	memcpy(off + 1, c->edge_off.data, n * sizeof(*off));
-	struct cnr_error *err = cnr_map_entries_retained(c->hg->graph, node_of(c, addr), c->edges.data, off, n, ret,
+	struct cnr_error *err = cnr_graph_edge_groups_retained(c->hg->graph, node_of(c, addr), c->edges.data, off, n, ret,
 						       map_ret);
 	uint64_t sum = 0, unknown = 0;
 	for (size_t i = 0; !err && i < n; i++) {
@@ -1078,6 +1032,10 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 	if (opts->retained) {
 		if ((err = cnr_heap_graph_build(prog, &hg)))
 			goto out;
+		if ((err = cnr_heap_typing_build(prog, &hg))) {
+			cnr_heap_graph_deinit(&hg);
+			goto out;
+		}
 		c.hg = &hg;
 	}
 	if (!type_addr) {
@@ -1128,8 +1086,10 @@ struct cnr_error *cnr_map_report(struct cnr_program *prog, uint64_t addr, uint64
 		cnr_warn(prog->ctx, "map at 0x%" PRIx64 ": %u values could not be read", addr, c.errors);
 out:
 	free(clusters);
-	if (c.hg)
+	if (c.hg) {
+		cnr_heap_typing_release(c.hg);
 		cnr_heap_graph_deinit(c.hg);
+	}
 	count_map_deinit(&c.types);
 	count_map_deinit(&c.prefixes);
 	cluster_map_deinit(&c.cluster_index);

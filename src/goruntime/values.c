@@ -1,4 +1,11 @@
-#include "report/field_view.h"
+// Go values decoded from target memory, as a Go developer reads them: the
+// reflect kind of a DWARF type, the dynamic type of an interface, map keys
+// as Go prints them, integers of any size, and a value field by field
+// (struct fields by name, strings quoted, slices with their length,
+// interfaces with their dynamic type, pointers with the type of the heap
+// object they reach).  Shared by `object`, `map`, the report and the
+// typing's edge labels: the writers read no target memory themselves.
+#include "goruntime/values.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,6 +14,7 @@
 #include "goruntime/pclntab.h"
 #include "goruntime/program.h"
 #include "goruntime/typing.h"
+#include "goruntime/types.h"
 
 enum {
 	MAX_DEPTH = 12,
@@ -16,6 +24,7 @@ enum {
 	TAG_POINTER = 0x0f,
 	TAG_STRUCT = 0x13,
 	TAG_TYPEDEF = 0x16,
+	MAX_KEY = 48, // bytes of a string key shown in an edge label
 };
 
 struct view {
@@ -26,7 +35,7 @@ struct view {
 	void *arg;
 };
 
-static uint8_t kind_of(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t)
+uint8_t cnr_value_kind(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *t)
 {
 	for (int i = 0; t && i < 16; i++) {
 		if (t->go_kind || t->tag != TAG_TYPEDEF)
@@ -34,6 +43,112 @@ static uint8_t kind_of(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *
 		t = cnr_dwarf_type_at(dw, t->type_offset);
 	}
 	return 0;
+}
+
+void cnr_value_key_text(struct cnr_program *prog, const struct cnr_dwarf_type *kt, uint64_t addr, char *buf, size_t len)
+{
+	const struct cnr_dwarf_type *s = cnr_dwarf_type_strip(prog->dwarf, kt);
+	uint8_t kind = cnr_value_kind(prog->dwarf, kt);
+	uint64_t v = 0;
+	if (kind == CNR_KIND_STRING) {
+		uint64_t hdr[2];
+		char raw[MAX_KEY];
+		if (cnr_memory_read(&prog->mem, addr, hdr, sizeof(hdr)) == NULL) {
+			size_t n = hdr[1] < MAX_KEY ? (size_t)hdr[1] : MAX_KEY;
+			if (cnr_memory_read(&prog->mem, hdr[0], raw, n) == NULL) {
+				size_t o = 0;
+				o += (size_t)snprintf(buf, len, "\"");
+				for (size_t i = 0; i < n && o + 6 < len; i++) {
+					unsigned char c = (unsigned char)raw[i];
+					o += (size_t)snprintf(buf + o, len - o, c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? "%c" : "\\x%02x", c);
+				}
+				snprintf(buf + o, len - o, "%s\"", hdr[1] > n ? "…" : "");
+				return;
+			}
+		}
+	} else if (kind >= CNR_KIND_INT && kind <= CNR_KIND_UINTPTR && s && s->has_size && s->size <= 8 &&
+		   cnr_memory_read(&prog->mem, addr, &v, (size_t)s->size) == NULL) {
+		// reflect.Int..Uintptr: signed up to Int64.
+		if (kind <= CNR_KIND_INT64 && s->size < 8 && (v >> (8 * s->size - 1) & 1))
+			v |= ~0ULL << (8 * s->size);
+		snprintf(buf, len, kind <= CNR_KIND_INT64 ? "%" PRId64 : "%" PRIu64, v);
+		return;
+	}
+	snprintf(buf, len, "…");
+}
+
+bool cnr_rtype_pointer_shaped(const struct cnr_rtype *t)
+{
+	return t->kind == CNR_KIND_POINTER || t->kind == CNR_KIND_CHAN || t->kind == CNR_KIND_MAP ||
+	       t->kind == CNR_KIND_FUNC || t->kind == CNR_KIND_UNSAFE_POINTER;
+}
+
+uint64_t cnr_value_interface_data(struct cnr_program *prog, uint64_t addr, const struct cnr_rtype *t, bool *unreadable_ret)
+{
+	if (!t)
+		return 0;
+	if (cnr_rtype_pointer_shaped(t))
+		return addr + 8; // the word itself is the value
+	uint64_t data = 0;
+	struct cnr_error *err = cnr_memory_read_u64(&prog->mem, addr + 8, &data);
+	if (err) {
+		cnr_error_destroy(err);
+		*unreadable_ret = true;
+	}
+	return data;
+}
+
+static bool empty_interface(const struct cnr_rtype *t)
+{
+	return t->kind == CNR_KIND_INTERFACE && t->name &&
+	       (strcmp(t->name, "interface {}") == 0 || strcmp(t->name, "any") == 0);
+}
+
+const char *cnr_value_dynamic_type(struct cnr_program *prog, struct cnr_type_cache *tc, uint64_t itab_type_off,
+				   const struct cnr_rtype *iface, uint64_t addr, const struct cnr_rtype **type_ret,
+				   bool *unreadable_ret, struct cnr_error **err_ret)
+{
+	*type_ret = NULL;
+	uint64_t word;
+	struct cnr_error *err = cnr_memory_read_u64(&prog->mem, addr, &word);
+	if (err) {
+		cnr_error_destroy(err);
+		*unreadable_ret = true;
+		return "(unreadable)";
+	}
+	if (!word)
+		return "<nil>";
+	uint64_t type = word;
+	// A non-empty interface holds an itab; its type is itab._type.
+	if (!empty_interface(iface) && (err = cnr_memory_read_u64(&prog->mem, word + itab_type_off, &type))) {
+		cnr_error_destroy(err);
+		*unreadable_ret = true;
+		return "(unreadable)";
+	}
+	const struct cnr_rtype *t;
+	if ((err = cnr_type_get(tc, type, &t))) {
+		*err_ret = err;
+		return "(unreadable)";
+	}
+	*type_ret = t;
+	return t->name ? t->name : "(type built at run time)";
+}
+
+bool cnr_value_integer_text(struct cnr_program *prog, const struct cnr_rtype *t, uint64_t addr, char *out, size_t len)
+{
+	uint64_t v = 0;
+	struct cnr_error *err = t->size > 8 ? NULL : cnr_memory_read(&prog->mem, addr, &v, t->size);
+	if (t->size > 8 || err) {
+		cnr_error_destroy(err);
+		return false;
+	}
+	if (t->kind >= CNR_KIND_INT && t->kind <= CNR_KIND_INT64) {
+		int shift = 64 - 8 * (int)t->size;
+		snprintf(out, len, "%" PRId64, (int64_t)(v << shift) >> shift);
+	} else {
+		snprintf(out, len, "%" PRIu64, v);
+	}
+	return true;
 }
 
 // Quote s[0..n) the way Go's %q would, shortened.
@@ -85,33 +200,33 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 		return;
 	}
 	switch (kind) {
-	case 1: // bool
+	case CNR_KIND_BOOL:
 		snprintf(value, sizeof(value), "%s", w[0] & 0xff ? "true" : "false");
 		break;
-	case 2: case 3: case 4: case 5: case 6: { // int..int64
+	case CNR_KIND_INT: case CNR_KIND_INT8: case CNR_KIND_INT16: case CNR_KIND_INT32: case CNR_KIND_INT64: {
 		int64_t x = (int64_t)w[0];
 		if (size < 8 && (w[0] >> (8 * size - 1) & 1))
 			x = (int64_t)(w[0] | ~0ULL << (8 * size));
 		snprintf(value, sizeof(value), "%" PRId64, x);
 		break;
 	}
-	case 7: case 8: case 9: case 10: case 11: // uint..uint64
+	case CNR_KIND_UINT: case CNR_KIND_UINT8: case CNR_KIND_UINT16: case CNR_KIND_UINT32: case CNR_KIND_UINT64:
 		snprintf(value, sizeof(value), "%" PRIu64, w[0]);
 		break;
-	case 13: { // float32
+	case CNR_KIND_FLOAT32: {
 		float f;
 		uint32_t b = (uint32_t)w[0];
 		memcpy(&f, &b, 4);
 		snprintf(value, sizeof(value), "%g", (double)f);
 		break;
 	}
-	case 14: { // float64
+	case CNR_KIND_FLOAT64: {
 		double d;
 		memcpy(&d, &w[0], 8);
 		snprintf(value, sizeof(value), "%g", d);
 		break;
 	}
-	case 24: { // string
+	case CNR_KIND_STRING: {
 		uint8_t bytes[SHOWN_BYTES];
 		size_t n = w[1] < SHOWN_BYTES ? (size_t)w[1] : SHOWN_BYTES;
 		if (w[1] == 0)
@@ -123,14 +238,14 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 		ptr = w[0];
 		break;
 	}
-	case 23: { // slice
+	case CNR_KIND_SLICE: {
 		uint64_t cap = 0;
 		cnr_error_destroy(cnr_memory_read_u64(&prog->mem, addr + 16, &cap));
 		snprintf(value, sizeof(value), "len %" PRIu64 " cap %" PRIu64, w[1], cap);
 		ptr = w[0];
 		break;
 	}
-	case 20: { // interface: the dynamic type from the type word or the itab
+	case CNR_KIND_INTERFACE: { // the dynamic type from the type word or the itab
 		const struct cnr_dwarf_field *tab = s ? cnr_dwarf_field(prog->dwarf, s, "tab") : NULL;
 		const struct cnr_rtype *rt = NULL;
 		struct cnr_error *err = NULL;
@@ -152,7 +267,7 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 		ptr = w[1];
 		break;
 	}
-	case 19: { // func: the closure's function
+	case CNR_KIND_FUNC: { // the closure's function
 		uint64_t pc;
 		struct cnr_func f;
 		if (w[0] && !cnr_memory_read_u64(&prog->mem, w[0], &pc) && cnr_pclntab_find(prog->pclntab, pc, &f))
@@ -165,7 +280,7 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 	default:
 		if (size == 8 || (s && s->tag == TAG_POINTER)) {
 			snprintf(value, sizeof(value), w[0] ? "0x%" PRIx64 : "nil", w[0]);
-			ptr = kind == 12 ? 0 : w[0]; // uintptr is not a pointer
+			ptr = kind == CNR_KIND_UINTPTR ? 0 : w[0]; // uintptr is not a pointer
 		} else {
 			snprintf(value, sizeof(value), "0x%" PRIx64, w[0]);
 		}
@@ -177,14 +292,14 @@ static void view_value(struct view *v, const struct cnr_dwarf_type *t, uint64_t 
 		       int depth)
 {
 	const struct cnr_dwarf *dw = v->prog->dwarf;
-	uint8_t kind = kind_of(dw, t);
+	uint8_t kind = cnr_value_kind(dw, t);
 	const struct cnr_dwarf_type *s = cnr_dwarf_type_strip(dw, t);
 	size_t n = strlen(path);
 	if (depth > MAX_DEPTH || !s || v->shown >= v->max) {
 		v->left_out++;
 		return;
 	}
-	if (kind == 25 || (kind == 0 && s->tag == TAG_STRUCT)) {
+	if (kind == CNR_KIND_STRUCT || (kind == 0 && s->tag == TAG_STRUCT)) {
 		const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, s);
 		for (uint32_t i = 0; i < s->nfields; i++) {
 			const struct cnr_dwarf_type *ft = cnr_dwarf_type_at(dw, f[i].type_offset);
@@ -193,7 +308,7 @@ static void view_value(struct view *v, const struct cnr_dwarf_type *t, uint64_t 
 			snprintf(path + n, plen - n, ".%s", f[i].name ? f[i].name : "?");
 			view_value(v, ft, addr + f[i].offset, path, plen, depth + 1);
 		}
-	} else if (kind == 17 || (kind == 0 && s->tag == TAG_ARRAY)) {
+	} else if (kind == CNR_KIND_ARRAY || (kind == 0 && s->tag == TAG_ARRAY)) {
 		const struct cnr_dwarf_type *e = cnr_dwarf_type_at(dw, s->type_offset);
 		uint64_t esz = cnr_dwarf_type_size(dw, e);
 		for (uint64_t i = 0; e && i < s->count && i < SHOWN_ELEMS; i++) {

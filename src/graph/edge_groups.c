@@ -1,4 +1,7 @@
-#include "report/map_retained.h"
+// Per-group retained sizes (see edge_groups.h): the cheap pass over the
+// dominator tree for holders only they reach, the exact subgraph
+// computation for the others.
+#include "graph/edge_groups.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +34,8 @@ static int cmp_slot_word(const void *a, const void *b)
 
 // The exact computation: the subgraph below the internals rebuilt with a
 // virtual node per entry, and its dominators.
-static struct cnr_error *exact_retained(struct cnr_graph *g, uint32_t header, const struct cnr_map_edge *edges,
-					const uint64_t *off, size_t n, uint64_t *retained_ret, uint64_t *map_ret)
+static struct cnr_error *exact_retained(struct cnr_graph *g, uint32_t owner, const struct cnr_group_edge *edges,
+					const uint64_t *off, size_t n, uint64_t *retained_ret, uint64_t *whole_ret)
 {
 	uint32_t N = cnr_graph_node_count(g);
 	struct cnr_error *err = cnr_graph_compute_retained(g);
@@ -49,9 +52,9 @@ static struct cnr_error *exact_retained(struct cnr_graph *g, uint32_t header, co
 		err = &cnr_enomem;
 		goto out;
 	}
-	// The internals: the header and every object holding a slot.
-	if (header < N)
-		cnr_graph_set_bit(internal, header);
+	// The internals: the owner and every node holding a word.
+	if (owner < N)
+		cnr_graph_set_bit(internal, owner);
 	for (size_t i = 0; i < off[n]; i++) {
 		if (edges[i].holder < N)
 			cnr_graph_set_bit(internal, edges[i].holder);
@@ -67,7 +70,7 @@ static struct cnr_error *exact_retained(struct cnr_graph *g, uint32_t header, co
 			sub[v] = ns++;
 	}
 	if (n > CNR_GRAPH_MAX_NODES - ns) {
-		err = cnr_error_create(CNR_ERROR_INVALID, "%zu map entries and %u nodes: more than 32-bit ids hold", n, ns);
+		err = cnr_error_create(CNR_ERROR_INVALID, "%zu edge groups and %u nodes: more than 32-bit ids hold", n, ns);
 		goto out;
 	}
 	orig = cnr_graph_alloc(ns ? ns : 1, sizeof(uint32_t), false);
@@ -155,12 +158,12 @@ static struct cnr_error *exact_retained(struct cnr_graph *g, uint32_t header, co
 			err = cnr_graph_builder_add_edges(b, ns + (uint32_t)i, succ.data, succ.size);
 	}
 	// Roots: the subgraph's nodes dominated from outside it.
-	uint64_t map_bytes = 0;
+	uint64_t whole_bytes = 0;
 	for (uint32_t s = 0; s < ns && !err; s++) {
 		uint32_t d = cnr_graph_idom(g, orig[s]);
 		if (d < N && sub[d] != CNR_GRAPH_NO_NODE)
 			continue;
-		map_bytes += cnr_graph_retained(g, orig[s]);
+		whole_bytes += cnr_graph_retained(g, orig[s]);
 		err = cnr_graph_builder_add_root(b, s, 0);
 	}
 	if (err)
@@ -181,7 +184,7 @@ static struct cnr_error *exact_retained(struct cnr_graph *g, uint32_t header, co
 		else
 			retained_ret[i] = cnr_graph_retained(h, ns + (uint32_t)i);
 	}
-	*map_ret = map_bytes;
+	*whole_ret = whole_bytes;
 out:
 	cnr_graph_builder_destroy(b);
 	cnr_graph_destroy(h);
@@ -224,8 +227,8 @@ static bool sort_by_target(struct target_word *v, size_t n)
 	return true;
 }
 
-struct cnr_error *cnr_map_entries_retained(struct cnr_graph *g, uint32_t header, const struct cnr_map_edge *edges,
-					   const uint64_t *off, size_t n, uint64_t *retained_ret, uint64_t *map_ret)
+struct cnr_error *cnr_graph_edge_groups_retained(struct cnr_graph *g, uint32_t owner, const struct cnr_group_edge *edges,
+						 const uint64_t *off, size_t n, uint64_t *retained_ret, uint64_t *whole_ret)
 {
 	uint32_t N = cnr_graph_node_count(g);
 	struct cnr_error *err = cnr_graph_compute_retained(g);
@@ -236,7 +239,7 @@ struct cnr_error *cnr_map_entries_retained(struct cnr_graph *g, uint32_t header,
 	uint64_t *exact = cnr_graph_alloc(nbits, 8, true);
 	uint64_t *res = cnr_graph_alloc(n ? n : 1, sizeof(*res), true);
 	struct target_word *words = cnr_graph_alloc(off[n] ? off[n] : 1, sizeof(*words), false);
-	struct cnr_map_edge *sub_edges = NULL;
+	struct cnr_group_edge *sub_edges = NULL;
 	uint64_t *sub_off = NULL, *sub_res = NULL;
 	size_t *sub_entry = NULL;
 	if (!holders || !below || !exact || !res || !words) {
@@ -253,17 +256,17 @@ struct cnr_error *cnr_map_entries_retained(struct cnr_graph *g, uint32_t header,
 				words[nw++] = (struct target_word){ edges[k].target, edges[k].holder, (uint32_t)i };
 		}
 	}
-	// The whole map: the retained sizes of the header and of the holders
+	// The whole: the retained sizes of the owner and of the holders
 	// that no other of them dominates (one pass over the dominator tree
 	// in preorder, a bit per node).
-	uint64_t map_bytes = 0;
+	uint64_t whole_bytes = 0;
 	const uint32_t *order;
 	uint32_t count = cnr_graph_dom_order(g, &order);
 	for (uint32_t k = 0; k < count; k++) {
 		uint32_t v = order[k], d = cnr_graph_idom(g, v);
-		bool internal = v == header || cnr_graph_bit(holders, v), inside = d < N && cnr_graph_bit(below, d);
+		bool internal = v == owner || cnr_graph_bit(holders, v), inside = d < N && cnr_graph_bit(below, d);
 		if (internal && !inside)
-			map_bytes += cnr_graph_retained(g, v);
+			whole_bytes += cnr_graph_retained(g, v);
 		if (internal || inside)
 			cnr_graph_set_bit(below, v);
 	}
@@ -346,7 +349,7 @@ struct cnr_error *cnr_map_entries_retained(struct cnr_graph *g, uint32_t header,
 			res[sub_entry[k]] = sub_res[k];
 	}
 	memcpy(retained_ret, res, n * sizeof(*res));
-	*map_ret = map_bytes;
+	*whole_ret = whole_bytes;
 out:
 	free(sub_edges);
 	free(sub_off);
