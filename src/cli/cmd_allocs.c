@@ -15,8 +15,7 @@
 #include "report/profile_top.h"
 
 const char *const allocs_usage[] = {
-	"coroner allocs [--sample inuse_space|inuse_objects|alloc_space|alloc_objects] [--top N] [--json]",
-	"               [--exe PATH] [--force] [-v] CORE [EXE]",
+	"coroner allocs [--sample inuse_space|inuse_objects|alloc_space|alloc_objects] [--top N] [--json] [--exe PATH] [--force] [-v] CORE [EXE]",
 	NULL,
 };
 
