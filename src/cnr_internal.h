@@ -40,7 +40,7 @@ extern struct cnr_error cnr_enomem;
 // that fails.
 struct cnr_error *cnr_error_create(enum cnr_error_code code, const char *fmt, ...)
 	CNR_PRINTF(2, 3);
-struct cnr_error *cnr_error_vcreate(enum cnr_error_code code, const char *fmt, va_list ap);
+struct cnr_error *cnr_error_vcreate(enum cnr_error_code code, const char *fmt, va_list ap) CNR_PRINTF(2, 0);
 // "MESSAGE 'PATH': strerror(errnum)"
 struct cnr_error *cnr_error_os(int errnum, const char *path, const char *fmt, ...)
 	CNR_PRINTF(3, 4);

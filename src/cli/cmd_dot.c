@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analysis/dot_layout.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/typing.h"
 #include "report/dot_report.h"
@@ -28,7 +29,12 @@ static int dot_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 		cnr_heap_graph_deinit(&hg);
 	if (err)
 		return cnr_cli_fail(err);
-	err = cnr_dot_report(prog, &hg, o, stdout);
+	struct cnr_dot_layout l;
+	err = cnr_dot_layout_build(prog, &hg, o, &l);
+	if (!err) {
+		cnr_dot_report(&l, stdout);
+		cnr_dot_layout_deinit(&l);
+	}
 	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;

@@ -22,8 +22,15 @@ static int goroutines_body(struct cnr_program *prog, const struct cnr_common_opt
 		cnr_goroutines_report_json(prog, &gs, stdout);
 	else if (all)
 		cnr_goroutines_report_all(prog, &gs, stdout);
-	else
-		cnr_goroutines_report_grouped(prog, &gs, stdout);
+	else {
+		struct cnr_goroutine_groups gg;
+		if ((err = cnr_goroutine_groups_init(&gs, &gg))) {
+			cnr_goroutines_deinit(&gs);
+			return cnr_cli_fail(err);
+		}
+		cnr_goroutines_report_grouped(prog, &gs, &gg, stdout);
+		cnr_goroutine_groups_deinit(&gg);
+	}
 	cnr_goroutines_deinit(&gs);
 	return CNR_EXIT_OK;
 }

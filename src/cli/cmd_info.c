@@ -14,7 +14,13 @@ const char *const info_usage[] = {
 static int info_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
 	(void)arg;
-	unsigned unresolved = opts->json ? cnr_info_report_json(prog, stdout) : cnr_info_report_text(prog, stdout);
+	struct cnr_process_info p;
+	struct cnr_error *err = cnr_process_info_read(prog, &p);
+	if (err)
+		return cnr_cli_fail(err);
+	cnr_info_report(&p, opts->json, stdout);
+	unsigned unresolved = p.unresolved;
+	cnr_process_info_deinit(&p);
 	if (unresolved) {
 		fprintf(stderr, "coroner: warning: %u thread pc(s) could not be symbolized\n", unresolved);
 		return CNR_EXIT_PARTIAL;

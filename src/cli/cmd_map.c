@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/map_contents.h"
 #include "goruntime/maps.h"
 #include "goruntime/program.h"
 #include "report/map_report.h"
@@ -19,7 +20,7 @@ const char *const map_usage[] = {
 struct map_args {
 	uint64_t addr;
 	const char *type;
-	struct cnr_map_report_opts opts;
+	struct cnr_map_contents_opts opts;
 };
 
 // The map's type: --type, else 0 for the one the heap's typing found.
@@ -42,11 +43,15 @@ static int map_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 {
 	struct map_args *a = arg;
 	uint64_t type;
-	a->opts.json = opts->json;
+	struct cnr_map_contents mc;
 	struct cnr_error *err = map_type(prog, a, &type);
 	if (!err)
-		err = cnr_map_report(prog, a->addr, type, &a->opts, stdout);
-	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
+		err = cnr_map_contents_build(prog, a->addr, type, &a->opts, &mc);
+	if (err)
+		return cnr_cli_fail(err);
+	cnr_map_report(&mc, opts->json, stdout);
+	cnr_map_contents_deinit(&mc);
+	return CNR_EXIT_OK;
 }
 
 int cmd_map(int argc, char **argv)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analysis/heap_maps.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/typing.h"
 #include "report/maps_report.h"
@@ -13,25 +14,43 @@ const char *const maps_usage[] = {
 	NULL,
 };
 
+struct maps_args {
+	const char *type; // only maps of this type ("map[string]interface {}"), or NULL
+	size_t top;       // rows shown, 0 = all
+};
+
 static int maps_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
-	struct cnr_maps_opts *mo = arg;
-	mo->json = opts->json;
+	const struct maps_args *mo = arg;
 	struct cnr_heap_graph hg;
 	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
 	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
 		cnr_heap_graph_deinit(&hg);
+	if (err)
+		return cnr_cli_fail(err);
+	struct cnr_maps_list l;
+	err = cnr_maps_list_init(&hg, mo->type, mo->top, &l);
 	if (!err) {
-		err = cnr_maps_report(prog, &hg, mo, stdout);
-		cnr_heap_typing_release(&hg);
-		cnr_heap_graph_deinit(&hg);
+		// One map at a time: a map's contents can be large.
+		struct cnr_maps_writer w;
+		cnr_maps_report_begin(&w, &l, mo->type, opts->json, stdout);
+		for (size_t i = 0; i < l.shown; i++) {
+			struct cnr_maps_entry e;
+			cnr_maps_list_describe(prog, &hg, &l, i, &e);
+			cnr_maps_report_row(&w, &e);
+			cnr_maps_entry_deinit(&e);
+		}
+		cnr_maps_report_end(&w, &l);
+		cnr_maps_list_deinit(&l);
 	}
+	cnr_heap_typing_release(&hg);
+	cnr_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 
 int cmd_maps(int argc, char **argv)
 {
-	struct cnr_maps_opts mo = { .top = 100 };
+	struct maps_args mo = { .top = 100 };
 	uint32_t top = 100;
 	if (!cnr_cli_take_value(&argc, argv, "--type", &mo.type)) {
 		cnr_cli_error("--type wants a map type");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analysis/leak_model.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/typing.h"
 #include "report/leak_report.h"
@@ -25,7 +26,12 @@ static int report_body(struct cnr_program *prog, const struct cnr_common_opts *o
 		cnr_heap_graph_deinit(&hg);
 	if (err)
 		return cnr_cli_fail(err);
-	err = cnr_leak_report(prog, &hg, &o, stdout);
+	struct cnr_leak_model m;
+	err = cnr_leak_model_build(prog, &hg, o.top, &m);
+	if (!err) {
+		cnr_leak_report(&m, &o, stdout);
+		cnr_leak_model_deinit(&m);
+	}
 	cnr_heap_typing_release(&hg);
 	cnr_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;

@@ -6,6 +6,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+// next_in as a const pointer: zlib never writes to its input.
+#define ZLIB_CONST
 #include <zlib.h>
 
 #include "util/search.h"
@@ -76,7 +78,7 @@ struct cnr_error *cnr_file_image_inflate(const uint8_t *gz, size_t len, struct c
 		free(out);
 		return &cnr_enomem;
 	}
-	zs.next_in = (Bytef *)gz;
+	zs.next_in = gz;
 	// zlib's avail_in is 32-bit: feed huge inputs in slices.
 	size_t in_left = len;
 	for (;;) {
@@ -191,7 +193,7 @@ struct cnr_error *cnr_file_image_open(const char *path, struct cnr_file_image *r
 void cnr_file_image_deinit(struct cnr_file_image *img)
 {
 	if (img->map)
-		munmap((void *)img->map, img->size);
+		munmap((void *)(uintptr_t)img->map, img->size); // ours to unmap, const to everyone else
 	for (size_t i = 0; i < img->nchunks; i++)
 		free(img->chunks[i].data);
 	free(img->chunks);

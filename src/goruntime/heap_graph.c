@@ -19,7 +19,6 @@ enum {
 	PAGE = 8192,
 	ARENA_SHIFT = 26,                    // runtime/malloc.go logHeapArenaBytes (linux/amd64)
 	ARENA_WORDS = (1 << ARENA_SHIFT) / 8,
-	INLINE_MARK_BITS = 128,              // runtime/mgcmark_greenteagc.go spanInlineMarkBits
 	MAX_OBJECT_WORDS = 1 << 27,          // a 1 GiB object: past that, corrupt
 	CHUNK_WORDS = 1 << 21,               // big objects are scanned 16 MiB at a time
 	PENDING = 1024,                      // pointer words resolved together
@@ -32,7 +31,7 @@ struct builder {
 	struct cnr_program *prog;
 	struct cnr_heap_graph *hg;
 	enum cnr_heap_bits bits;
-	bool greentea;
+	struct cnr_go_inline_marks inline_marks;
 	uint64_t header_min;
 	uint64_t arenas_l2;         // mheap_.arenas[0]
 	uint64_t ha_bitmap, bitmap_bytes; // heapArena.bitmap (1.19-1.21)
@@ -137,11 +136,11 @@ static struct cnr_error *pointer_bits(struct builder *b, const struct cnr_heap_s
 		return tile_type(b, type, first, n);
 	}
 	// runtime/mbitmap.go spanHeapBitsRange: the bitmap sits at the span's
-	// end, below the Green Tea inline mark bits for 16..512-byte elements.
+	// end, below Green Tea's inline mark bits (cnr_go_span_inline_marks).
 	uint64_t span_size = s->limit - s->base;
 	uint64_t bits_base = s->base + span_size - span_size / 64;
-	if (b->greentea && s->elemsize >= 16)
-		bits_base -= INLINE_MARK_BITS;
+	if (s->elemsize >= b->inline_marks.min_elemsize)
+		bits_base -= b->inline_marks.bytes;
 	// Objects here are at most 512 bytes: one chunk, first == 0.
 	uint64_t bit0 = slot * s->elemsize / 8;
 	uint8_t buf[512 / 8 / 8 + 2];
@@ -261,7 +260,7 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 		goto out;
 	}
 	b.bits = cnr_go_heap_bits(prog->ops, &prog->go_version);
-	b.greentea = cnr_go_greentea(prog->ops, &prog->go_version);
+	b.inline_marks = cnr_go_span_inline_marks(prog->ops, &prog->go_version);
 	if (b.bits == CNR_HEAP_BITS_SPAN) {
 		int64_t min;
 		if ((err = cnr_program_constant(prog, "runtime.minSizeForMallocHeader", &min)))

@@ -1,6 +1,10 @@
+// Runtime struct layouts from the executable's DWARF: the field offsets
+// coroner reads, under every name Go gave them, and the probes for runtime
+// type names that changed between releases.
 #include "goruntime/layout.h"
 
 #include <stddef.h>
+#include <string.h>
 
 struct field_spec {
 	const char *type;
@@ -205,4 +209,55 @@ struct cnr_error *cnr_mprof_layout_init(struct cnr_mprof_layout *l, const struct
 	if (!cnr_dwarf_constant(dw, "runtime.memProfile", &l->mem_profile))
 		l->mem_profile = -1;
 	return NULL;
+}
+
+static bool has_type(const struct cnr_dwarf *dw, const char *name)
+{
+	return cnr_dwarf_type_by_name(dw, name) != NULL;
+}
+
+const char *cnr_layout_itab_type(const struct cnr_dwarf *dw)
+{
+	return has_type(dw, "internal/abi.ITab") ? "internal/abi.ITab" : "runtime.itab";
+}
+
+const char *cnr_layout_map_type(const struct cnr_dwarf *dw, bool swiss)
+{
+	if (swiss)
+		return has_type(dw, "internal/abi.SwissMapType") ? "internal/abi.SwissMapType" : "internal/abi.MapType";
+	return has_type(dw, "internal/abi.OldMapType") ? "internal/abi.OldMapType"
+	       : has_type(dw, "internal/abi.MapType")  ? "internal/abi.MapType"
+						       : "runtime.maptype";
+}
+
+const struct cnr_dwarf_var *cnr_layout_size_class_table(const struct cnr_dwarf *dw)
+{
+	const struct cnr_dwarf_var *v = cnr_dwarf_global(dw, "runtime.class_to_size");
+	return v ? v : cnr_dwarf_global(dw, "internal/runtime/gc.SizeClassToSize");
+}
+
+enum cnr_rt_shape cnr_layout_type_shape(const char *name)
+{
+	static const struct {
+		const char *prefix;
+		enum cnr_rt_shape shape;
+	} shapes[] = {
+		{ "map<", CNR_RT_SWISS_MAP },
+		{ "groupReference<", CNR_RT_GROUP_REF },
+		{ "noalg.map.group[", CNR_RT_SWISS_GROUP },
+		{ "hash<", CNR_RT_HMAP },
+		{ "bucket<", CNR_RT_HMAP_BUCKET },
+		{ "map.bucket[", CNR_RT_RTYPE_BUCKET },
+		{ "hchan<", CNR_RT_HCHAN },
+		{ "internal/sync.node[", CNR_RT_SYNC_NODE },
+	};
+	if (!name)
+		return CNR_RT_OTHER;
+	if (strcmp(name, "runtime.bmap") == 0)
+		return CNR_RT_BMAP;
+	for (size_t i = 0; i < CNR_ARRAY_SIZE(shapes); i++) {
+		if (strncmp(name, shapes[i].prefix, strlen(shapes[i].prefix)) == 0)
+			return shapes[i].shape;
+	}
+	return CNR_RT_OTHER;
 }

@@ -65,5 +65,37 @@ struct cnr_mprof_layout {
 };
 
 struct cnr_error *cnr_mprof_layout_init(struct cnr_mprof_layout *l, const struct cnr_dwarf *dw);
+// Runtime type names Go changed between releases, probed in the DWARF.
+// The itab: internal/abi.ITab (1.23+), runtime.itab before.
+const char *cnr_layout_itab_type(const struct cnr_dwarf *dw);
+// The map type descriptor of Swiss maps (swiss) or the old hash maps:
+// internal/abi.SwissMapType (1.24-1.25) or internal/abi.MapType (1.26+);
+// runtime.maptype (1.19), internal/abi.MapType (1.21-1.23) or
+// internal/abi.OldMapType (1.24-1.25 with noswissmap).
+const char *cnr_layout_map_type(const struct cnr_dwarf *dw, bool swiss);
+
+// The runtime's table of size class sizes ([]uint16): runtime.class_to_size
+// (up to 1.24) or internal/runtime/gc.SizeClassToSize (1.25+); NULL if
+// the DWARF has neither.
+const struct cnr_dwarf_var *cnr_layout_size_class_table(const struct cnr_dwarf *dw);
+
+// The types the compiler makes for the runtime's containers, known by the
+// shape of their names (cmd/compile/internal/reflectdata), which differ by
+// release: the typing follows their internals.
+enum cnr_rt_shape {
+	CNR_RT_OTHER,
+	CNR_RT_SWISS_MAP,    // "map<K,V>": internal/runtime/maps.Map (1.24+)
+	CNR_RT_GROUP_REF,    // "groupReference<K,V>": a Swiss table's groups
+	CNR_RT_SWISS_GROUP,  // "noalg.map.group[K]V": one group of slots
+	CNR_RT_HMAP,         // "hash<K,V>": runtime.hmap (up to 1.23; 1.24-1.25 noswissmap)
+	CNR_RT_HMAP_BUCKET,  // "bucket<K,V>": its buckets
+	CNR_RT_BMAP,         // "runtime.bmap": the untyped bucket mapextra lists
+	CNR_RT_RTYPE_BUCKET, // "map.bucket[K]V": the runtime type of a bucket (no DWARF type)
+	CNR_RT_HCHAN,        // "hchan<T>": a channel
+	CNR_RT_SYNC_NODE,    // "internal/sync.node[K,V]": sync.Map's trie node (1.24+)
+};
+
+// The shape of the type named name (NULL: CNR_RT_OTHER).
+enum cnr_rt_shape cnr_layout_type_shape(const char *name);
 
 #endif

@@ -45,11 +45,7 @@ static struct cnr_error *layout_init(struct cnr_program *prog, struct map_layout
 	memset(ml, 0, sizeof(*ml));
 	ml->swiss = cnr_go_swiss_maps(prog->ops, &prog->go_version);
 	if (!ml->swiss) {
-		// runtime.maptype (1.19), internal/abi.MapType (1.21-1.23),
-		// internal/abi.OldMapType (1.24-1.25 with noswissmap).
-		const char *mt = cnr_dwarf_type_by_name(dw, "internal/abi.OldMapType")	? "internal/abi.OldMapType"
-				 : cnr_dwarf_type_by_name(dw, "internal/abi.MapType") ? "internal/abi.MapType"
-										       : "runtime.maptype";
+		const char *mt = cnr_layout_map_type(dw, false);
 		if ((err = off(prog, mt, "Key|key", &ml->mt_key)) || (err = off(prog, mt, "Elem|elem", &ml->mt_elem)) ||
 		    (err = off(prog, mt, "Bucket|bucket", &ml->mt_bucket)) ||
 		    (err = off(prog, mt, "KeySize|keysize", &ml->mt_keysize)) ||
@@ -64,9 +60,7 @@ static struct cnr_error *layout_init(struct cnr_program *prog, struct map_layout
 			return err;
 		return NULL;
 	}
-	// internal/abi.SwissMapType (1.24-1.25), internal/abi.MapType (1.26+).
-	const char *mt = cnr_dwarf_type_by_name(dw, "internal/abi.SwissMapType") ? "internal/abi.SwissMapType"
-										 : "internal/abi.MapType";
+	const char *mt = cnr_layout_map_type(dw, true);
 	if ((err = off(prog, mt, "Key", &ml->mt_key)) || (err = off(prog, mt, "Elem", &ml->mt_elem)) ||
 	    (err = off(prog, mt, "Group", &ml->mt_group)) || (err = off(prog, mt, "GroupSize", &ml->mt_groupsize)) ||
 	    (err = off(prog, "internal/runtime/maps.Map", "used", &ml->m_used)) ||

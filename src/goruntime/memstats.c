@@ -36,24 +36,18 @@ static uint64_t u64_at(const uint8_t *p)
 	return v;
 }
 
-// The size of each size class: runtime.class_to_size ([]uint16, up to
-// 1.24) or internal/runtime/gc.SizeClassToSize (1.25+).
+// The size of each size class (the table cnr_layout_size_class_table finds).
 static struct cnr_error *read_class_sizes(struct cnr_program *prog, uint16_t *sizes, size_t *n_ret)
 {
-	static const char *const names[] = { "runtime.class_to_size", "internal/runtime/gc.SizeClassToSize" };
-	for (size_t i = 0; i < CNR_ARRAY_SIZE(names); i++) {
-		const struct cnr_dwarf_var *v = cnr_dwarf_global(prog->dwarf, names[i]);
-		if (!v)
-			continue;
-		const struct cnr_dwarf_type *t =
-			cnr_dwarf_type_strip(prog->dwarf, cnr_dwarf_type_at(prog->dwarf, v->type_offset));
-		if (!t || !t->count || t->count > MAX_SIZE_CLASSES)
-			return cnr_error_corrupt("'%s' is not a size table in the DWARF", names[i]);
-		*n_ret = t->count;
-		return cnr_memory_read(&prog->mem, v->addr + prog->bias, sizes, 2 * t->count);
-	}
-	return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO, "no size class table in the DWARF of '%s'",
-				prog->exe->path);
+	const struct cnr_dwarf_var *v = cnr_layout_size_class_table(prog->dwarf);
+	if (!v)
+		return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO, "no size class table in the DWARF of '%s'",
+					prog->exe->path);
+	const struct cnr_dwarf_type *t = cnr_dwarf_type_strip(prog->dwarf, cnr_dwarf_type_at(prog->dwarf, v->type_offset));
+	if (!t || !t->count || t->count > MAX_SIZE_CLASSES)
+		return cnr_error_corrupt("'%s' is not a size table in the DWARF", v->name);
+	*n_ret = t->count;
+	return cnr_memory_read(&prog->mem, v->addr + prog->bias, sizes, 2 * t->count);
 }
 
 // Add what each P's mcache allocated but has not flushed to the heap

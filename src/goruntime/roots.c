@@ -107,11 +107,11 @@ static void set_var_type(struct builder *b, const struct global *g, uint64_t slo
 }
 
 static struct cnr_error *add_root(struct builder *b, enum cnr_root_kind kind, uint64_t slot, uint64_t value,
-				  const char *name, bool conservative)
+				  const char *name, bool conservative, uint32_t goroutine)
 {
 	if (!name)
 		return &cnr_enomem;
-	struct cnr_root r = { kind, slot, value, name, conservative, 0, 0 };
+	struct cnr_root r = { kind, slot, value, name, conservative, 0, 0, goroutine };
 	return root_vector_push(&b->roots, r) ? NULL : &cnr_enomem;
 }
 
@@ -162,7 +162,7 @@ static struct cnr_error *global_roots(struct builder *b)
 			if (!(mask[i / 8] >> (i % 8) & 1) || !words[i])
 				continue;
 			uint64_t slot = start + 8 * (uint64_t)i;
-			err = add_root(b, CNR_ROOT_GLOBAL, slot, words[i], global_name(b, slot), false);
+			err = add_root(b, CNR_ROOT_GLOBAL, slot, words[i], global_name(b, slot), false, CNR_ROOT_NO_GOROUTINE);
 			if (!err)
 				set_var_type(b, global_of(b, slot), slot);
 		}
@@ -177,6 +177,7 @@ static struct cnr_error *global_roots(struct builder *b)
 struct frame_ctx {
 	struct builder *b;
 	const struct cnr_goroutine *g;
+	uint32_t goroutine; // g's index
 	const char *function, *file;
 	int line;
 	struct cnr_error *err;
@@ -199,7 +200,7 @@ static void on_slot(void *arg, const struct cnr_live_slot *s)
 		snprintf(name + n, sizeof(name) - (size_t)n, "%s at sp+%" PRIu64,
 			 s->kind == CNR_SLOT_ARG ? "arg" : "slot", s->slot - fc->g->stack_lo);
 	fc->err = add_root(fc->b, CNR_ROOT_STACK, s->slot, s->value, cnr_string_pool_add(fc->b->names, name, strlen(name)),
-			   s->kind == CNR_SLOT_CONSERVATIVE);
+			   s->kind == CNR_SLOT_CONSERVATIVE, fc->goroutine);
 	if (!fc->err && s->var) {
 		fc->b->roots.data[fc->b->roots.size - 1].var_type = s->var_type;
 		fc->b->roots.data[fc->b->roots.size - 1].var_offset = s->var_offset;
@@ -207,10 +208,11 @@ static void on_slot(void *arg, const struct cnr_live_slot *s)
 }
 
 static struct cnr_error *add_runtime_root(void *arg, enum cnr_root_kind kind, uint64_t slot, uint64_t value,
-					  const char *name, const char *in_type, uint64_t in_off)
+					  const char *name, const char *in_type, uint64_t in_off, uint32_t goroutine)
 {
 	struct builder *b = arg;
-	struct cnr_error *err = add_root(b, kind, slot, value, cnr_string_pool_add(b->names, name, strlen(name)), false);
+	struct cnr_error *err =
+		add_root(b, kind, slot, value, cnr_string_pool_add(b->names, name, strlen(name)), false, goroutine);
 	if (err)
 		return err;
 	const struct cnr_dwarf_type *t = in_type ? cnr_dwarf_type_by_name(b->prog->dwarf, in_type) : NULL;
@@ -233,7 +235,7 @@ static struct cnr_error *stack_roots(struct builder *b, const struct cnr_gorouti
 			struct cnr_error *err = cnr_pclntab_source_frames(prog->pclntab, &fr->func, pc, sf, 8, &nsf);
 			cnr_error_destroy(err);
 			struct frame_ctx fc = {
-				.b = b, .g = g, .function = fr->func.name,
+				.b = b, .g = g, .goroutine = (uint32_t)k, .function = fr->func.name,
 				.file = nsf ? sf[nsf - 1].file : "?", .line = nsf ? sf[nsf - 1].line : 0,
 			};
 			err = cnr_frame_live_slots(prog, g, fr, i, on_slot, &fc);
@@ -251,7 +253,7 @@ static struct cnr_error *stack_roots(struct builder *b, const struct cnr_gorouti
 			char name[NAME_LEN];
 			snprintf(name, sizeof(name), "goroutine %" PRIu64 " chan send elem", g->goid);
 			struct cnr_error *err = add_root(b, CNR_ROOT_CHAN_ELEM, cw->elem, cw->elem_word,
-							 cnr_string_pool_add(b->names, name, strlen(name)), false);
+							 cnr_string_pool_add(b->names, name, strlen(name)), false, (uint32_t)k);
 			if (err)
 				return err;
 			const struct cnr_dwarf_type *et = cw->elem_type ? cnr_dwarf_type_by_name(prog->dwarf, cw->elem_type) : NULL;

@@ -36,7 +36,14 @@ struct cnr_root {
 	// var_type (the global, frame variable or channel element); 0 if unknown.
 	// Typing starts from here.
 	uint64_t var_type, var_offset;
+	// The goroutine whose stack slot, blocked send, defer or panic this
+	// is: an index into the goroutines the roots were read with (gs->gs);
+	// CNR_ROOT_NO_GOROUTINE for every other root.  Set where the root is
+	// made, so nothing parses it back from the name.
+	uint32_t goroutine;
 };
+
+static const uint32_t CNR_ROOT_NO_GOROUTINE = UINT32_MAX;
 
 struct cnr_roots {
 	struct cnr_root *v;

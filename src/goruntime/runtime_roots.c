@@ -26,6 +26,7 @@ struct walk {
 	cnr_root_add_fn *add;
 	void *arg;
 	struct cnr_type_cache *types;
+	uint32_t goroutine; // the goroutine whose defers and panics are walked, else CNR_ROOT_NO_GOROUTINE
 };
 
 static bool wanted(const struct walk *w, enum cnr_root_kind kind)
@@ -108,7 +109,7 @@ static struct cnr_error *add(struct walk *w, enum cnr_root_kind kind, uint64_t s
 {
 	if (!value || !wanted(w, kind))
 		return NULL;
-	return w->add(w->arg, kind, slot, value, name, in_type, in_off);
+	return w->add(w->arg, kind, slot, value, name, in_type, in_off, w->goroutine);
 }
 
 // Everything a failed read or a missing layout costs is one warning: the
@@ -210,10 +211,10 @@ static struct cnr_error *special_root(const struct cnr_special *s, void *arg)
 		if ((err = add(w, CNR_ROOT_CLEANUP, sp + l->cleanup_fn, fn, name, "runtime.specialCleanup",
 			       l->cleanup_fn)))
 			return err;
-		uint64_t arg;
+		uint64_t cleanup_arg;
 		if (l->has_cleanup_arg &&
-		    ((err = cnr_memory_read_u64(mem, sp + l->cleanup_arg, &arg)) ||
-		     (err = add(w, CNR_ROOT_CLEANUP, sp + l->cleanup_arg, arg, name, "runtime.specialCleanup",
+		    ((err = cnr_memory_read_u64(mem, sp + l->cleanup_arg, &cleanup_arg)) ||
+		     (err = add(w, CNR_ROOT_CLEANUP, sp + l->cleanup_arg, cleanup_arg, name, "runtime.specialCleanup",
 				l->cleanup_arg))))
 			return err;
 	}
@@ -313,6 +314,7 @@ static struct cnr_error *goroutine_roots(struct walk *w, const struct cnr_gorout
 	}
 	for (size_t i = 0; i < gs->ngs; i++) {
 		const struct cnr_goroutine *g = &gs->gs[i];
+		w->goroutine = (uint32_t)i;
 		if (wanted(w, CNR_ROOT_DEFER) && (err = defer_roots(w, &l, g))) {
 			if (err->code == CNR_ERROR_NO_MEMORY)
 				return err;
@@ -324,6 +326,7 @@ static struct cnr_error *goroutine_roots(struct walk *w, const struct cnr_gorout
 			cnr_warn_error(w->prog->ctx, cnr_error_wrap(err, "panics of goroutine %" PRIu64, g->goid));
 		}
 	}
+	w->goroutine = CNR_ROOT_NO_GOROUTINE;
 	return NULL;
 }
 
@@ -432,7 +435,7 @@ static struct cnr_error *timer_roots(struct walk *w, const struct cnr_goroutines
 struct cnr_error *cnr_runtime_roots_read(struct cnr_program *prog, const struct cnr_goroutines *gs, uint32_t mask,
 					 cnr_root_add_fn *add_fn, void *arg)
 {
-	struct walk w = { .prog = prog, .mask = mask, .add = add_fn, .arg = arg };
+	struct walk w = { .prog = prog, .mask = mask, .add = add_fn, .arg = arg, .goroutine = CNR_ROOT_NO_GOROUTINE };
 	struct cnr_error *err = NULL;
 	if (!prog->dwarf)
 		return NULL;

@@ -10,8 +10,10 @@
 // Called for each root; name is copied by the callee.  The slot is the word
 // at in_off inside a value of the DWARF type named in_type (a runtime
 // struct, or the pointer type the runtime recorded): typing starts there.
+// goroutine: the index in gs of the goroutine a defer or panic root
+// belongs to, CNR_ROOT_NO_GOROUTINE for the others.
 typedef struct cnr_error *cnr_root_add_fn(void *arg, enum cnr_root_kind kind, uint64_t slot, uint64_t value,
-					  const char *name, const char *in_type, uint64_t in_off);
+					  const char *name, const char *in_type, uint64_t in_off, uint32_t goroutine);
 
 // Report every runtime root of the kinds in mask (bit 1 << kind) through
 // add.  gs may be NULL: then there are no defer and panic roots, and timers

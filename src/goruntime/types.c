@@ -506,8 +506,7 @@ static struct cnr_error *composite_init(struct cnr_type_cache *tc)
 		{ CNR_KIND_CHAN, "internal/abi.ChanType", "runtime.chantype" },
 		{ CNR_KIND_FUNC, "internal/abi.FuncType", "runtime.functype" },
 		{ CNR_KIND_INTERFACE, "internal/abi.InterfaceType", "runtime.interfacetype" },
-		{ CNR_KIND_MAP, cnr_go_swiss_maps(tc->prog->ops, &tc->prog->go_version) && cnr_dwarf_type_by_name(dw, "internal/abi.SwissMapType")
-				? "internal/abi.SwissMapType" : cnr_dwarf_type_by_name(dw, "internal/abi.OldMapType") ? "internal/abi.OldMapType" : "internal/abi.MapType",
+		{ CNR_KIND_MAP, cnr_layout_map_type(dw, cnr_go_swiss_maps(tc->prog->ops, &tc->prog->go_version)),
 		  "runtime.maptype" },
 		{ CNR_KIND_POINTER, "internal/abi.PtrType", "runtime.ptrtype" },
 		{ CNR_KIND_SLICE, "internal/abi.SliceType", "runtime.slicetype" },
@@ -694,4 +693,33 @@ struct cnr_error *cnr_itab_types(struct cnr_type_cache *tc, uint64_t itab, const
 	if (!err)
 		err = type_at(tc, itab + tc->cl->itab_type, concrete_ret);
 	return err ? cnr_error_wrap(err, "cannot read itab at 0x%" PRIx64, itab) : NULL;
+}
+
+const char *cnr_kind_name(unsigned kind)
+{
+	static const char *const names[] = {
+		"invalid", "bool", "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32",
+		"uint64", "uintptr", "float32", "float64", "complex64", "complex128", "array", "chan", "func",
+		"interface", "map", "ptr", "slice", "string", "struct", "unsafe.Pointer",
+	};
+	return kind < CNR_ARRAY_SIZE(names) ? names[kind] : "?";
+}
+
+struct cnr_error *cnr_type_describe(struct cnr_type_cache *tc, uint64_t addr, struct cnr_type_description *ret)
+{
+	struct cnr_type_description d = { 0 };
+	struct cnr_error *err;
+	if ((err = cnr_type_get(tc, addr, &d.type)) || (err = cnr_type_ptrmask(tc, d.type, &d.mask, &d.nwords)))
+		return err;
+	for (uint64_t w = 0; w < d.nwords; w++)
+		d.pointer_words += d.mask[w / 8] >> (w % 8) & 1;
+	// What applies to this kind; the rest stays empty.
+	cnr_error_destroy(cnr_type_elem(tc, d.type, &d.elem));
+	cnr_error_destroy(cnr_type_key(tc, d.type, &d.key));
+	cnr_error_destroy(cnr_type_fields(tc, d.type, &d.fields, &d.nfields));
+	err = cnr_type_uncommon(tc, d.type, &d.uncommon);
+	d.has_uncommon = !err;
+	cnr_error_destroy(err);
+	*ret = d;
+	return NULL;
 }

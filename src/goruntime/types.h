@@ -74,4 +74,23 @@ struct cnr_error *cnr_type_uncommon(struct cnr_type_cache *tc, const struct cnr_
 struct cnr_error *cnr_itab_types(struct cnr_type_cache *tc, uint64_t itab, const struct cnr_rtype **iface_ret,
 				 const struct cnr_rtype **concrete_ret);
 
+// reflect.Kind's name as reflect spells it ("ptr", "unsafe.Pointer"), "?" past the last.
+const char *cnr_kind_name(unsigned kind);
+
+// A type as `coroner type` shows it: the descriptor, where its pointer
+// words are, and what applies to its kind (element, key, fields,
+// package and methods; the rest NULL or empty).  Valid as long as tc.
+struct cnr_type_description {
+	const struct cnr_rtype *type;
+	const uint8_t *mask; // pointer bit per word of the first ptrdata bytes
+	uint64_t nwords, pointer_words;
+	const struct cnr_rtype *elem, *key;
+	const struct cnr_rfield *fields;
+	size_t nfields;
+	bool has_uncommon;
+	struct cnr_uncommon uncommon;
+};
+
+struct cnr_error *cnr_type_describe(struct cnr_type_cache *tc, uint64_t addr, struct cnr_type_description *ret);
+
 #endif

@@ -43,7 +43,7 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 	unsigned j;
 	int n = 0;
 	char key[96];
-	if (has_prefix(bucket->name, "bucket<") && (sscanf(path, ".values[%u]%n", &j, &n) == 1 ||
+	if (cnr_layout_type_shape(bucket->name) == CNR_RT_HMAP_BUCKET && (sscanf(path, ".values[%u]%n", &j, &n) == 1 ||
 						    sscanf(path, ".keys[%u]%n", &j, &n) == 1)) {
 		const struct cnr_dwarf_field *keys = cnr_dwarf_field(dw, bucket, "keys");
 		const struct cnr_dwarf_type *kat = keys ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, keys->type_offset)) : NULL;
@@ -62,7 +62,7 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 		snprintf(buf, len, path[1] == 'k' ? "map key %s" : "map[%s]", key);
 		return true;
 	}
-	if (has_prefix(bucket->name, "noalg.map.group[") && sscanf(path, ".slots[%u]%n", &j, &n) == 1) {
+	if (cnr_layout_type_shape(bucket->name) == CNR_RT_SWISS_GROUP && sscanf(path, ".slots[%u]%n", &j, &n) == 1) {
 		const struct cnr_dwarf_field *slots = cnr_dwarf_field(dw, bucket, "slots");
 		const struct cnr_dwarf_type *sat = slots ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, slots->type_offset)) : NULL;
 		const struct cnr_dwarf_type *st = sat ? cnr_dwarf_type_at(dw, sat->type_offset) : NULL;

@@ -50,8 +50,9 @@ static struct cnr_error *plan_struct(struct typer *tp, const struct cnr_dwarf_ty
 {
 	const struct cnr_dwarf *dw = tp->prog->dwarf;
 	const struct cnr_dwarf_field *f = cnr_dwarf_fields(dw, t);
-	bool swiss_map = has_prefix(t->name, "map<"), chan = has_prefix(t->name, "hchan<");
-	bool old_map = has_prefix(t->name, "hash<"), group_ref = has_prefix(t->name, "groupReference<");
+	enum cnr_rt_shape shape = cnr_layout_type_shape(t->name);
+	bool swiss_map = shape == CNR_RT_SWISS_MAP, chan = shape == CNR_RT_HCHAN;
+	bool old_map = shape == CNR_RT_HMAP, group_ref = shape == CNR_RT_GROUP_REF;
 	const struct cnr_dwarf_field *dir_len = swiss_map ? cnr_dwarf_field(dw, t, "dirLen") : NULL;
 	const struct cnr_dwarf_field *elemtype = chan ? cnr_dwarf_field(dw, t, "elemtype") : NULL;
 	// atomic.Pointer[T] keeps v as unsafe.Pointer; its "_ [0]*T" says what T is.
@@ -120,7 +121,7 @@ struct cnr_error *typing_plan_value(struct typer *tp, const struct cnr_dwarf_typ
 		const struct cnr_dwarf_type *tt = dtype(tp, to);
 		// Old maps' mapextra lists overflow buckets as untyped *bmap;
 		// the typed chain bucket<K,V>.overflow reaches the same ones.
-		if (!tt || (tt->name && strcmp(tt->name, "runtime.bmap") == 0))
+		if (!tt || cnr_layout_type_shape(tt->name) == CNR_RT_BMAP)
 			return NULL;
 		return push_entry(tp, (struct entry){ .off = (uint32_t)off, .kind = E_PTR, .target = to,
 						      .map_rtype = kind == CNR_KIND_MAP ? rtype_addr(tp, t) : 0 });
@@ -228,7 +229,7 @@ struct cnr_error *typing_plan_rtype(struct typer *tp, const struct cnr_rtype *rt
 			return err;
 		// The runtime's own bucket type (Go <= 1.23) chains overflow
 		// buckets through an untyped pointer: they are buckets too.
-		bool bucket = has_prefix(rt->name, "map.bucket[");
+		bool bucket = cnr_layout_type_shape(rt->name) == CNR_RT_RTYPE_BUCKET;
 		for (size_t i = 0; i < n && !err; i++) {
 			if (bucket && f[i].name && strcmp(f[i].name, "overflow") == 0)
 				err = push_entry(tp, (struct entry){ .off = (uint32_t)(off + f[i].offset), .kind = E_RPTR,

@@ -143,7 +143,7 @@ static struct cnr_error *type_target(struct typer *tp, uint64_t addr, uint64_t t
 	if (o.span->noscan && o.len == TINY_BLOCK && size < TINY_BLOCK && !array)
 		return tiny_block(tp, &o, t);
 	const struct cnr_dwarf_type *tt = dtype(tp, t);
-	if (!array && off == 0 && tt && has_prefix(tt->name, "internal/sync.node[")) {
+	if (!array && off == 0 && tt && cnr_layout_type_shape(tt->name) == CNR_RT_SYNC_NODE) {
 		// sync.Map's trie (Go 1.24+): a node is the head of an entry or
 		// an indirect node; isEntry, its first byte, says which.
 		uint8_t is_entry;

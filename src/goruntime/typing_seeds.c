@@ -43,11 +43,11 @@ struct cnr_error *typing_index_runtime_types(struct typer *tp)
 static uint64_t map_internal_dwarf(const struct typer *tp, const struct cnr_dwarf_type *hdr)
 {
 	const struct cnr_dwarf *dw = tp->prog->dwarf;
-	if (has_prefix(hdr->name, "hash<")) {
+	if (cnr_layout_type_shape(hdr->name) == CNR_RT_HMAP) {
 		const struct cnr_dwarf_field *b = cnr_dwarf_field(dw, hdr, "buckets");
 		return b ? typing_pointee(tp, dtype(tp, b->type_offset)) : 0;
 	}
-	const struct cnr_dwarf_field *dir = has_prefix(hdr->name, "map<") ? cnr_dwarf_field(dw, hdr, "dirPtr") : NULL;
+	const struct cnr_dwarf_field *dir = cnr_layout_type_shape(hdr->name) == CNR_RT_SWISS_MAP ? cnr_dwarf_field(dw, hdr, "dirPtr") : NULL;
 	const struct cnr_dwarf_type *table = dir ? dtype(tp, typing_pointee(tp, dtype(tp, typing_pointee(tp, dtype(tp, dir->type_offset))))) : NULL;
 	const struct cnr_dwarf_field *groups = table ? cnr_dwarf_field(dw, table, "groups") : NULL;
 	const struct cnr_dwarf_type *gref = groups ? dtype(tp, groups->type_offset) : NULL;

@@ -135,3 +135,12 @@ bool cnr_go_greentea(const struct cnr_go_ops *ops, const struct cnr_go_version *
 		return true;
 	return ops->greentea_default;
 }
+
+struct cnr_go_inline_marks cnr_go_span_inline_marks(const struct cnr_go_ops *ops, const struct cnr_go_version *v)
+{
+	// runtime/mgcmark_greenteagc.go spanInlineMarkBits: 128 bytes at the
+	// span's end (gcUsesSpanInlineMarkBits: 16..512-byte elements; the
+	// heap bitmap exists only up to 512 bytes anyway).
+	enum { INLINE_MARK_BYTES = 128, MIN_ELEM = 16 };
+	return (struct cnr_go_inline_marks){ cnr_go_greentea(ops, v) ? INLINE_MARK_BYTES : 0, MIN_ELEM };
+}

@@ -64,6 +64,13 @@ enum cnr_heap_bits {
 
 enum cnr_heap_bits cnr_go_heap_bits(const struct cnr_go_ops *ops, const struct cnr_go_version *v);
 bool cnr_go_greentea(const struct cnr_go_ops *ops, const struct cnr_go_version *v);
+// The inline mark bits Green Tea keeps at the end of small-object spans,
+// below which the span-end heap bits sit: bytes of them in spans of
+// elements of at least min_elemsize bytes (bytes 0 without Green Tea).
+struct cnr_go_inline_marks {
+	uint64_t bytes, min_elemsize;
+};
+struct cnr_go_inline_marks cnr_go_span_inline_marks(const struct cnr_go_ops *ops, const struct cnr_go_version *v);
 
 // Whether the binary's maps are Swiss tables.
 bool cnr_go_swiss_maps(const struct cnr_go_ops *ops, const struct cnr_go_version *v);

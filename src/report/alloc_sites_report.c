@@ -4,6 +4,9 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "analysis/top.h"
+#include "report/live_report.h"
+
 static uint64_t total_samples(const struct cnr_alloc_site *sites, size_t n, double *estimate)
 {
 	uint64_t s = 0;
@@ -84,4 +87,49 @@ void cnr_alloc_sites_json(struct cnr_json *j, const struct cnr_alloc_join *join,
 	}
 	cnr_json_end_array(j);
 	cnr_json_end_object(j);
+}
+
+void cnr_top_site_report(const struct cnr_heap_graph *hg, const struct cnr_alloc_join *join,
+			 const struct cnr_top_row *rows, size_t n, bool json, FILE *out)
+{
+	if (json) {
+		struct cnr_json j;
+		cnr_json_init(&j, out);
+		cnr_json_begin_object(&j);
+		cnr_json_heap_ledger(&j, hg);
+		cnr_json_key(&j, "mem_profile_rate");
+		cnr_json_int(&j, join->mp.rate);
+		cnr_json_key(&j, "no_profile");
+		cnr_json_string(&j, join->absence);
+		cnr_json_key(&j, "rows");
+		cnr_json_begin_array(&j);
+		for (size_t i = 0; i < n; i++) {
+			cnr_json_begin_object(&j);
+			cnr_json_key(&j, "site");
+			cnr_json_string(&j, rows[i].label);
+			cnr_json_key(&j, "count");
+			cnr_json_uint(&j, rows[i].count);
+			cnr_json_key(&j, "shallow");
+			cnr_json_uint(&j, rows[i].shallow);
+			cnr_json_key(&j, "retained");
+			cnr_json_uint(&j, rows[i].retained);
+			cnr_json_end_object(&j);
+		}
+		cnr_json_end_array(&j);
+		cnr_json_end_object(&j);
+		fputc('\n', out);
+		return;
+	}
+	if (join->absence) {
+		fprintf(out, "%s\n", join->absence);
+		return;
+	}
+	fprintf(out, "%12s %14s %14s  %s\n", "SAMPLES", "SAMPLED-RET", "EST-RETAINED", "ALLOCATION SITE");
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%12" PRIu64 " %14" PRIu64 " %14" PRIu64 "  %s\n", rows[i].count, rows[i].shallow,
+			rows[i].retained, rows[i].label);
+	fprintf(out, "\nretained bytes of the sampled live objects by where they were allocated: SAMPLED-RET measured "
+		     "on the %" PRIu64 " sampled objects, EST-RETAINED scaled for MemProfileRate %" PRId64
+		     " (an estimate); live heap %" PRIu64 " bytes\n",
+		cnr_alloc_sites_sampled(join->sites), join->mp.rate, hg->live_bytes);
 }

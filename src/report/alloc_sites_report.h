@@ -19,4 +19,10 @@ void cnr_alloc_sites_text(const struct cnr_alloc_join *join, const struct cnr_al
 void cnr_alloc_sites_json(struct cnr_json *j, const struct cnr_alloc_join *join, const struct cnr_alloc_site *sites,
 			  size_t n, size_t top);
 
+// `top --group site`: rows (label = site, count = samples, shallow = the
+// bytes the samples retain, retained = that scaled) with the heap ledger.
+struct cnr_top_row;
+void cnr_top_site_report(const struct cnr_heap_graph *hg, const struct cnr_alloc_join *join,
+			 const struct cnr_top_row *rows, size_t n, bool json, FILE *out);
+
 #endif

@@ -1,3 +1,4 @@
+// `coroner goroutines` (see goroutines_report.h).
 #include "report/goroutines_report.h"
 
 #include <inttypes.h>
@@ -123,86 +124,27 @@ void cnr_goroutines_report_all(struct cnr_program *prog, const struct cnr_gorout
 	}
 }
 
-// Goroutines with the same state, stack pcs and creation site form a group.
-static int cmp_stack(const struct cnr_goroutines *gs, const struct cnr_goroutine *a, const struct cnr_goroutine *b)
+void cnr_goroutines_report_grouped(struct cnr_program *prog, const struct cnr_goroutines *gs,
+				   const struct cnr_goroutine_groups *gg, FILE *out)
 {
-	int c = strcmp(a->state, b->state);
-	if (c)
-		return c;
-	if (a->nframes != b->nframes)
-		return a->nframes < b->nframes ? -1 : 1;
-	for (size_t i = 0; i < a->nframes; i++) {
-		uint64_t x = gs->frames[a->first_frame + i].pc, y = gs->frames[b->first_frame + i].pc;
-		if (x != y)
-			return x < y ? -1 : 1;
-	}
-	if (a->gopc != b->gopc)
-		return a->gopc < b->gopc ? -1 : 1;
-	return 0;
-}
-
-static const struct cnr_goroutines *sort_gs;
-
-static int cmp_index(const void *x, const void *y)
-{
-	const struct cnr_goroutine *a = &sort_gs->gs[*(const size_t *)x], *b = &sort_gs->gs[*(const size_t *)y];
-	int c = cmp_stack(sort_gs, a, b);
-	if (c)
-		return c;
-	return a->goid < b->goid ? -1 : a->goid > b->goid;
-}
-
-struct group {
-	size_t first, count; // into the sorted index
-};
-
-static int cmp_group(const void *x, const void *y)
-{
-	const struct group *a = x, *b = y;
-	if (a->count != b->count)
-		return a->count > b->count ? -1 : 1;
-	return a->first < b->first ? -1 : a->first > b->first;
-}
-
-void cnr_goroutines_report_grouped(struct cnr_program *prog, const struct cnr_goroutines *gs, FILE *out)
-{
-	size_t *idx = malloc((gs->ngs ? gs->ngs : 1) * sizeof(*idx));
-	struct group *groups = malloc((gs->ngs ? gs->ngs : 1) * sizeof(*groups));
-	if (!idx || !groups) {
-		free(idx);
-		free(groups);
-		cnr_warn(prog->ctx, "out of memory grouping goroutines");
-		return;
-	}
-	for (size_t i = 0; i < gs->ngs; i++)
-		idx[i] = i;
-	sort_gs = gs;
-	qsort(idx, gs->ngs, sizeof(*idx), cmp_index);
-	size_t ngroups = 0;
-	for (size_t i = 0; i < gs->ngs; i++) {
-		if (i == 0 || cmp_stack(gs, &gs->gs[idx[i - 1]], &gs->gs[idx[i]]) != 0)
-			groups[ngroups++] = (struct group){ i, 0 };
-		groups[ngroups - 1].count++;
-	}
-	qsort(groups, ngroups, sizeof(*groups), cmp_group);
-	fprintf(out, "%zu goroutines in %zu groups", gs->ngs, ngroups);
+	fprintf(out, "%zu goroutines in %zu groups", gs->ngs, gg->ngroups);
 	if (gs->ndead)
 		fprintf(out, " (%zu dead g structs not shown)", gs->ndead);
 	fputs("\n", out);
 	struct text_arg a = { out, "    " };
-	for (size_t k = 0; k < ngroups; k++) {
-		const struct cnr_goroutine *g = &gs->gs[idx[groups[k].first]];
-		fprintf(out, "\n%zu goroutine%s [%s]:", groups[k].count, groups[k].count == 1 ? "" : "s", g->state);
-		for (size_t i = 0; i < groups[k].count && i < 16; i++)
-			fprintf(out, " %" PRIu64, gs->gs[idx[groups[k].first + i]].goid);
-		if (groups[k].count > 16)
+	for (size_t k = 0; k < gg->ngroups; k++) {
+		const struct cnr_goroutine_group *gr = &gg->groups[k];
+		const uint32_t *members = &gg->members[gr->first];
+		const struct cnr_goroutine *g = &gs->gs[members[0]];
+		fprintf(out, "\n%" PRIu32 " goroutine%s [%s]:", gr->count, gr->count == 1 ? "" : "s", g->state);
+		for (uint32_t i = 0; i < gr->count && i < 16; i++)
+			fprintf(out, " %" PRIu64, gs->gs[members[i]].goid);
+		if (gr->count > 16)
 			fputs(" ...", out);
 		fputc('\n', out);
 		for_each_source_frame(prog, gs, g, print_frame, &a);
 		print_created_by(prog, g, out, "    ");
 	}
-	free(idx);
-	free(groups);
 }
 
 struct json_arg {

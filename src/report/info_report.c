@@ -43,11 +43,9 @@ static const char *build_id_json(int state)
 	}
 }
 
-unsigned cnr_info_report_text(struct cnr_program *prog, FILE *out)
+static void info_text(const struct cnr_process_info *p, FILE *out)
 {
-	struct cnr_program_info in;
-	unsigned unresolved = 0;
-	cnr_program_get_info(prog, &in);
+	const struct cnr_program_info in = p->info;
 	fprintf(out, "go version:  %s\n", in.go_version);
 	fprintf(out, "goarch:      %s\n", in.goarch);
 	fprintf(out, "process:     pid %d", in.pid);
@@ -80,36 +78,25 @@ unsigned cnr_info_report_text(struct cnr_program *prog, FILE *out)
 		in.bytes_in_core, in.bytes_from_exe, in.bytes_missing, in.bytes_no_access);
 	fprintf(out, "threads:     %zu\n", in.nthreads);
 	fprintf(out, "  %-8s %-18s %-18s %s\n", "TID", "PC", "SP", "FUNCTION");
-	for (size_t i = 0; i < in.nthreads; i++) {
-		struct cnr_thread t;
-		struct cnr_symbol sym;
-		struct cnr_error *err = cnr_program_thread(prog, i, &t);
-		if (err) {
-			cnr_error_destroy(err);
-			continue;
-		}
-		fprintf(out, "  %-8d 0x%016" PRIx64 " 0x%016" PRIx64 " ", t.tid, t.pc, t.sp);
-		err = cnr_program_symbolize(prog, t.pc, &sym);
-		if (err) {
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct cnr_thread *t = &p->threads[i].thread;
+		const struct cnr_symbol *sym = &p->threads[i].sym;
+		fprintf(out, "  %-8d 0x%016" PRIx64 " 0x%016" PRIx64 " ", t->tid, t->pc, t->sp);
+		if (!p->threads[i].symbolized) {
 			fprintf(out, "?\n");
-			cnr_error_destroy(err);
-			unresolved++;
 			continue;
 		}
-		fprintf(out, "%s+0x%" PRIx64, sym.function ? sym.function : "?", t.pc - sym.entry);
-		if (sym.file)
-			fprintf(out, " (%s:%d)", sym.file, sym.line);
+		fprintf(out, "%s+0x%" PRIx64, sym->function ? sym->function : "?", t->pc - sym->entry);
+		if (sym->file)
+			fprintf(out, " (%s:%d)", sym->file, sym->line);
 		fputc('\n', out);
 	}
-	return unresolved;
 }
 
-unsigned cnr_info_report_json(struct cnr_program *prog, FILE *out)
+static void info_json(const struct cnr_process_info *p, FILE *out)
 {
-	struct cnr_program_info in;
+	const struct cnr_program_info in = p->info;
 	struct cnr_json j;
-	unsigned unresolved = 0;
-	cnr_program_get_info(prog, &in);
 	cnr_json_init(&j, out);
 	cnr_json_begin_object(&j);
 	cnr_json_key(&j, "go_version");
@@ -159,14 +146,9 @@ unsigned cnr_info_report_json(struct cnr_program *prog, FILE *out)
 	cnr_json_end_object(&j);
 	cnr_json_key(&j, "threads");
 	cnr_json_begin_array(&j);
-	for (size_t i = 0; i < in.nthreads; i++) {
-		struct cnr_thread t;
-		struct cnr_symbol sym;
-		struct cnr_error *err = cnr_program_thread(prog, i, &t);
-		if (err) {
-			cnr_error_destroy(err);
-			continue;
-		}
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct cnr_thread t = p->threads[i].thread;
+		const struct cnr_symbol sym = p->threads[i].sym;
 		cnr_json_begin_object(&j);
 		cnr_json_key(&j, "tid");
 		cnr_json_int(&j, t.tid);
@@ -176,12 +158,6 @@ unsigned cnr_info_report_json(struct cnr_program *prog, FILE *out)
 		cnr_json_hex(&j, t.pc);
 		cnr_json_key(&j, "sp");
 		cnr_json_hex(&j, t.sp);
-		err = cnr_program_symbolize(prog, t.pc, &sym);
-		if (err) {
-			cnr_error_destroy(err);
-			unresolved++;
-			sym = (struct cnr_symbol){ 0 };
-		}
 		cnr_json_key(&j, "function");
 		cnr_json_string(&j, sym.function);
 		cnr_json_key(&j, "file");
@@ -192,5 +168,12 @@ unsigned cnr_info_report_json(struct cnr_program *prog, FILE *out)
 	}
 	cnr_json_end_array(&j);
 	cnr_json_end_object(&j);
-	return unresolved;
+}
+
+void cnr_info_report(const struct cnr_process_info *p, bool json, FILE *out)
+{
+	if (json)
+		info_json(p, out);
+	else
+		info_text(p, out);
 }

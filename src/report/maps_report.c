@@ -1,159 +1,21 @@
+// `coroner maps` (see maps_report.h).
 #include "report/maps_report.h"
 
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "goruntime/program.h"
-#include "goruntime/typing.h"
-#include "graph/bfs_tree.h"
-#include "graph/dominators.h"
-#include "graph/reach.h"
-#include "report/json_writer.h"
-#include "report/map_report.h"
-#include "util/vector.h"
+enum { SHOWN_VALUE_TYPES = 3 };
 
-enum { MAX_PATH_NODES = 4096, MAX_INTERNALS = 1 << 24, SHOWN_VALUE_TYPES = 3 };
-
-DEFINE_VECTOR(node_vector, uint32_t)
-
-static bool has_prefix(const char *s, const char *p)
+static void json_row(struct cnr_json *j, const struct cnr_maps_entry *e)
 {
-	return strncmp(s, p, strlen(p)) == 0;
-}
-
-// The runtime's own objects of a map: old maps' bucket arrays and overflow
-// buckets (DWARF's bucket<K,V>, the runtime's map.bucket[K]V), Swiss maps'
-// directory, tables and group arrays (DWARF's table<K,V>, or the runtime's
-// own internal/runtime/maps.table when the linker did not describe the map).
-static bool map_internal(const struct cnr_obj_type *t)
-{
-	if (!t)
-		return false;
-	const char *n = t->name;
-	if (has_prefix(n, "[...]"))
-		n += 5;
-	if (has_prefix(n, "*"))
-		n += 1;
-	return has_prefix(n, "bucket<") || has_prefix(n, "map.bucket[") || has_prefix(n, "table<") ||
-	       has_prefix(n, "internal/runtime/maps.table") ||
-	       has_prefix(n, "noalg.map.group[") || has_prefix(n, "runtime.mapextra") || has_prefix(n, "runtime.bmap");
-}
-
-// Header plus every internal object reachable from it through internals
-// (each belongs to one map: seen marks them across maps).
-static struct cnr_error *shallow_bytes(const struct cnr_heap_graph *hg, uint32_t header, struct node_vector *stack,
-				       uint64_t *seen, uint64_t *ret)
-{
-	uint64_t sum = cnr_graph_size(hg->graph, header);
-	stack->size = 0;
-	if (!node_vector_push(stack, header))
-		return &cnr_enomem;
-	for (size_t i = 0; i < stack->size && stack->size < MAX_INTERNALS; i++) {
-		const uint32_t *succ;
-		uint32_t n = cnr_graph_successors(hg->graph, stack->data[i], &succ);
-		for (uint32_t k = 0; k < n; k++) {
-			uint32_t y = succ[k];
-			if (cnr_graph_bit(seen, y) || !map_internal(cnr_heap_graph_type(hg, y)))
-				continue;
-			cnr_graph_set_bit(seen, y);
-			if (!node_vector_push(stack, y))
-				return &cnr_enomem;
-			sum += cnr_graph_size(hg->graph, y);
-		}
-	}
-	*ret = sum;
-	return NULL;
-}
-
-static int cmp_row(const void *a, const void *b)
-{
-	const struct cnr_map_row *x = a, *y = b;
-	if (x->retained != y->retained)
-		return x->retained > y->retained ? -1 : 1;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-struct cnr_error *cnr_heap_maps(const struct cnr_heap_graph *hg, const char *type, struct cnr_map_row **ret,
-				size_t *n_ret)
-{
-	struct cnr_map_row *rows = NULL;
-	size_t n = 0, cap = 0;
-	struct node_vector stack = { 0 };
-	struct cnr_error *err = NULL;
-	uint32_t nodes = cnr_graph_node_count(hg->graph);
-	uint64_t *seen = calloc(cnr_graph_bit_words(nodes), sizeof(uint64_t));
-	if (!seen)
-		return &cnr_enomem;
-	for (uint32_t id = 0; id < nodes && !err; id++) {
-		const struct cnr_obj_type *t = cnr_heap_graph_type(hg, id);
-		if (!t || !t->map_rtype || t->shape != CNR_SHAPE_ONE || !cnr_graph_is_reachable(hg->graph, id))
-			continue;
-		if (type && strcmp(type, t->name) != 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			struct cnr_map_row *r = realloc(rows, cap * sizeof(*rows));
-			if (!r) {
-				err = &cnr_enomem;
-				break;
-			}
-			rows = r;
-		}
-		struct cnr_map_row *r = &rows[n++];
-		uint64_t size;
-		cnr_heap_graph_slot(hg, id, &r->addr, &size);
-		r->id = id;
-		r->map_rtype = t->map_rtype;
-		r->retained = cnr_graph_retained(hg->graph, id);
-		err = shallow_bytes(hg, id, &stack, seen, &r->shallow);
-	}
-	node_vector_deinit(&stack);
-	free(seen);
-	if (err) {
-		free(rows);
-		return err;
-	}
-	if (n)
-		qsort(rows, n, sizeof(*rows), cmp_row);
-	*ret = rows;
-	*n_ret = n;
-	return NULL;
-}
-
-void cnr_format_retention_path(struct cnr_program *prog, const struct cnr_heap_graph *hg,
-			       const struct cnr_bfs_tree *tree, uint32_t id, char *buf, size_t len)
-{
-	uint32_t nodes[MAX_PATH_NODES]; // 16 KiB
-	uint32_t n = cnr_bfs_tree_path(tree, id, nodes, MAX_PATH_NODES);
-	if (!len)
-		return;
-	if (!n) {
-		snprintf(buf, len, "(unreachable)");
-		return;
-	}
-	const struct cnr_root *root = &hg->roots.v[cnr_graph_root(hg->graph, tree->root_entry[id]).label];
-	size_t o = (size_t)snprintf(buf, len, "%s", root->name);
-	if (tree->parent[nodes[0]] != CNR_BFS_ROOT && o < len)
-		o += (size_t)snprintf(buf + o, len - o, " → …");
-	for (uint32_t i = 1; i < n && o < len; i++) {
-		char via[256];
-		cnr_heap_graph_edge_label(prog, hg, nodes[i - 1], nodes[i], via, sizeof(via));
-		o += (size_t)snprintf(buf + o, len - o, " → %s", via);
-	}
-}
-
-static void json_row(struct cnr_json *j, const struct cnr_heap_graph *hg, const struct cnr_map_row *r,
-		     const struct cnr_map_info *mi, const struct cnr_map_summary *sum, const char *root,
-		     const char *root_kind, const char *path)
-{
-	char tname[256];
-	cnr_heap_graph_type_name(hg, r->id, tname, sizeof(tname));
+	const struct cnr_map_row *r = e->row;
+	const struct cnr_map_info *mi = &e->sum.info;
+	const struct cnr_map_summary *sum = &e->sum;
 	cnr_json_begin_object(j);
 	cnr_json_key(j, "addr");
 	cnr_json_hex(j, r->addr);
 	cnr_json_key(j, "type");
-	cnr_json_string(j, tname);
+	cnr_json_string(j, e->type);
 	cnr_json_key(j, "len");
 	cnr_json_uint(j, mi->len);
 	cnr_json_key(j, "entries");
@@ -193,11 +55,11 @@ static void json_row(struct cnr_json *j, const struct cnr_heap_graph *hg, const 
 	cnr_json_key(j, "retained");
 	cnr_json_uint(j, r->retained);
 	cnr_json_key(j, "root");
-	cnr_json_string(j, root);
+	cnr_json_string(j, e->root ? e->root->name : "");
 	cnr_json_key(j, "root_kind");
-	cnr_json_string(j, root_kind);
+	cnr_json_string(j, e->root ? cnr_root_kind_name(e->root->kind) : "");
 	cnr_json_key(j, "path");
-	cnr_json_string(j, path);
+	cnr_json_string(j, e->path);
 	cnr_json_end_object(j);
 }
 
@@ -214,84 +76,58 @@ static void capacity_text(const struct cnr_map_info *mi, char *buf, size_t len)
 			 mi->growing ? ", growing" : "");
 }
 
-struct cnr_error *cnr_maps_report(struct cnr_program *prog, const struct cnr_heap_graph *hg,
-				  const struct cnr_maps_opts *opts, FILE *out)
+void cnr_maps_report_begin(struct cnr_maps_writer *w, const struct cnr_maps_list *l, const char *type, bool json,
+			   FILE *out)
 {
-	struct cnr_map_row *rows;
-	size_t n;
-	struct cnr_error *err = cnr_heap_maps(hg, opts->type, &rows, &n);
-	if (err)
-		return err;
-	size_t shown = opts->top && opts->top < n ? opts->top : n;
-	struct cnr_bfs_tree tree = { 0 };
-	if (shown && (err = cnr_graph_bfs_tree(hg->graph, &tree))) {
-		free(rows);
-		return err;
+	*w = (struct cnr_maps_writer){ .out = out, .json = json };
+	if (json) {
+		cnr_json_init(&w->j, out);
+		cnr_json_begin_object(&w->j);
+		cnr_json_key(&w->j, "maps");
+		cnr_json_uint(&w->j, l->n);
+		cnr_json_key(&w->j, "shown");
+		cnr_json_uint(&w->j, l->shown);
+		cnr_json_key(&w->j, "rows");
+		cnr_json_begin_array(&w->j);
+		return;
 	}
-	uint64_t total_retained = 0;
-	for (size_t i = 0; i < n; i++)
-		total_retained += rows[i].retained;
-	struct cnr_json j;
-	if (opts->json) {
-		cnr_json_init(&j, out);
-		cnr_json_begin_object(&j);
-		cnr_json_key(&j, "maps");
-		cnr_json_uint(&j, n);
-		cnr_json_key(&j, "shown");
-		cnr_json_uint(&j, shown);
-		cnr_json_key(&j, "rows");
-		cnr_json_begin_array(&j);
-	} else {
-		fprintf(out, "%zu live maps%s%s, retaining %" PRIu64 " bytes in all (nested maps count in their parents too)\n",
-			n, opts->type ? " of type " : "", opts->type ? opts->type : "", total_retained);
-		fprintf(out, "%-14s %10s %14s %14s  %-36s %s\n", "ADDR", "LEN", "SHALLOW", "RETAINED", "TYPE", "CAPACITY / PATH");
+	fprintf(out, "%zu live maps%s%s, retaining %" PRIu64 " bytes in all (nested maps count in their parents too)\n",
+		l->n, type ? " of type " : "", type ? type : "", l->total_retained);
+	fprintf(out, "%-14s %10s %14s %14s  %-36s %s\n", "ADDR", "LEN", "SHALLOW", "RETAINED", "TYPE", "CAPACITY / PATH");
+}
+
+void cnr_maps_report_row(struct cnr_maps_writer *w, const struct cnr_maps_entry *e)
+{
+	if (w->json) {
+		json_row(&w->j, e);
+		return;
 	}
-	char path[2048];
-	for (size_t i = 0; i < shown; i++) {
-		const struct cnr_map_row *r = &rows[i];
-		struct cnr_map_summary sum;
-		struct cnr_error *werr = cnr_map_summarize(prog, hg->heap.types, r->addr, r->map_rtype, &sum);
-		if (werr) {
-			// A damaged map: say so and show what the graph knows.
-			cnr_warn_error(prog->ctx, cnr_error_wrap(werr, "map at 0x%" PRIx64, r->addr));
-			memset(&sum, 0, sizeof(sum));
+	FILE *out = w->out;
+	const struct cnr_map_row *r = e->row;
+	const struct cnr_map_summary *sum = &e->sum;
+	char capacity[128];
+	capacity_text(&sum->info, capacity, sizeof(capacity));
+	fprintf(out, "0x%012" PRIx64 " %10" PRIu64 " %14" PRIu64 " %14" PRIu64 "  %-36s %s\n", r->addr, sum->info.len,
+		r->shallow, r->retained, e->type, capacity);
+	fprintf(out, "%*s held by %s\n", 15, "", e->path);
+	if (sum->nvalue_types) {
+		fprintf(out, "%*s values ", 15, "");
+		for (size_t k = 0; k < sum->nvalue_types && k < SHOWN_VALUE_TYPES; k++) {
+			char name[256];
+			cnr_map_escape_text(sum->value_types[k].name, name, sizeof(name));
+			fprintf(out, "%s%" PRIu64 " %s", k ? ", " : "", sum->value_types[k].count, name);
 		}
-		const struct cnr_map_info mi = sum.info;
-		cnr_format_retention_path(prog, hg, &tree, r->id, path, sizeof(path));
-		const struct cnr_root *root =
-			tree.parent[r->id] != CNR_BFS_UNREACHED
-				? &hg->roots.v[cnr_graph_root(hg->graph, tree.root_entry[r->id]).label]
-				: NULL;
-		if (opts->json) {
-			json_row(&j, hg, r, &mi, &sum, root ? root->name : "", root ? cnr_root_kind_name(root->kind) : "", path);
-		} else {
-			char tname[256], capacity[128];
-			cnr_heap_graph_type_name(hg, r->id, tname, sizeof(tname));
-			capacity_text(&mi, capacity, sizeof(capacity));
-			fprintf(out, "0x%012" PRIx64 " %10" PRIu64 " %14" PRIu64 " %14" PRIu64 "  %-36s %s\n", r->addr, mi.len,
-				r->shallow, r->retained, tname, capacity);
-			fprintf(out, "%*s held by %s\n", 15, "", path);
-			if (sum.nvalue_types) {
-				fprintf(out, "%*s values ", 15, "");
-				for (size_t k = 0; k < sum.nvalue_types && k < SHOWN_VALUE_TYPES; k++) {
-					char name[256];
-					cnr_map_escape_text(sum.value_types[k].name, name, sizeof(name));
-					fprintf(out, "%s%" PRIu64 " %s", k ? ", " : "", sum.value_types[k].count, name);
-				}
-				fprintf(out, "%s\n", sum.nvalue_types > SHOWN_VALUE_TYPES ? ", …" : "");
-			}
-		}
-		if (!werr)
-			cnr_map_summary_deinit(&sum);
+		fprintf(out, "%s\n", sum->nvalue_types > SHOWN_VALUE_TYPES ? ", …" : "");
 	}
-	if (opts->json) {
-		cnr_json_end_array(&j);
-		cnr_json_end_object(&j);
-		fputc('\n', out);
-	} else if (shown < n) {
-		fprintf(out, "… %zu more maps (--top 0 shows all)\n", n - shown);
+}
+
+void cnr_maps_report_end(struct cnr_maps_writer *w, const struct cnr_maps_list *l)
+{
+	if (w->json) {
+		cnr_json_end_array(&w->j);
+		cnr_json_end_object(&w->j);
+		fputc('\n', w->out);
+	} else if (l->shown < l->n) {
+		fprintf(w->out, "… %zu more maps (--top 0 shows all)\n", l->n - l->shown);
 	}
-	cnr_bfs_tree_deinit(&tree);
-	free(rows);
-	return NULL;
 }

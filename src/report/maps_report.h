@@ -1,39 +1,25 @@
-// `coroner maps`: every map in the heap — found by typing, so every map
-// header the roots reach, at any depth — with its size, its internals, the
-// bytes it holds itself (header, buckets or directory, tables and groups)
-// and retains, and the shortest chain of references that keeps it alive.
+// `coroner maps` written out: every live map (analysis/heap_maps.h) with
+// its size, its internals, the bytes it holds itself and retains, and the
+// shortest chain of references that keeps it alive; as a table or JSON.
 #ifndef CNR_REPORT_MAPS_REPORT_H
 #define CNR_REPORT_MAPS_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
-#include "goruntime/heap_graph.h"
-#include "goruntime/maps.h"
+#include "analysis/heap_maps.h"
+#include "report/json_writer.h"
 
-struct cnr_maps_opts {
-	const char *type; // only maps of this type ("map[string]interface {}"), or NULL
-	size_t top;       // rows shown, 0 = all
+// Written a row at a time, as cnr_maps_list_describe() makes them.
+struct cnr_maps_writer {
+	FILE *out;
 	bool json;
+	struct cnr_json j;
 };
 
-struct cnr_map_row {
-	uint32_t id;
-	uint64_t addr, map_rtype;
-	uint64_t shallow, retained;
-};
-
-// The live map headers of hg, sorted by retained bytes (then address).
-// *ret is malloc'ed.
-struct cnr_error *cnr_heap_maps(const struct cnr_heap_graph *hg, const char *type, struct cnr_map_row **ret,
-				size_t *n_ret);
-
-// Write the maps report of hg.
-struct cnr_error *cnr_maps_report(struct cnr_program *prog, const struct cnr_heap_graph *hg,
-				  const struct cnr_maps_opts *opts, FILE *out);
-
-// "root → .hop → .hop" for object id, from the tree (at most len bytes).
-struct cnr_bfs_tree;
-void cnr_format_retention_path(struct cnr_program *prog, const struct cnr_heap_graph *hg,
-			       const struct cnr_bfs_tree *tree, uint32_t id, char *buf, size_t len);
+void cnr_maps_report_begin(struct cnr_maps_writer *w, const struct cnr_maps_list *l, const char *type, bool json,
+			   FILE *out);
+void cnr_maps_report_row(struct cnr_maps_writer *w, const struct cnr_maps_entry *e);
+void cnr_maps_report_end(struct cnr_maps_writer *w, const struct cnr_maps_list *l);
 
 #endif

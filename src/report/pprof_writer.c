@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#define ZLIB_CONST // z_stream.next_in is const: the input is only read
 #include <zlib.h>
 
 #include "cnr_internal.h"
@@ -41,7 +42,9 @@ static int64_t str(struct strings *s, const char *v)
 		s->table = t;
 		s->cap = cap;
 	}
-	s->table[s->n] = (char *)v;
+	// protobuf-c declares string fields char * but only reads them when
+	// packing: store the borrowed string without a cast.
+	memcpy(&s->table[s->n], &v, sizeof(v));
 	*slot = (int64_t)s->n++;
 	return *slot;
 }
@@ -58,7 +61,7 @@ static struct cnr_error *gzip_out(const uint8_t *buf, size_t len, FILE *out)
 		deflateEnd(&z);
 		return &cnr_enomem;
 	}
-	z.next_in = (Bytef *)buf;
+	z.next_in = buf;
 	z.avail_in = (uInt)len;
 	z.next_out = gz;
 	z.avail_out = (uInt)bound;

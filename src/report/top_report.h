@@ -1,41 +1,15 @@
-// The heap histogram with retained sizes (`coroner top`, and the top types
-// of `coroner report`): live objects grouped by type (as typing found it,
-// else by size class) or by root, each group with its count, shallow bytes
-// and the bytes it retains.
+// `coroner top` written out: the rows of analysis/top.h as a table or as
+// JSON, with the heap graph's ledger.
 #ifndef CNR_REPORT_TOP_REPORT_H
 #define CNR_REPORT_TOP_REPORT_H
 
-#include <stddef.h>
-#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
 
-#include "goruntime/heap_graph.h"
+#include "analysis/top.h"
 
-enum cnr_top_group {
-	CNR_TOP_BY_TYPE, // one row per type (or size class of untyped objects)
-	CNR_TOP_BY_ROOT, // one row per root entry whose value is a heap object
-};
-
-enum cnr_top_sort {
-	CNR_TOP_SORT_RETAINED,
-	CNR_TOP_SORT_SHALLOW,
-	CNR_TOP_SORT_COUNT,
-};
-
-struct cnr_top_row {
-	char label[256]; // the type name, "unknown (48-byte class, pointers)", or the root's name
-	uint64_t count, shallow, retained;
-};
-
-// The rows of hg's live heap (dominators and retained sizes computed), in
-// sort order, ties by label.  By type, a group retains the bytes dominated
-// by its outermost members (those with no ancestor of the same group in the
-// dominator tree): what would go if the members went, each byte counted
-// once per group.  By root, a row is the retained size of the root's
-// object.  *ret (*count_ret rows) is freed with free().
-struct cnr_error *cnr_top_rows(const struct cnr_heap_graph *hg, enum cnr_top_group group, enum cnr_top_sort sort,
-			       struct cnr_top_row **ret, size_t *count_ret);
-
-// Sort rows (as cnr_top_rows() does): by the key, largest first, ties by label.
-void cnr_top_sort(struct cnr_top_row *rows, size_t n, enum cnr_top_sort sort);
+// Write rows[0 .. n) of hg's histogram grouped by group.
+void cnr_top_report(const struct cnr_heap_graph *hg, enum cnr_top_group group, const struct cnr_top_row *rows, size_t n,
+		    bool json, FILE *out);
 
 #endif

@@ -88,7 +88,14 @@ def fixtures():
     return out
 
 
-MATRIX_VERSIONS = ["1.19", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"]
+def go_versions():
+    """The supported Go releases: the one list in cores/go-versions."""
+    root = os.environ.get("CORONER_SOURCE_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "cores", "go-versions")) as f:
+        return [line.split("#")[0].strip() for line in f if line.split("#")[0].strip()]
+
+
+MATRIX_VERSIONS = go_versions()
 MATRIX_KINDS = ["kernel", "gcore"]
 
 

@@ -7,7 +7,15 @@
   program), and runtime.NumGoroutine is the program's;
 - a map that a goroutine holds (a blocked sender's element, a local
   variable) names that goroutine among those that reach it;
-- goroutine groups cover every goroutine once;
+- goroutine groups cover every goroutine once; the goroutines of one
+  role of the program (blocked at one site) are in one group, and `report`
+  groups exactly as `goroutines` does (one grouping);
+- what the groups retain, against a brute-force count by reachability alone
+  (`live --roots` without the goroutines' roots): disjoint groups together
+  free no more than dropping every goroutine root frees, and the blocked
+  senders' group at least what their channel elements alone hold; a group
+  of one goroutine retains what `top --group goroutine` says it does;
+- suspect #1's key clusters add up to the program's own key prefixes;
 - the same core gives the same bytes; --json has the same suspects in the
   same order; --top and --max-goroutine-groups bound what is shown;
 - golden files: on the committed fixtures the whole text report equals
@@ -105,6 +113,12 @@ def check(t, core, exe, truth, label, kind, stderr):
             t.eq({v["type"]: v["count"] for v in got.get("value_types", [])}, m.get("value_types"),
                  f"{label}: suspect #1's value types are the program's")
             t.ok(f"held by    {want_root}" in out, f"{label}: the text says who holds suspect #1")
+            if m.get("key_prefixes") is not None:
+                by_prefix = {}
+                for c in got.get("key_clusters", []):
+                    p = c["pattern"].split(":")[0] if ":" in c["pattern"] else c["sample"]
+                    by_prefix[p] = by_prefix.get(p, 0) + c["count"]
+                t.eq(by_prefix, m["key_prefixes"], f"{label}: suspect #1's key clusters add up to its key prefixes")
 
     # The summary: the runtime's own counters.
     ms, sm = truth.get("memstats", {}), rep["summary"]
@@ -147,6 +161,7 @@ def check(t, core, exe, truth, label, kind, stderr):
          f"{label}: goroutine groups cover every goroutine once, the program's among them",
          f"{len(goids)} in groups, {len(set(goids))} distinct, {sm['goroutines']} in all; missing {user - set(goids)}")
     t.eq(len(allg["goroutine_groups"]), allg["goroutine_groups_total"], f"{label}: all groups shown when asked")
+    groups(t, core, exe, truth, label, allg)
     t.ok(len(rep["goroutine_groups"]) <= 10, f"{label}: at most 10 goroutine groups by default")
 
     code, out1, err = run(["report", "--top", "1", "--max-goroutine-groups", "1", "--json", core, exe])
@@ -154,6 +169,62 @@ def check(t, core, exe, truth, label, kind, stderr):
     t.ok(len(one["suspects"]) == min(1, len(sus)) and one["suspects"][:1] == sus[:1]
          and one["goroutine_groups"] == rep["goroutine_groups"][:1],
          f"{label}: --top 1 --max-goroutine-groups 1 shows the first of each", f"exit {code} {err[-300:]}")
+
+
+GOROUTINE_GROUP_LINE = re.compile(r"^(\d+) goroutines? \[([^\]]*)\]:((?: \d+)*)( \.\.\.)?$")
+# Every root kind but a goroutine's own (its stack slots, its blocked sends).
+NOT_GOROUTINE_ROOTS = "globals,finalizers,cleanups,defers,panics,timers,weak"
+
+
+def live_bytes(core, exe, roots=None):
+    code, out, _ = run(["live", "--json"] + (["--roots", roots] if roots else []) + [core, exe])
+    return json.loads(out)["live_bytes"] if code == 0 else None
+
+
+def groups(t, core, exe, truth, label, allg):
+    """One grouping, and one definition of what a group retains."""
+    gg = allg["goroutine_groups"]
+    group_of = {g: i for i, gr in enumerate(gg) for g in gr["goids"]}
+    # The program's roles: goroutines started by one go statement and
+    # blocked at one site (truth: one expected state) share a group.
+    states = truth.get("extra", {}).get("expected_states", {})
+    for role, ids in sorted(truth.get("roles", {}).items()):
+        if len(ids) > 1 and len(states.get(role, [])) == 1:
+            t.ok(len({group_of.get(g) for g in ids}) == 1 and None not in {group_of.get(g) for g in ids},
+                 f"{label}: the {len(ids)} goroutines of role {role} are one group",
+                 {g: group_of.get(g) for g in ids})
+    # `goroutines` groups the same way (its lists stop at 16 ids).
+    code, out, err = run(["goroutines", core, exe])
+    theirs = []
+    for line in out.splitlines():
+        mo = GOROUTINE_GROUP_LINE.match(line)
+        if mo:
+            theirs.append((int(mo.group(1)), mo.group(2), [int(x) for x in mo.group(3).split()]))
+    ours = sorted((gr["count"], list(gr["states"])[0], gr["goids"][:16]) for gr in gg if len(gr["states"]) == 1)
+    t.ok(code == 0 and sorted(theirs) == ours and len(theirs) == len(gg),
+         f"{label}: report and goroutines make the same groups", f"exit {code}\n{sorted(theirs)}\n{ours}")
+    # Retained by the groups, against reachability alone.
+    live = allg["summary"]["heap"]["live_bytes"]
+    rest = live_bytes(core, exe, NOT_GOROUTINE_ROOTS)
+    total = sum(gr["retained"] for gr in gg)
+    if t.ok(rest is not None, f"{label}: live --roots {NOT_GOROUTINE_ROOTS} exits 0"):
+        t.ok(total <= live - rest, f"{label}: the groups together retain no more than all goroutine roots hold",
+             f"groups {total}, goroutine roots free {live - rest} (live {live}, without them {rest})")
+    senders = truth.get("roles", {}).get("chan_sender") or []
+    if senders and group_of.get(senders[0]) is not None:
+        no_chans = live_bytes(core, exe, "globals,stacks," + NOT_GOROUTINE_ROOTS.split(",", 1)[1])
+        gr = gg[group_of[senders[0]]]
+        t.ok(no_chans is not None and live - no_chans <= gr["retained"] <= live - rest,
+             f"{label}: the blocked senders retain at least what their channel elements hold",
+             f"group {gr['retained']}, chan elements free {live - (no_chans or 0)}")
+    # A group of one goroutine retains what top --group goroutine says.
+    code, out, _ = run(["top", "--group", "goroutine", "--json", "--top", "100000", core, exe])
+    rows = {int(r["goroutine"].split()[1]): r for r in json.loads(out)["rows"]} if code == 0 else {}
+    singles = [gr for gr in gg if gr["count"] == 1 and gr["goids"][0] in rows]
+    t.ok(code == 0 and all(rows[gr["goids"][0]]["retained"] == gr["retained"] for gr in singles),
+         f"{label}: a group of one goroutine retains what top --group goroutine says ({len(singles)} groups)",
+         [(gr["goids"][0], gr["retained"], rows[gr["goids"][0]]["retained"]) for gr in singles
+          if rows[gr["goids"][0]]["retained"] != gr["retained"]])
 
 
 def golden(t, d, label):

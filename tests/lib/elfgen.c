@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+// next_in as a const pointer: zlib never writes to its input.
+#define ZLIB_CONST
 #include <zlib.h>
 
 #ifndef NT_FILE
@@ -420,7 +422,7 @@ void elfgen_gzip(const void *data, size_t n, int level, struct elfgen_buf *out)
 	for (;;) {
 		if (zs.avail_in == 0 && in_left) {
 			uInt take = in_left > (1u << 30) ? (1u << 30) : (uInt)in_left;
-			zs.next_in = (Bytef *)in;
+			zs.next_in = in;
 			zs.avail_in = take;
 			in += take;
 			in_left -= take;

@@ -1,6 +1,8 @@
 // Go version parsing and the per-version table.  Expected rows come from
 // the runtime sources cited in src/goruntime/versions.c.
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "goruntime/versions.h"
@@ -125,4 +127,38 @@ Test(goruntime, timers_heap_of_timerwhen_from_1_23)
 		cnr_cr_assert_ok(cnr_go_ops_for(&v, want[i].text, false, &ops));
 		cr_assert_eq(ops->timers_when_heap, want[i].when_heap, "%s", want[i].text);
 	}
+}
+
+// The supported range is one list, cores/go-versions, that the matrix
+// script and the e2e tests read: the table must have a row for each listed
+// release and claim no range past the list's ends.
+Test(goruntime, table_matches_the_supported_list)
+{
+	const char *root = getenv("CORONER_SOURCE_ROOT");
+	char path[4096], line[64];
+	snprintf(path, sizeof(path), "%s/cores/go-versions", root ? root : ".");
+	FILE *f = fopen(path, "r");
+	if (!f)
+		cr_skip_test("no %s (set CORONER_SOURCE_ROOT)", path);
+	unsigned first = 0, last = 0, n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned major, minor;
+		if (line[0] == '#' || sscanf(line, "%u.%u", &major, &minor) != 2)
+			continue;
+		cr_assert_eq(major, 1, "%s: %s", path, line);
+		cr_assert(minor > last, "%s: releases in order", path);
+		char text[32];
+		snprintf(text, sizeof(text), "go1.%u.1", minor);
+		struct cnr_go_version v;
+		const struct cnr_go_ops *ops;
+		cr_assert(cnr_go_version_parse(text, &v));
+		cnr_cr_assert_ok(cnr_go_ops_for(&v, text, false, &ops));
+		cr_assert_eq(ops->minor, minor, "no row for go1.%u in versions.c", minor);
+		first = n++ ? first : minor;
+		last = minor;
+	}
+	fclose(f);
+	cr_assert_gt(n, 1, "%s lists no releases", path);
+	cr_assert_eq(cnr_go_min_minor, first, "versions.c supports from go1.%u, the list from go1.%u", cnr_go_min_minor, first);
+	cr_assert_eq(cnr_go_max_minor, last, "versions.c supports up to go1.%u, the list to go1.%u", cnr_go_max_minor, last);
 }

@@ -102,6 +102,40 @@ static inline void brute_bfs(const struct cnr_graph *g, const bool *from, uint32
 	free(queue);
 }
 
+// The heap of a leaking map, shared by the suspect tests: root 0 is a
+// global holding a map header (1), whose bucket array (2) holds entries
+// 3..10, each with a payload 11..18 (1000 bytes each): the bucket array is
+// the accumulation point, 0 and 1 only hand their bytes down.  Root entry
+// 1 holds a big buffer (19, 4 KiB) alone.  Root entry 2 holds a small
+// struct (20) with two halves (21, 22, 100 bytes each).  23 is garbage
+// pointing at the bucket array.  Everything else is 16 bytes.
+enum { LEAKING_MAP_NODES = 24 };
+
+static inline struct cnr_graph *test_leaking_map_heap(void)
+{
+	struct test_edge edges[32];
+	size_t ne = 0;
+	edges[ne++] = (struct test_edge){ 0, 1 };
+	edges[ne++] = (struct test_edge){ 1, 2 };
+	for (uint32_t i = 0; i < 8; i++) {
+		edges[ne++] = (struct test_edge){ 2, 3 + i };
+		edges[ne++] = (struct test_edge){ 3 + i, 11 + i };
+	}
+	edges[ne++] = (struct test_edge){ 20, 21 };
+	edges[ne++] = (struct test_edge){ 20, 22 };
+	edges[ne++] = (struct test_edge){ 23, 2 };
+	uint64_t sizes[LEAKING_MAP_NODES];
+	for (uint32_t i = 0; i < LEAKING_MAP_NODES; i++)
+		sizes[i] = 16;
+	sizes[2] = 1024;
+	for (uint32_t i = 11; i < 19; i++)
+		sizes[i] = 1000;
+	sizes[19] = 4096;
+	sizes[21] = sizes[22] = 100;
+	static const uint32_t roots[] = { 0, 19, 20 };
+	return test_graph(LEAKING_MAP_NODES, sizes, edges, ne, roots, 3);
+}
+
 static inline bool test_has_edge(const struct cnr_graph *g, uint32_t a, uint32_t b)
 {
 	const uint32_t *succ;

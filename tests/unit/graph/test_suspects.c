@@ -18,33 +18,10 @@ static void find(struct cnr_graph *g, uint32_t max, uint64_t min_bytes, uint32_t
 
 Test(graph, suspects_of_a_leaking_map)
 {
-	// Root 0 is a global holding a map header (1), whose bucket array (2)
-	// holds entries 3..10, each with a payload 11..18: the bucket array is
-	// the accumulation point, 0 and 1 only hand their bytes down.  Root
-	// entry 1 holds a big buffer (19) alone: a suspect of its own.  Root
-	// entry 2 holds a small struct (20) with two halves (21, 22): 20 is a
-	// suspect too, but the smallest.  23 is garbage.
-	struct test_edge edges[32];
-	size_t ne = 0;
-	edges[ne++] = (struct test_edge){ 0, 1 };
-	edges[ne++] = (struct test_edge){ 1, 2 };
-	for (uint32_t i = 0; i < 8; i++) {
-		edges[ne++] = (struct test_edge){ 2, 3 + i };
-		edges[ne++] = (struct test_edge){ 3 + i, 11 + i };
-	}
-	edges[ne++] = (struct test_edge){ 20, 21 };
-	edges[ne++] = (struct test_edge){ 20, 22 };
-	edges[ne++] = (struct test_edge){ 23, 2 };
-	uint64_t sizes[24];
-	for (uint32_t i = 0; i < 24; i++)
-		sizes[i] = 16;
-	sizes[2] = 1024;
-	for (uint32_t i = 11; i < 19; i++)
-		sizes[i] = 1000;
-	sizes[19] = 4096;
-	sizes[21] = sizes[22] = 100;
-	static const uint32_t roots[] = { 0, 19, 20 };
-	struct cnr_graph *g = test_graph(24, sizes, edges, ne, roots, CNR_ARRAY_SIZE(roots));
+	// test_leaking_map_heap(): the bucket array 2 is the accumulation
+	// point; the buffer 19 and the struct 20 are suspects too, 20 the
+	// smallest.
+	struct cnr_graph *g = test_leaking_map_heap();
 	uint32_t s[8], n;
 	find(g, 8, 1, s, &n);
 	cr_assert_eq(n, 3);

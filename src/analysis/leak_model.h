@@ -1,0 +1,81 @@
+// The leak model behind `coroner report`, computed once and held in
+// memory, so that every writer (text, JSON) and every feature built on it
+// (goroutine suspects, allocation sites, the diff of two cores) reads the
+// same facts: what the process was (program info, MemStats, goroutines by
+// state); the suspects (analysis/suspects.h), each with its type, its
+// shortest retention path and root, the suspect above it that dominates
+// it, the objects it dominates, for a map its contents, and the
+// goroutines whose roots reach it; the goroutine groups
+// (analysis/goroutine_groups.h) with what their roots retain
+// (analysis/goroutine_roots.h); and the types that retain the most.  Every
+// list is sorted on values (bytes, counts, then addresses, ids or names):
+// nothing depends on the order of a hash table.  Prints nothing.
+#ifndef CNR_ANALYSIS_LEAK_MODEL_H
+#define CNR_ANALYSIS_LEAK_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analysis/goroutine_groups.h"
+#include "analysis/suspects.h"
+#include "analysis/top.h"
+#include "goruntime/heap_graph.h"
+#include "goruntime/memstats.h"
+#include "goruntime/program.h"
+#include "analysis/map_contents.h"
+
+enum {
+	CNR_LEAK_PATH_LEN = 4096,
+	CNR_LEAK_TYPE_LEN = 256,
+	CNR_LEAK_TOP_TYPES = 10, // rows of the type table
+};
+
+struct cnr_leak_suspect {
+	uint32_t node;
+	uint64_t addr, size, shallow, retained, objects;
+	bool is_map;
+	uint64_t map_rtype;
+	bool has_summary; // map holds the map's contents
+	struct cnr_map_summary map;
+	char type[CNR_LEAK_TYPE_LEN];
+	char path[CNR_LEAK_PATH_LEN];
+	const struct cnr_root *root; // the root of the path, NULL if unreached
+	uint32_t within;   // 1 + the index of a suspect ranked above that dominates it, 0 if none
+	uint32_t *gors;    // indices into hg->gs.gs of the goroutines whose roots reach it, by goid
+	size_t ngors;
+	bool gors_bounded; // some goroutine's search stopped at its budget
+};
+
+// A goroutine group as the report ranks it.
+struct cnr_leak_group {
+	const struct cnr_goroutine_group *group; // in cnr_leak_model.groups: members by goid
+	uint64_t retained; // what would go if the group's goroutines went
+	struct cnr_state_count *states;
+	size_t nstates;
+};
+
+struct cnr_leak_model {
+	const struct cnr_heap_graph *hg;
+	struct cnr_program_info info;
+	struct cnr_memstats ms;
+	bool ms_ok;
+	struct cnr_state_count *states; // goroutines by state, most first
+	size_t nstates;
+	struct cnr_leak_suspect *suspects; // most retained first
+	size_t nsuspects;
+	uint32_t over_share; // how many of them retain CNR_SUSPECT_SHARE_PERCENT or more
+	struct cnr_goroutine_groups groups;
+	struct cnr_leak_group *ranked; // [groups.ngroups]: most goroutines first, then most retained
+	struct cnr_top_row *types;     // by retained bytes
+	size_t ntypes;
+	unsigned warnings; // warnings the analysis (and what came before it) raised
+};
+
+// Compute the model of hg (built by cnr_heap_graph_build()) with at most
+// top (>= 1) suspects.  The model points into hg and prog: they must
+// outlive it.  Free with cnr_leak_model_deinit().
+struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap_graph *hg, uint32_t top,
+				       struct cnr_leak_model *ret);
+void cnr_leak_model_deinit(struct cnr_leak_model *m);
+
+#endif

@@ -1,0 +1,31 @@
+// Retention paths as text (see retention_path.h).
+#include "analysis/retention_path.h"
+
+#include <stdio.h>
+
+#include "goruntime/typing.h"
+
+enum { MAX_PATH_NODES = 4096 };
+
+void cnr_format_retention_path(struct cnr_program *prog, const struct cnr_heap_graph *hg,
+			       const struct cnr_bfs_tree *tree, uint32_t id, char *buf, size_t len)
+{
+	uint32_t nodes[MAX_PATH_NODES]; // 16 KiB
+	uint32_t n = cnr_bfs_tree_path(tree, id, nodes, MAX_PATH_NODES);
+	if (!len)
+		return;
+	if (!n) {
+		snprintf(buf, len, "(unreachable)");
+		return;
+	}
+	const struct cnr_root *root = &hg->roots.v[cnr_graph_root(hg->graph, tree->root_entry[id]).label];
+	size_t o = (size_t)snprintf(buf, len, "%s", root->name);
+	if (tree->parent[nodes[0]] != CNR_BFS_ROOT && o < len)
+		o += (size_t)snprintf(buf + o, len - o, " → …");
+	for (uint32_t i = 1; i < n && o < len; i++) {
+		char via[256];
+		cnr_heap_graph_edge_label(prog, hg, nodes[i - 1], nodes[i], via, sizeof(via));
+		o += (size_t)snprintf(buf + o, len - o, " → %s", via);
+	}
+}
+
