@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analysis/alloc_sites.h"
 #include "analysis/goroutine_groups.h"
 #include "analysis/suspects.h"
 #include "analysis/top.h"
@@ -44,6 +45,8 @@ struct cnr_leak_suspect {
 	uint32_t *gors;    // indices into hg->gs.gs of the goroutines whose roots reach it, by goid
 	size_t ngors;
 	bool gors_bounded; // some goroutine's search stopped at its budget
+	struct cnr_alloc_site *sites; // allocation sites of the sampled objects it retains
+	size_t nsites;
 };
 
 // A goroutine group as the report ranks it.
@@ -69,6 +72,10 @@ struct cnr_leak_model {
 	struct cnr_top_row *types;     // by retained bytes
 	size_t ntypes;
 	unsigned warnings; // warnings the analysis (and what came before it) raised
+	// The heap profile inside the core joined with the suspects; NULL if
+	// it could not be read at all (a warning said why).  Allocated: the
+	// join's index points into it, so the model can be copied.
+	struct cnr_alloc_join *join;
 };
 
 // Compute the model of hg (built by cnr_heap_graph_build()) with at most

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/alloc_sites_report.h"
 #include "report/dot_writer.h"
 #include "report/info_report.h"
 #include "report/json_writer.h"
@@ -93,6 +94,9 @@ static void wrap_end(struct wrap *w)
 	fputc('\n', w->out);
 }
 
+// Allocation sites shown per suspect.
+enum { SHOWN_SITES = 3 };
+
 static void text_summary(const struct cnr_leak_model *m, FILE *out)
 {
 	const struct cnr_program_info *in = &m->info;
@@ -134,6 +138,11 @@ static void text_summary(const struct cnr_leak_model *m, FILE *out)
 	for (size_t i = 0; i < m->nstates; i++)
 		wrap_item(&w, "%" PRIu32 " %s", m->states[i].count, m->states[i].state);
 	wrap_end(&w);
+	if (m->join && m->join->absence)
+		fprintf(out, "  heap profile none: %s\n", m->join->absence);
+	else if (m->join)
+		fprintf(out, "  heap profile MemProfileRate %" PRId64 ", %zu buckets, %" PRIu64 " sampled live objects\n",
+			m->join->mp.rate, m->join->mp.nrecords, cnr_alloc_sites_sampled(m->join->sites));
 	if (m->warnings)
 		fprintf(out, "  unreadable   %u warning%s (on stderr): figures may be incomplete\n", m->warnings,
 			m->warnings == 1 ? "" : "s");
@@ -215,6 +224,8 @@ static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 		fputc('\n', out);
 		if (s->has_summary)
 			text_map(s, out);
+		if (m->join && m->join->sites)
+			cnr_alloc_sites_text(m->join, s->sites, s->nsites, SHOWN_SITES, "      ", out);
 		struct wrap w;
 		wrap_begin(&w, out, "goroutines");
 		if (s->ngors)
@@ -438,6 +449,11 @@ static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 			cnr_json_uint(&j, s->map.max_depth);
 			cnr_json_end_object(&j);
 		}
+		cnr_json_key(&j, "alloc_sites");
+		if (m->join)
+			cnr_alloc_sites_json(&j, m->join, s->sites, s->nsites, SHOWN_SITES);
+		else
+			cnr_json_null(&j);
 		cnr_json_key(&j, "goroutines");
 		json_goroutine_list(m, &j, s->gors, s->ngors);
 		cnr_json_key(&j, "goroutine_search_bounded");

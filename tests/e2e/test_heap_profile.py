@@ -16,7 +16,7 @@ checked against what the Go runtime itself wrote and read:
 - a program built without profiling (the leakysvc-noprof variant): coroner
   says so, exit 0, and `report` still finds the leak;
 - the join (leakysvc): the allocation sites of what the leaking map
-  retains (`object MAP`) name main.newSession (where every leaking value
+  retains (its suspect in `report`, and `object MAP`) name main.newSession (where every leaking value
   is allocated) and never main.renderPage (where the bounded cache's
   values are); `top --group site` lists newSession.
 
@@ -182,8 +182,9 @@ def check(t, core, exe, truth, label, kind, stderr_path):
             t.ok(code == 0 and "built without memory profiling" in out, f"{label}: allocs text says so, exit 0",
                  f"exit {code}\n{out[:500]}{err[-500:]}")
             code, out, err = tap.run(["report", core, exe])
-            t.ok(code == 0 and extra.get("leak", {}).get("map", "?") in out,
-                 f"{label}: report exits 0 and still names the leak",
+            t.ok(code == 0 and "built without memory profiling" in out and
+                 extra.get("leak", {}).get("map", "?") in out,
+                 f"{label}: report says so, exit 0, and still names the leak",
                  f"exit {code}\n{err[-500:]}")
             return
         runtime_path = runtime_profile_path(core)
@@ -255,6 +256,13 @@ def check(t, core, exe, truth, label, kind, stderr_path):
             bounded = extra.get("bounded", {}).get("alloc_func")
             t.ok(bounded and bounded not in funcs, f"{label}: ... and not {bounded} (the bounded cache's)",
                  json.dumps(sites)[:800])
+            code, out, err = tap.run(["report", "--json", core, exe])
+            rep = json.loads(out) if code == 0 else {}
+            sus = next((s for s in rep.get("suspects", []) if s.get("root") == leak["map"]), {})
+            rfuncs = [f for s in (sus.get("alloc_sites") or {}).get("sites", []) for f in s.get("stack", [])]
+            t.ok(leak["alloc_func"] in rfuncs and bounded not in rfuncs,
+                 f"{label}: report: the leaking map's allocation sites name {leak['alloc_func']}, not {bounded}",
+                 f"exit {code} {err[-300:]}\n" + json.dumps(sus.get("alloc_sites"))[:800])
             code, out, err = tap.run(["top", "--group", "site", "--json", core, exe])
             rows = json.loads(out).get("rows", []) if code == 0 else []
             t.ok(code == 0 and any(leak["alloc_func"] in r.get("site", "") for r in rows),
