@@ -40,7 +40,8 @@ def main():
     core, exe, cmds = sys.argv[1], sys.argv[2], sys.argv[3:]
     print(f"{'command':12} {'exit':>4} {'wall s':>8} {'RssAnon MB':>11} {'RssFile MB':>11}")
     for c in cmds:
-        code, wall, anon, file_, err = measure([c, "-v", core, exe])
+        # A command may carry options: "pprof --kind retained".
+        code, wall, anon, file_, err = measure(c.split() + ["-v", core, exe])
         print(f"{c:12} {code:>4} {wall:8.3f} {anon / 1024:11.1f} {file_ / 1024:11.1f}")
         for phase, secs in re.findall(r"^coroner: (.+) took ([0-9.]+) s$", err, re.M):
             print(f"  {phase:22} {float(secs):8.2f}")

@@ -410,6 +410,33 @@ static struct cnr_error *add_group_suspects(struct cnr_leak_model *m, struct cnr
 	return NULL;
 }
 
+// --- allocation sites --------------------------------------------------------
+
+// Join the heap profile with the suspects: the sites of the sampled
+// objects each one retains.  A profile that cannot be read is a warning.
+static struct cnr_error *suspect_sites(struct cnr_leak_model *m, struct cnr_program *prog, struct cnr_heap_graph *hg)
+{
+	struct cnr_alloc_join *join = calloc(1, sizeof(*join));
+	if (!join)
+		return &cnr_enomem;
+	struct cnr_error *err = cnr_alloc_join_load(prog, hg, join);
+	if (err) {
+		free(join);
+		if (err->code == CNR_ERROR_NO_MEMORY)
+			return err;
+		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "allocation sites"));
+		return NULL;
+	}
+	m->join = join;
+	for (size_t i = 0; join->sites && i < m->nsuspects && !err; i++) {
+		struct cnr_leak_suspect *s = &m->suspects[i];
+		if (s->group) // a goroutine group: no one node retains it
+			continue;
+		err = cnr_alloc_sites_retained_by(join->sites, s->node, &s->sites, &s->nsites);
+	}
+	return err;
+}
+
 // --- the whole -------------------------------------------------------------
 
 struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap_graph *hg, uint32_t top,
@@ -451,6 +478,10 @@ struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap
 		err = rank_groups(&m, hg);
 	if (!err)
 		err = add_group_suspects(&m, prog, hg, top);
+	cnr_progress_begin(&progress, prog->ctx, "allocation sites", 1);
+	if (!err)
+		err = suspect_sites(&m, prog, hg);
+	cnr_progress_end(&progress);
 	cnr_progress_begin(&progress, prog->ctx, "top types", 1);
 	if (!err)
 		err = cnr_top_rows(hg, CNR_TOP_BY_TYPE, CNR_TOP_SORT_RETAINED, &m.types, &m.ntypes);
@@ -473,6 +504,7 @@ void cnr_leak_model_deinit(struct cnr_leak_model *m)
 	cnr_missing_deinit(&m->missing);
 	for (size_t i = 0; i < m->nsuspects; i++) {
 		free(m->suspects[i].gors);
+		free(m->suspects[i].sites);
 		if (m->suspects[i].has_summary)
 			cnr_map_summary_deinit(&m->suspects[i].map);
 	}
@@ -483,5 +515,9 @@ void cnr_leak_model_deinit(struct cnr_leak_model *m)
 	cnr_goroutine_groups_deinit(&m->groups);
 	free(m->states);
 	free(m->types);
+	if (m->join) {
+		cnr_alloc_join_deinit(m->join);
+		free(m->join);
+	}
 	memset(m, 0, sizeof(*m));
 }

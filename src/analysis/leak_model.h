@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analysis/alloc_sites.h"
 #include "analysis/goroutine_groups.h"
 #include "analysis/group_suspects.h"
 #include "analysis/slice_waste.h"
@@ -56,6 +57,8 @@ struct cnr_leak_suspect {
 	bool likely_goroutine_leak;
 	char created_by[CNR_LEAK_TYPE_LEN]; // "main.(*Service).handle"
 	char site[CNR_LEAK_PATH_LEN];       // "/src/svc.go:71"
+	struct cnr_alloc_site *sites; // allocation sites of the sampled objects it retains
+	size_t nsites;
 };
 
 
@@ -80,6 +83,10 @@ struct cnr_leak_model {
 	size_t ntypes;
 	unsigned warnings; // warnings the analysis (and what came before it) raised
 	struct cnr_missing missing; // what a cut-short core lost
+	// The heap profile inside the core joined with the suspects; NULL if
+	// it could not be read at all (a warning said why).  Allocated: the
+	// join's index points into it, so the model can be copied.
+	struct cnr_alloc_join *join;
 };
 
 // Compute the model of hg (built by cnr_heap_graph_build()) with at most

@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analysis/alloc_sites.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/object_view.h"
+#include "goruntime/program.h"
 #include "goruntime/typing.h"
+#include "graph/dominators.h"
 #include "report/object_report.h"
 
 const char *const object_usage[] = {
@@ -29,7 +32,25 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 		return cnr_cli_fail(err);
 	err = cnr_object_view_build(prog, &hg, want, &view);
 	if (!err) {
-		cnr_object_report(&view, opts->json, stdout);
+		// Where it was allocated and what its retained objects were
+		// allocated at: the heap profile inside the core.
+		struct cnr_alloc_join join;
+		struct cnr_object_alloc alloc = { .join = &join, .record = -1 };
+		struct cnr_error *aerr = cnr_graph_compute_dominators(hg.graph);
+		bool loaded = !aerr && !(aerr = cnr_alloc_join_load(prog, &hg, &join));
+		if (loaded && join.sites) {
+			alloc.record = cnr_mprof_sample_record(&join.mp, view.addr);
+			uint64_t id = cnr_heap_graph_object(&hg, view.addr);
+			if (view.live && id != UINT64_MAX)
+				aerr = cnr_alloc_sites_retained_by(join.sites, (uint32_t)id, &alloc.sites, &alloc.nsites);
+			alloc.has_sites = view.live && !aerr;
+		}
+		if (aerr)
+			cnr_warn_error(prog->ctx, cnr_error_wrap(aerr, "allocation sites"));
+		cnr_object_report(&view, aerr ? NULL : &alloc, opts->json, stdout);
+		free(alloc.sites);
+		if (loaded)
+			cnr_alloc_join_deinit(&join);
 		cnr_object_view_deinit(&view);
 	}
 	cnr_heap_typing_release(&hg);

@@ -30,6 +30,12 @@ static const struct cnr_cli_option path_options[] = {
 static const struct cnr_cli_option top_options[] = {
 	{ "--by", 0, CNR_ARG_TEXT }, { "--group", 0, CNR_ARG_TEXT }, { "--top", 0, CNR_ARG_NUMBER }, { NULL, 0, 0 }
 };
+static const struct cnr_cli_option allocs_options[] = {
+	{ "--sample", 0, CNR_ARG_TEXT }, { "--top", 0, CNR_ARG_NUMBER }, { NULL, 0, 0 }
+};
+static const struct cnr_cli_option pprof_options[] = {
+	{ "--kind", 0, CNR_ARG_TEXT }, { "-o", 'o', CNR_ARG_TEXT }, { "--min-share", 0, CNR_ARG_TEXT }, { NULL, 0, 0 }
+};
 static const struct cnr_cli_option dot_options[] = {
 	{ "--top", 0, CNR_ARG_NUMBER }, { "--max-nodes", 0, CNR_ARG_NUMBER }, { "--from", 0, CNR_ARG_ADDRESS }, { NULL, 0, 0 }
 };
@@ -50,6 +56,10 @@ static const struct cnr_cmd commands[] = {
 	{ "top", cmd_top, "the heap histogram with retained sizes, by type or by root", top_usage, top_options },
 	{ "object", cmd_object, "one heap object: size, retained bytes, retainers, first words", object_usage, no_options },
 	{ "dot", cmd_dot, "the leak suspects' reference chains as a Graphviz graph", dot_usage, dot_options },
+	{ "allocs", cmd_allocs, "the heap profile inside the core: where the memory was allocated (pprof -top)",
+	  allocs_usage, allocs_options },
+	{ "pprof", cmd_pprof, "a profile for go tool pprof: the in-core heap profile, or the dominator tree (--kind retained)",
+	  pprof_usage, pprof_options },
 	{ "memstats", cmd_memstats, "runtime.MemStats as ReadMemStats would have computed it", memstats_usage, no_options },
 	{ "help", cmd_help, "show help for a command", help_usage, NULL },
 };

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,29 +42,68 @@ bool cnr_exe_section(struct cnr_exe *exe, const char *name, uint64_t *addr_ret, 
 	return false;
 }
 
-// The Go build ID note: namesz 4 "Go\0\0", type 4, desc = the ID string
-// (cmd/link/internal/ld/elf.go: addgonote, ELF_NOTE_GOBUILDID_TAG).
-static struct cnr_error *read_go_build_id(struct cnr_exe *exe)
+// The descriptor of the first note in section (a 4-byte name, NUL padded,
+// and the given type), bounds-checked against the section: *desc_ret,
+// *len_ret and its address.  False if the section or the note is absent
+// or malformed (not every binary has one: not an error).
+static bool section_note(struct cnr_exe *exe, const char *section, const char name[4], uint32_t want_type,
+			 const uint8_t **desc_ret, uint32_t *len_ret, uint64_t *vaddr_ret)
 {
 	uint64_t addr, size;
 	const uint8_t *d;
-	if (!cnr_exe_section(exe, ".note.go.buildid", &addr, &d, &size) || !d)
-		return NULL; // not every binary has one: not an error
-	if (size < 16)
-		return NULL;
+	if (!cnr_exe_section(exe, section, &addr, &d, &size) || !d || size < 16)
+		return false;
 	uint32_t namesz, descsz, type;
 	memcpy(&namesz, d, 4);
 	memcpy(&descsz, d + 4, 4);
 	memcpy(&type, d + 8, 4);
 	uint64_t name_pad = ((uint64_t)namesz + 3) & ~3ULL;
-	if (type != GO_BUILD_ID_NOTE || namesz != 4 || memcmp(d + 12, "Go\0\0", 4) != 0 ||
-	    descsz > size - 12 - name_pad)
+	if (type != want_type || namesz != 4 || memcmp(d + 12, name, 4) != 0 || descsz > size - 12 - name_pad)
+		return false;
+	*desc_ret = d + 12 + name_pad;
+	*len_ret = descsz;
+	*vaddr_ret = addr + 12 + name_pad;
+	return true;
+}
+
+// The Go build ID note: namesz 4 "Go\0\0", type 4, desc = the ID string
+// (cmd/link/internal/ld/elf.go: addgonote, ELF_NOTE_GOBUILDID_TAG).
+static struct cnr_error *read_go_build_id(struct cnr_exe *exe)
+{
+	const uint8_t *desc;
+	uint32_t len;
+	uint64_t vaddr;
+	if (!section_note(exe, ".note.go.buildid", "Go\0\0", GO_BUILD_ID_NOTE, &desc, &len, &vaddr))
 		return NULL;
-	exe->go_build_id = strndup((const char *)d + 12 + name_pad, descsz);
+	exe->go_build_id = strndup((const char *)desc, len);
 	if (!exe->go_build_id)
 		return &cnr_enomem;
-	exe->go_build_id_vaddr = addr + 12 + name_pad;
+	exe->go_build_id_vaddr = vaddr;
 	return NULL;
+}
+
+// The GNU build ID note (NT_GNU_BUILD_ID = 3, name "GNU"), as hex: what
+// runtime/pprof's elfBuildID puts in a profile's mapping.  The Go linker
+// writes one by default from Go 1.24 (derived from the Go build ID).
+static struct cnr_error *read_gnu_build_id(struct cnr_exe *exe)
+{
+	const uint8_t *desc;
+	uint32_t len;
+	uint64_t vaddr;
+	if (!section_note(exe, ".note.gnu.build-id", "GNU", 3, &desc, &len, &vaddr) || len > 64)
+		return NULL;
+	exe->gnu_build_id = malloc(2 * (size_t)len + 1);
+	if (!exe->gnu_build_id)
+		return &cnr_enomem;
+	for (uint32_t i = 0; i < len; i++)
+		sprintf(exe->gnu_build_id + 2 * i, "%02x", desc[i]);
+	exe->gnu_build_id[2 * len] = 0;
+	return NULL;
+}
+
+const char *cnr_exe_build_id(const struct cnr_exe *exe)
+{
+	return exe->gnu_build_id ? exe->gnu_build_id : exe->go_build_id;
 }
 
 struct cnr_error *cnr_exe_open(const char *path, struct cnr_exe **ret)
@@ -156,6 +196,8 @@ struct cnr_error *cnr_exe_open(const char *path, struct cnr_exe **ret)
 		};
 	}
 	err = read_go_build_id(exe);
+	if (!err)
+		err = read_gnu_build_id(exe);
 	if (err)
 		goto fail;
 	*ret = exe;
@@ -175,6 +217,7 @@ void cnr_exe_destroy(struct cnr_exe *exe)
 		close(exe->fd);
 	free(exe->segments);
 	free(exe->go_build_id);
+	free(exe->gnu_build_id);
 	free(exe->path);
 	free(exe);
 }

@@ -28,11 +28,16 @@ struct cnr_exe {
 	// Go build ID: the descriptor of the "Go" note in .note.go.buildid.
 	char *go_build_id;
 	uint64_t go_build_id_vaddr;
+	// GNU build ID (.note.gnu.build-id) in hex, or NULL.
+	char *gnu_build_id;
 };
 
 // Open the ELF executable at path; free with cnr_exe_destroy().
 struct cnr_error *cnr_exe_open(const char *path, struct cnr_exe **ret);
 void cnr_exe_destroy(struct cnr_exe *exe);
+// The build ID that identifies the executable in a pprof mapping: the GNU
+// one (as runtime/pprof reads it), else the Go one; NULL if neither.
+const char *cnr_exe_build_id(const struct cnr_exe *exe);
 
 // Find section name; *data points into the mapped file (NULL for NOBITS).
 // Returns false if there is no such section or it lies outside the file.

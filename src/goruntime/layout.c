@@ -147,6 +147,71 @@ struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_d
 	return NULL;
 }
 
+// The offset of the innermost "value" field: atomic.UnsafePointer and
+// atomic.Uint32 wrap their word as {_ noCopy; value T}, mProfCycleHolder
+// wraps an atomic.Uint32 as value.
+static uint64_t value_offset(const struct cnr_dwarf *dw, uint64_t type_offset)
+{
+	uint64_t off = 0;
+	const struct cnr_dwarf_type *t = cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, type_offset));
+	for (int depth = 0; t && depth < 4; depth++) {
+		const struct cnr_dwarf_field *f = cnr_dwarf_field(dw, t, "value");
+		if (!f)
+			break;
+		off += f->offset;
+		t = cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, f->type_offset));
+	}
+	return off;
+}
+
+struct cnr_error *cnr_mprof_layout_init(struct cnr_mprof_layout *l, const struct cnr_dwarf *dw)
+{
+	static const struct {
+		const char *type, *path;
+		size_t out;
+	} mfields[] = {
+		{ "runtime.bucket", "allnext", offsetof(struct cnr_mprof_layout, b_allnext) },
+		{ "runtime.bucket", "typ", offsetof(struct cnr_mprof_layout, b_typ) },
+		{ "runtime.bucket", "size", offsetof(struct cnr_mprof_layout, b_size) },
+		{ "runtime.bucket", "nstk", offsetof(struct cnr_mprof_layout, b_nstk) },
+		{ "runtime.memRecord", "active", offsetof(struct cnr_mprof_layout, mr_active) },
+		{ "runtime.memRecord", "future", offsetof(struct cnr_mprof_layout, mr_future) },
+		{ "runtime.memRecordCycle", "allocs", offsetof(struct cnr_mprof_layout, c_allocs) },
+		{ "runtime.memRecordCycle", "frees", offsetof(struct cnr_mprof_layout, c_frees) },
+		{ "runtime.specialprofile", "b", offsetof(struct cnr_mprof_layout, sp_bucket) },
+	};
+	struct cnr_error *err;
+	for (size_t i = 0; i < CNR_ARRAY_SIZE(mfields); i++) {
+		uint64_t off;
+		if ((err = cnr_dwarf_offsetof(dw, mfields[i].type, mfields[i].path, &off)))
+			return err;
+		*(uint64_t *)((char *)l + mfields[i].out) = off;
+	}
+	// runtime/mprof.go: memRecordCycle{allocs, frees, alloc_bytes,
+	// free_bytes} up to 1.26; 1.27 keeps the counts only and
+	// MemProfile derives the bytes as count * bucket.size.
+	err = cnr_dwarf_offsetof(dw, "runtime.memRecordCycle", "alloc_bytes", &l->c_alloc_bytes);
+	if (!err)
+		err = cnr_dwarf_offsetof(dw, "runtime.memRecordCycle", "free_bytes", &l->c_free_bytes);
+	l->has_bytes = !err;
+	cnr_error_destroy(err);
+	l->bucket_size = cnr_dwarf_type_size(dw, cnr_dwarf_type_by_name(dw, "runtime.bucket"));
+	l->cycle_size = cnr_dwarf_type_size(dw, cnr_dwarf_type_by_name(dw, "runtime.memRecordCycle"));
+	l->typ_size = type_size(dw, "runtime.bucket", "typ");
+	const struct cnr_dwarf_var *mb = cnr_dwarf_global(dw, "runtime.mbuckets");
+	const struct cnr_dwarf_var *cy = cnr_dwarf_global(dw, "runtime.mProfCycle");
+	if (!l->bucket_size || !l->cycle_size || !mb || !cy || (l->typ_size != 4 && l->typ_size != 8) ||
+	    !cnr_dwarf_constant(dw, "runtime._KindSpecialProfile", &l->kind_profile))
+		return cnr_error_create(CNR_ERROR_MISSING_DEBUG_INFO,
+					"DWARF lacks runtime.bucket, runtime.memRecordCycle, runtime.mbuckets, "
+					"runtime.mProfCycle or runtime._KindSpecialProfile");
+	l->mbuckets_value = value_offset(dw, mb->type_offset);
+	l->cycle_value = value_offset(dw, cy->type_offset);
+	if (!cnr_dwarf_constant(dw, "runtime.memProfile", &l->mem_profile))
+		l->mem_profile = -1;
+	return NULL;
+}
+
 static bool has_type(const struct cnr_dwarf *dw, const char *name)
 {
 	return cnr_dwarf_type_by_name(dw, name) != NULL;

@@ -46,6 +46,25 @@ struct cnr_rt_layout {
 
 struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_dwarf *dw);
 
+// The heap profile's structures (runtime/mprof.go, runtime/mheap.go),
+// resolved on demand: only `allocs`, `pprof` and the joins read them.
+struct cnr_mprof_layout {
+	uint64_t bucket_size;                       // sizeof(runtime.bucket): the stack follows it
+	uint64_t b_allnext, b_typ, b_size, b_nstk;  // runtime.bucket
+	uint64_t mr_active, mr_future, cycle_size;  // runtime.memRecord, sizeof(memRecordCycle)
+	uint64_t c_allocs, c_frees, c_alloc_bytes, c_free_bytes; // runtime.memRecordCycle
+	bool has_bytes;        // memRecordCycle.alloc_bytes/free_bytes (gone in 1.27: count * size)
+	uint64_t typ_size;     // size of bucket.typ (bucketType, an int)
+	uint64_t sp_bucket;    // runtime.specialprofile.b
+	// Offsets of the word inside runtime.mbuckets (atomic.UnsafePointer
+	// from 1.19) and of the uint32 inside runtime.mProfCycle
+	// (mProfCycleHolder{value atomic.Uint32}).
+	uint64_t mbuckets_value, cycle_value;
+	int64_t kind_profile;  // runtime._KindSpecialProfile
+	int64_t mem_profile;   // runtime.memProfile (bucketType), -1 if the DWARF lacks it
+};
+
+struct cnr_error *cnr_mprof_layout_init(struct cnr_mprof_layout *l, const struct cnr_dwarf *dw);
 // Runtime type names Go changed between releases, probed in the DWARF.
 // The itab: internal/abi.ITab (1.23+), runtime.itab before.
 const char *cnr_layout_itab_type(const struct cnr_dwarf *dw);

@@ -7,14 +7,11 @@
 
 #include "goruntime/pclntab.h"
 #include "goruntime/program.h"
+#include "goruntime/specials.h"
 #include "goruntime/types.h"
 #include "util/seen_set.h"
 
 enum {
-	MAX_SPANS = 1 << 28,
-	SPAN_CHUNK = 4096,
-	MAX_SPECIALS = 1 << 24,         // in all spans: a cycle ends here
-	MAX_SPECIALS_PER_SPAN = 1 << 16, // more than one per object of any span
 	MAX_DEFERS = 1 << 16,           // per goroutine
 	MAX_PANICS = 1 << 10,           // per goroutine (nested panics)
 	MAX_PS = 1 << 12,               // runtime/proc.go: _MaxGomaxprocs is 1024
@@ -36,14 +33,6 @@ struct walk {
 static bool wanted(const struct walk *w, enum cnr_root_kind kind)
 {
 	return w->mask >> kind & 1;
-}
-
-static uint64_t field_size(const struct cnr_dwarf *dw, const char *type, const char *field)
-{
-	const struct cnr_dwarf_type *t = cnr_dwarf_type_by_name(dw, type);
-	const struct cnr_dwarf_field *f = t ? cnr_dwarf_field(dw, t, field) : NULL;
-	const struct cnr_dwarf_type *ft = f ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, f->type_offset)) : NULL;
-	return ft && ft->has_size ? ft->size : 0;
 }
 
 static uint64_t type_size(const struct cnr_dwarf *dw, const char *type)
@@ -137,11 +126,8 @@ static void warn(struct walk *w, struct cnr_error *err, const char *what)
 // object itself is what a developer asks about: "which object has a
 // finalizer", so a finalizer is reported as a root of its object too.
 struct special_layout {
-	uint64_t span_specials, span_start, span_elemsize, span_state;
-	uint64_t sp_next, sp_offset, sp_offset_size, sp_kind;
 	uint64_t fin_fn, fin_ot, cleanup_fn, cleanup_arg, weak_handle;
 	int64_t kind_finalizer, kind_cleanup, kind_weak; // -1 if the release has none
-	int64_t in_use;
 	bool has_cleanup, has_cleanup_arg;
 };
 
@@ -149,24 +135,10 @@ static struct cnr_error *special_layout_init(struct cnr_program *prog, struct sp
 {
 	const struct cnr_dwarf *dw = prog->dwarf;
 	struct cnr_error *err;
-	// Releases without cleanups return early: their fields stay false.
-	memset(l, 0, sizeof(*l));
-	if ((err = cnr_dwarf_offsetof(dw, "runtime.mspan", "specials", &l->span_specials)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "startAddr", &l->span_start)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "elemsize", &l->span_elemsize)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "state", &l->span_state)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "next", &l->sp_next)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "offset", &l->sp_offset)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "kind", &l->sp_kind)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "fn", &l->fin_fn)) ||
+	if ((err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "fn", &l->fin_fn)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "ot", &l->fin_ot)) ||
-	    (err = cnr_program_constant(prog, "runtime._KindSpecialFinalizer", &l->kind_finalizer)) ||
-	    (err = cnr_program_constant(prog, "runtime.mSpanInUse", &l->in_use)))
+	    (err = cnr_program_constant(prog, "runtime._KindSpecialFinalizer", &l->kind_finalizer)))
 		return err;
-	// runtime/mheap.go: special.offset is uint16 up to 1.23, uintptr from 1.24.
-	l->sp_offset_size = field_size(dw, "runtime.special", "offset");
-	if (l->sp_offset_size != 2 && l->sp_offset_size != 8)
-		return cnr_error_corrupt("runtime.special.offset is %" PRIu64 " bytes", l->sp_offset_size);
 	// Weak handles exist from Go 1.23 (runtime/mheap.go specialWeakHandle;
 	// runtime/mgcmark.go markrootSpans marks .handle): the DWARF has them or not.
 	l->kind_weak = -1;
@@ -195,133 +167,72 @@ static struct cnr_error *special_layout_init(struct cnr_program *prog, struct sp
 	return NULL;
 }
 
-static struct cnr_error *walk_specials(struct walk *w, const struct special_layout *l, struct cnr_seen_set *seen,
-				       uint64_t sp, uint64_t start, uint64_t elemsize, uint64_t *budget)
+struct special_walk {
+	struct walk *w;
+	const struct special_layout *l;
+};
+
+static struct cnr_error *special_root(const struct cnr_special *s, void *arg)
 {
+	struct special_walk *sw = arg;
+	struct walk *w = sw->w;
+	const struct special_layout *l = sw->l;
 	struct cnr_memory *mem = &w->prog->mem;
+	uint64_t sp = s->addr, obj = s->object;
 	struct cnr_error *err;
-	for (uint64_t n = 0; sp; n++) {
-		if (n == MAX_SPECIALS_PER_SPAN || !*budget)
-			return cnr_error_corrupt("the list does not end after %" PRIu64 " entries", n);
-		if (!cnr_seen_add(seen, sp))
-			return cnr_error_corrupt("special at 0x%" PRIx64 " comes again after %" PRIu64
-						 " entries (the list loops); the rest is not read", sp, n);
-		--*budget;
-		uint64_t next, off = 0;
-		uint8_t kind;
-		if ((err = cnr_memory_read_u64(mem, sp + l->sp_next, &next)) ||
-		    (err = cnr_memory_read(mem, sp + l->sp_offset, &off, l->sp_offset_size)) ||
-		    (err = cnr_memory_read(mem, sp + l->sp_kind, &kind, 1)))
+	char name[NAME_LEN];
+	if (s->kind == l->kind_finalizer) {
+		uint64_t fn, ot;
+		if ((err = cnr_memory_read_u64(mem, sp + l->fin_fn, &fn)) ||
+		    (err = cnr_memory_read_u64(mem, sp + l->fin_ot, &ot)))
 			return err;
-		// runtime/mgcmark.go markrootSpans: p := s.base() + offset/elemsize*elemsize
-		uint64_t obj = start + (elemsize ? off / elemsize * elemsize : off);
-		char name[NAME_LEN];
-		if (kind == l->kind_finalizer) {
-			uint64_t fn, ot;
-			if ((err = cnr_memory_read_u64(mem, sp + l->fin_fn, &fn)) ||
-			    (err = cnr_memory_read_u64(mem, sp + l->fin_ot, &ot)))
-				return err;
-			snprintf(name, sizeof(name), "finalizer of 0x%" PRIx64 " (fn %s)", obj, funcval_name(w, fn));
-			// specialfinalizer.ot is the object's pointer type (*T), as
-			// SetFinalizer saw it: the object's type for typing.
-			const char *ot_name = type_name(w, ot);
-			if ((err = add(w, CNR_ROOT_FINALIZER, sp, obj, name, strcmp(ot_name, "?") ? ot_name : NULL, 0)) ||
-			    (err = add(w, CNR_ROOT_FINALIZER, sp + l->fin_fn, fn, name, "runtime.specialfinalizer",
-				       l->fin_fn)))
-				return err;
-		} else if (l->kind_weak >= 0 && kind == l->kind_weak) {
-			uint64_t handle;
-			if ((err = cnr_memory_read_u64(mem, sp + l->weak_handle, &handle)))
-				return err;
-			snprintf(name, sizeof(name), "weak handle of 0x%" PRIx64, obj);
-			if ((err = add(w, CNR_ROOT_WEAK, sp + l->weak_handle, handle, name, "runtime.specialWeakHandle",
-				       l->weak_handle)))
-				return err;
-		} else if (l->has_cleanup && kind == l->kind_cleanup) {
-			uint64_t fn;
-			if ((err = cnr_memory_read_u64(mem, sp + l->cleanup_fn, &fn)))
-				return err;
-			// 1.24-1.25: fn is AddCleanup's closure "func() { cleanup(arg) }":
-			// name the cleanup it captured.
-			uint64_t user = l->has_cleanup_arg ? 0 : captured_word(w, fn, "cleanup");
-			snprintf(name, sizeof(name), "cleanup of 0x%" PRIx64 " (fn %s)", obj, funcval_name(w, user ? user : fn));
-			if ((err = add(w, CNR_ROOT_CLEANUP, sp + l->cleanup_fn, fn, name, "runtime.specialCleanup",
-				       l->cleanup_fn)))
-				return err;
-			uint64_t arg;
-			if (l->has_cleanup_arg &&
-			    ((err = cnr_memory_read_u64(mem, sp + l->cleanup_arg, &arg)) ||
-			     (err = add(w, CNR_ROOT_CLEANUP, sp + l->cleanup_arg, arg, name, "runtime.specialCleanup",
-					l->cleanup_arg))))
-				return err;
-		}
-		sp = next;
+		snprintf(name, sizeof(name), "finalizer of 0x%" PRIx64 " (fn %s)", obj, funcval_name(w, fn));
+		// specialfinalizer.ot is the object's pointer type (*T), as
+		// SetFinalizer saw it: the object's type for typing.
+		const char *ot_name = type_name(w, ot);
+		if ((err = add(w, CNR_ROOT_FINALIZER, sp, obj, name, strcmp(ot_name, "?") ? ot_name : NULL, 0)) ||
+		    (err = add(w, CNR_ROOT_FINALIZER, sp + l->fin_fn, fn, name, "runtime.specialfinalizer", l->fin_fn)))
+			return err;
+	} else if (l->kind_weak >= 0 && s->kind == l->kind_weak) {
+		uint64_t handle;
+		if ((err = cnr_memory_read_u64(mem, sp + l->weak_handle, &handle)))
+			return err;
+		snprintf(name, sizeof(name), "weak handle of 0x%" PRIx64, obj);
+		if ((err = add(w, CNR_ROOT_WEAK, sp + l->weak_handle, handle, name, "runtime.specialWeakHandle",
+			       l->weak_handle)))
+			return err;
+	} else if (l->has_cleanup && s->kind == l->kind_cleanup) {
+		uint64_t fn;
+		if ((err = cnr_memory_read_u64(mem, sp + l->cleanup_fn, &fn)))
+			return err;
+		// 1.24-1.25: fn is AddCleanup's closure "func() { cleanup(arg) }":
+		// name the cleanup it captured.
+		uint64_t user = l->has_cleanup_arg ? 0 : captured_word(w, fn, "cleanup");
+		snprintf(name, sizeof(name), "cleanup of 0x%" PRIx64 " (fn %s)", obj, funcval_name(w, user ? user : fn));
+		if ((err = add(w, CNR_ROOT_CLEANUP, sp + l->cleanup_fn, fn, name, "runtime.specialCleanup",
+			       l->cleanup_fn)))
+			return err;
+		uint64_t cleanup_arg;
+		if (l->has_cleanup_arg &&
+		    ((err = cnr_memory_read_u64(mem, sp + l->cleanup_arg, &cleanup_arg)) ||
+		     (err = add(w, CNR_ROOT_CLEANUP, sp + l->cleanup_arg, cleanup_arg, name, "runtime.specialCleanup",
+				l->cleanup_arg))))
+			return err;
 	}
 	return NULL;
-}
-
-static struct cnr_error *span_specials(struct walk *w, const struct special_layout *l, uint64_t span,
-				       uint64_t *budget)
-{
-	struct cnr_memory *mem = &w->prog->mem;
-	uint64_t sp, start, elemsize;
-	uint8_t state;
-	struct cnr_error *err;
-	if ((err = cnr_memory_read_u64(mem, span + l->span_specials, &sp)) || !sp)
-		return err;
-	if ((err = cnr_memory_read(mem, span + l->span_state, &state, 1)) ||
-	    (err = cnr_memory_read_u64(mem, span + l->span_start, &start)) ||
-	    (err = cnr_memory_read_u64(mem, span + l->span_elemsize, &elemsize)))
-		return err;
-	if (state != l->in_use)
-		return NULL;
-	struct cnr_seen_set seen = { 0 };
-	err = walk_specials(w, l, &seen, sp, start, elemsize, budget);
-	cnr_seen_deinit(&seen);
-	return err;
 }
 
 static struct cnr_error *special_roots(struct walk *w)
 {
-	struct cnr_program *prog = w->prog;
+	static const char what[] = "cannot find finalizers, cleanups and weak handles";
 	struct special_layout l;
-	uint64_t mheap, allspans_off, hdr[3];
-	struct cnr_error *err;
-	if ((err = special_layout_init(prog, &l)) || (err = cnr_program_global(prog, "runtime.mheap_", &mheap, NULL)) ||
-	    (err = cnr_dwarf_offsetof(prog->dwarf, "runtime.mheap", "allspans", &allspans_off)) ||
-	    (err = cnr_memory_read(&prog->mem, mheap + allspans_off, hdr, sizeof(hdr)))) {
-		warn(w, err, "cannot find finalizers, cleanups and weak handles");
+	struct cnr_error *err = special_layout_init(w->prog, &l);
+	if (err) {
+		warn(w, err, what);
 		return NULL;
 	}
-	if (hdr[1] > MAX_SPANS || hdr[1] > hdr[2]) {
-		cnr_warn(prog->ctx, "cannot find finalizers and cleanups: mheap_.allspans claims %" PRIu64
-				    " spans (cap %" PRIu64 ")", hdr[1], hdr[2]);
-		return NULL;
-	}
-	uint64_t *chunk = malloc(SPAN_CHUNK * sizeof(*chunk));
-	if (!chunk)
-		return &cnr_enomem;
-	uint64_t budget = MAX_SPECIALS;
-	for (uint64_t i = 0; i < hdr[1]; i += SPAN_CHUNK) {
-		uint64_t n = hdr[1] - i < SPAN_CHUNK ? hdr[1] - i : SPAN_CHUNK;
-		if ((err = cnr_memory_read(&prog->mem, hdr[0] + i * 8, chunk, n * 8))) {
-			warn(w, err, "cannot read mheap_.allspans");
-			break;
-		}
-		for (uint64_t k = 0; k < n; k++) {
-			if (!chunk[k])
-				continue;
-			err = span_specials(w, &l, chunk[k], &budget);
-			if (err && err->code == CNR_ERROR_NO_MEMORY) {
-				free(chunk);
-				return err;
-			}
-			if (err)
-				cnr_warn_error(prog->ctx, cnr_error_wrap(err, "specials of mspan 0x%" PRIx64, chunk[k]));
-		}
-	}
-	free(chunk);
-	return NULL;
+	struct special_walk sw = { w, &l };
+	return cnr_specials_walk(w->prog, what, special_root, &sw);
 }
 
 // runtime/mgcmark.go scanstack: a goroutine's _defer records (heap ones

@@ -370,10 +370,11 @@ static struct cnr_error *build_mask(struct cnr_type_cache *tc, const struct cnr_
 			    (err = cnr_memory_read_u64(&prog->mem, f + tc->field_offset, &off)) ||
 			    (err = cnr_type_get(tc, ft_addr, &ft)))
 				return err;
-			// Only a field that holds pointers must sit on a word: a bool
-			// or a byte array may be anywhere (nats server.Varz: a bool
-			// at offset 113).
-			if (off > t->size || (ft->ptrdata && off % 8))
+			// runtime/type.go buildGCMask: fields without pointers are
+			// skipped (they may sit at any offset: an int32 at 84).
+			if (!ft->ptrdata)
+				continue;
+			if (off % 8 || off > t->size)
 				return cnr_error_corrupt("field %" PRIu64 " of struct type 0x%" PRIx64 " at offset %" PRIu64, i,
 							 t->addr, off);
 			if (ft->ptrdata)

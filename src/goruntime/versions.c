@@ -10,26 +10,29 @@
 #define PCLN_GO118 0xfffffff0u // Go118PCLnTabMagic
 #define PCLN_GO120 0xfffffff1u // Go120PCLnTabMagic
 
-#define ROW(minor_, magic, text_start, headroom, headers, gcprog, ondemand, swiss, greentea, timerwhen)     \
+#define ROW(minor_, magic, text_start, headroom, headers, gcprog, ondemand, swiss, greentea, timerwhen, \
+	    hide_internal, size_label)                                                                    \
 	{ .minor = minor_, .pclntab_magic = magic, .pcheader_has_text_start = text_start,                 \
 	  .mem_limit_headroom_percent = headroom, .malloc_headers = headers, .kind_gcprog = gcprog,        \
 	  .tflag_gcmask_on_demand = ondemand, .swiss_maps = swiss, .greentea_default = greentea,           \
-	  .timers_when_heap = timerwhen }
+	  .timers_when_heap = timerwhen, .pprof_hides_internal_runtime = hide_internal,                   \
+	  .pprof_size_label_always = size_label }
 
 static const struct cnr_go_ops go_versions[] = {
 	//  1.NN  pclntab magic  pcHeader.textStart  memory-limit headroom %  malloc headers
 	//       KindGCProg  TFlagGCMaskOnDemand  Swiss maps  Green Tea GC  p.timers.heap []timerWhen
-	ROW(19, PCLN_GO118, true, 0, false, 0x40, 0, false, false, false),
+	//       runtime/pprof protomem.go: hides internal/runtime/ frames  "bytes" label = ObjectSize
+	ROW(19, PCLN_GO118, true, 0, false, 0x40, 0, false, false, false, false, false),
 	// Go 1.20: no Debian package to test with; its runtime source names the
 	// Go120 magic (runtime/symtab.go go1.20).
-	ROW(20, PCLN_GO120, true, 3, false, 0x40, 0, false, false, false),
-	ROW(21, PCLN_GO120, true, 3, false, 0x40, 0, false, false, false),
-	ROW(22, PCLN_GO120, true, 3, true, 0x40, 0, false, false, false),
-	ROW(23, PCLN_GO120, true, 3, true, 0x40, 0, false, false, true),
-	ROW(24, PCLN_GO120, true, 3, true, 0, 0x10, true, false, true),
-	ROW(25, PCLN_GO120, true, 3, true, 0, 0x10, true, false, true),
-	ROW(26, PCLN_GO120, false, 3, true, 0, 0x10, true, true, true),
-	ROW(27, PCLN_GO120, false, 3, true, 0, 0x10, true, true, true),
+	ROW(20, PCLN_GO120, true, 3, false, 0x40, 0, false, false, false, false, false),
+	ROW(21, PCLN_GO120, true, 3, false, 0x40, 0, false, false, false, false, false),
+	ROW(22, PCLN_GO120, true, 3, true, 0x40, 0, false, false, false, false, false),
+	ROW(23, PCLN_GO120, true, 3, true, 0x40, 0, false, false, true, false, false),
+	ROW(24, PCLN_GO120, true, 3, true, 0, 0x10, true, false, true, true, false),
+	ROW(25, PCLN_GO120, true, 3, true, 0, 0x10, true, false, true, true, false),
+	ROW(26, PCLN_GO120, false, 3, true, 0, 0x10, true, true, true, true, false),
+	ROW(27, PCLN_GO120, false, 3, true, 0, 0x10, true, true, true, true, true),
 };
 #undef ROW
 

@@ -47,6 +47,12 @@ struct cnr_go_ops {
 	// to 1.22; from 1.23 a timers struct whose heap is a []timerWhen
 	// (p.timers.heap, the *timer beside its when).
 	bool timers_when_heap;
+	// runtime/pprof/protomem.go writeHeapProto: leading runtime.* frames
+	// are hidden, and from 1.24 internal/runtime/* frames too.
+	bool pprof_hides_internal_runtime;
+	// The same: the sample's "bytes" label is AllocBytes/AllocObjects when
+	// AllocObjects > 0 up to 1.26; from 1.27 always the ObjectSize.
+	bool pprof_size_label_always;
 };
 
 // Where the heap's pointer bits live (runtime/mbitmap*.go).

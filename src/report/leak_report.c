@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/alloc_sites_report.h"
 #include "report/dot_writer.h"
 #include "report/info_report.h"
 #include "report/json_writer.h"
@@ -131,6 +132,8 @@ static void text_missing(const struct cnr_missing *x, FILE *out)
 		fprintf(out, " and %zu more", x->ngoids - 16);
 	fputc('\n', out);
 }
+// Allocation sites shown per suspect.
+enum { SHOWN_SITES = 3 };
 
 static void text_summary(const struct cnr_leak_model *m, FILE *out)
 {
@@ -177,6 +180,11 @@ static void text_summary(const struct cnr_leak_model *m, FILE *out)
 		wrap_item(&w, "%" PRIu32 " %s", m->states[i].count, m->states[i].state);
 	wrap_end(&w);
 	text_missing(&m->missing, out);
+	if (m->join && m->join->absence)
+		fprintf(out, "  heap profile none: %s\n", m->join->absence);
+	else if (m->join)
+		fprintf(out, "  heap profile MemProfileRate %" PRId64 ", %zu buckets, %" PRIu64 " sampled live objects\n",
+			m->join->mp.rate, m->join->mp.nrecords, cnr_alloc_sites_sampled(m->join->sites));
 	if (m->warnings)
 		fprintf(out, "%s%u warning%s (on stderr): figures may be incomplete\n",
 			m->missing.truncated ? "               " : "  unreadable   ", m->warnings,
@@ -318,6 +326,8 @@ static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 			fprintf(out, "      slice      len %" PRIu64 " of cap %" PRIu64 ": %" PRIu64 " element%s (%s) kept beyond the slice\n",
 				s->slice.len, s->slice.cap, beyond, beyond == 1 ? "" : "s", bytes_text(s->slice.wasted, a, sizeof(a)));
 		}
+		if (m->join && m->join->sites)
+			cnr_alloc_sites_text(m->join, s->sites, s->nsites, SHOWN_SITES, "      ", out);
 		struct wrap w;
 		wrap_begin(&w, out, "goroutines");
 		if (s->ngors)
@@ -647,6 +657,11 @@ static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 			cnr_json_uint(&j, s->slice.wasted);
 			cnr_json_end_object(&j);
 		}
+		cnr_json_key(&j, "alloc_sites");
+		if (m->join)
+			cnr_alloc_sites_json(&j, m->join, s->sites, s->nsites, SHOWN_SITES);
+		else
+			cnr_json_null(&j);
 		cnr_json_key(&j, "goroutines");
 		json_goroutine_list(m, &j, s->gors, s->ngors);
 		cnr_json_key(&j, "goroutine_search_bounded");

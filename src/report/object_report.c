@@ -1,13 +1,71 @@
 // `coroner object ADDR` in text and JSON: the object's facts, its
 // retainers (objects, then roots), its fields, and its first words (JSON
-// always; text only where the type gives no fields).
+// always; text only where the type gives no fields), then where it was
+// allocated and the allocation sites of what it retains.
 #include "report/object_report.h"
 
 #include <inttypes.h>
 
+#include "report/alloc_sites_report.h"
 #include "report/json_writer.h"
 
-static void json_report(const struct cnr_object_view *v, FILE *out)
+enum { SHOWN_SITES = 5 };
+
+struct stack_out {
+	struct cnr_json *j; // NULL: text
+	FILE *out;
+};
+
+static void print_frame(void *arg, const char *frame)
+{
+	struct stack_out *o = arg;
+	if (o->j)
+		cnr_json_string(o->j, frame);
+	else
+		fprintf(o->out, "  %s\n", frame);
+}
+
+static void json_alloc(struct cnr_json *j, const struct cnr_object_alloc *a)
+{
+	cnr_json_key(j, "allocated_at");
+	if (!a || a->record < 0) {
+		cnr_json_null(j);
+	} else {
+		struct stack_out o = { j, NULL };
+		cnr_json_begin_array(j);
+		cnr_alloc_sites_stack(a->join->sites, (uint32_t)a->record, print_frame, &o);
+		cnr_json_end_array(j);
+	}
+	cnr_json_key(j, "retained_alloc_sites");
+	if (a && a->has_sites)
+		cnr_alloc_sites_json(j, a->join, a->sites, a->nsites, SHOWN_SITES);
+	else
+		cnr_json_null(j);
+}
+
+static void text_alloc(const struct cnr_object_alloc *a, FILE *out)
+{
+	if (!a)
+		return;
+	if (a->join->absence) {
+		fprintf(out, "allocated at: unknown: %s\n", a->join->absence);
+		return;
+	}
+	if (a->record < 0) {
+		fprintf(out, "allocated at: not sampled by the heap profile (MemProfileRate %" PRId64 ")\n",
+			a->join->mp.rate);
+	} else {
+		struct stack_out o = { NULL, out };
+		fprintf(out, "allocated at (the heap profile sampled it):\n");
+		cnr_alloc_sites_stack(a->join->sites, (uint32_t)a->record, print_frame, &o);
+	}
+	if (a->has_sites) {
+		fprintf(out, "what it retains, by allocation site:\n");
+		cnr_alloc_sites_text(a->join, a->sites, a->nsites, SHOWN_SITES, "  ", out);
+	}
+}
+
+static void json_report(const struct cnr_object_view *v, const struct cnr_object_alloc *alloc, FILE *out)
 {
 	struct cnr_json j;
 	cnr_json_init(&j, out);
@@ -92,6 +150,7 @@ static void json_report(const struct cnr_object_view *v, FILE *out)
 		cnr_json_end_object(&j);
 	}
 	cnr_json_end_array(&j);
+	json_alloc(&j, alloc);
 	cnr_json_end_object(&j);
 }
 
@@ -129,10 +188,12 @@ static void text_report(const struct cnr_object_view *v, FILE *out)
 	}
 }
 
-void cnr_object_report(const struct cnr_object_view *v, bool json, FILE *out)
+void cnr_object_report(const struct cnr_object_view *v, const struct cnr_object_alloc *alloc, bool json, FILE *out)
 {
-	if (json)
-		json_report(v, out);
-	else
+	if (json) {
+		json_report(v, alloc, out);
+	} else {
 		text_report(v, out);
+		text_alloc(alloc, out);
+	}
 }

@@ -6,8 +6,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "analysis/alloc_sites.h"
 #include "goruntime/object_view.h"
 
-void cnr_object_report(const struct cnr_object_view *v, bool json, FILE *out);
+// alloc: the object's allocation stack and the sites of what it retains
+// (NULL: not known).
+void cnr_object_report(const struct cnr_object_view *v, const struct cnr_object_alloc *alloc, bool json, FILE *out);
 
 #endif

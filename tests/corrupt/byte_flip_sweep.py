@@ -18,7 +18,7 @@ from tap import Tap, skip, fixtures, load_json, coroner
 TIME_LIMIT = 20  # seconds per run; `info` takes well under one
 
 
-COMMANDS = ["info", "goroutines", "heap", "memstats", "roots", "live", "top", "report"]
+COMMANDS = ["info", "goroutines", "heap", "memstats", "roots", "live", "top", "report", "allocs"]
 
 
 def run_info(core, exe, command="info"):

@@ -373,6 +373,10 @@ func payloadBytes(v interface{}) int {
 	return 0
 }
 
+// writeHeapProfile writes the runtime's heap profile beside the truth
+// file; nil in a build without profiling (common/heapprofile.go).
+var writeHeapProfile func(truthPath string)
+
 // Everything the final memstats step touches is allocated up front.
 var (
 	finalMS    runtime.MemStats
@@ -381,14 +385,17 @@ var (
 )
 
 // writeTruthAndReady writes t plus a "memstats" object to path, then "R\n" to
-// stdout.  The memstats are read right after a final runtime.GC() and nothing
-// is allocated after it: the JSON is marshalled first into a buffer with
+// stdout.  The memstats are read right after a final runtime.GC() and the
+// runtime's heap profile (writeHeapProfile, whose allocations stay behind as
+// garbage), and nothing is allocated after them: the JSON is marshalled first into a buffer with
 // spare capacity, the file is opened with syscall.Open before the GC, the
 // numbers are appended with strconv.AppendUint, and the file is written and
 // closed with raw syscalls.  Callers must have done every time.Sleep their
 // goroutines will ever do at least once before (the first sleep of a
 // goroutine allocates its timer).
 func writeTruthAndReady(path string, t *Truth) {
+	t.Extra["mem_profile_rate"] = runtime.MemProfileRate
+	t.Extra["heap_profile"] = writeHeapProfile != nil
 	js, err := json.MarshalIndent(t, "", " ")
 	if err != nil {
 		fatal("marshal truth: %v", err)
@@ -410,6 +417,9 @@ func writeTruthAndReady(path string, t *Truth) {
 	for {
 		rounds++
 		runtime.GC()
+		if writeHeapProfile != nil {
+			writeHeapProfile(path)
+		}
 		runtime.ReadMemStats(&finalMS)
 		time.Sleep(500 * time.Millisecond)
 		runtime.ReadMemStats(&checkMS)

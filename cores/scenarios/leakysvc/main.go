@@ -61,11 +61,15 @@ func pattern(b []byte, tag string) {
 	}
 }
 
-func handle(r *Request, rng *rand.Rand) {
+// newSession builds what a request leaves in main.sessions: every leaking
+// value is allocated here (the allocation site the join must name).
+//
+//go:noinline
+func newSession(r *Request, rng *rand.Rand) *Session {
 	id := fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64())
 	buf := make([]byte, 512+(r.Seq%8)*128) // 512..1408 bytes
 	pattern(buf, r.Path)
-	s := &Session{
+	return &Session{
 		ID:      id,
 		User:    r.User,
 		Created: int64(1700000000 + r.Seq),
@@ -77,8 +81,20 @@ func handle(r *Request, rng *rand.Rand) {
 			"cart":  []interface{}{r.Seq, "sku-" + fmt.Sprint(r.Seq%50), float64(r.Seq) * 0.99},
 		},
 	}
+}
+
+// renderPage builds a value of the bounded main.recent cache: the values
+// that do not leak are allocated here, never in newSession.
+//
+//go:noinline
+func renderPage(r *Request) string {
+	return fmt.Sprintf("rendered %s for %s (%d bytes)", r.Path, r.User, len(r.Body))
+}
+
+func handle(r *Request, rng *rand.Rand) {
+	s := newSession(r, rng)
 	sessionsMu.Lock()
-	sessions["sess:"+id] = s
+	sessions["sess:"+s.ID] = s
 	sessionsMu.Unlock()
 
 	recentMu.Lock()
@@ -86,7 +102,7 @@ func handle(r *Request, rng *rand.Rand) {
 	if _, ok := recent[key]; !ok {
 		recentOrder = append(recentOrder, key)
 	}
-	recent[key] = fmt.Sprintf("rendered %s for %s (%d bytes)", r.Path, r.User, len(r.Body))
+	recent[key] = renderPage(r)
 	for len(recentOrder) > recentMax {
 		delete(recent, recentOrder[0])
 		recentOrder = recentOrder[1:]
@@ -95,7 +111,7 @@ func handle(r *Request, rng *rand.Rand) {
 
 	stats.Lock()
 	stats.handled++
-	stats.bytes += len(buf)
+	stats.bytes += len(s.Buf)
 	stats.Unlock()
 }
 
@@ -173,7 +189,9 @@ func main() {
 	t.Extra["leak"] = map[string]interface{}{
 		"map": "main.sessions", "entries": len(sessions), "value_type": "*main.Session",
 		"buf_bytes": stats.bytes, "expected_top_retainer": true,
+		"alloc_func": "main.newSession",
 	}
+	t.Extra["bounded"] = map[string]interface{}{"map": "main.recent", "alloc_func": "main.renderPage"}
 	t.Extra["expected_states"] = map[string][]string{"worker": {"chan receive"}, "janitor": {"sleep"}, "main": {"select (no cases)"}}
 	t.Extra["goroutines_note"] = "runtime.Stack(buf, true) as printed before the final GC: user goroutines only, " +
 		"runtime.* frames hidden; main was running then and sits in select{} at core time"

@@ -15,6 +15,23 @@
 #include "goruntime/program.h"
 #include "test_util.h"
 
+// Whether the pclntab's name is the symbol table's first n bytes: the
+// linker writes the middle dot of some generated names ("newFunc·1", an
+// equality function of a closure type) as '.' in the ELF symbol.
+static bool same_name(const char *pcln, const char *sym, size_t n)
+{
+	size_t i = 0, j = 0;
+	while (j < n && pcln[i]) {
+		if ((unsigned char)pcln[i] == 0xc2 && (unsigned char)pcln[i + 1] == 0xb7 && sym[j] == '.')
+			i += 2, j++;
+		else if (pcln[i] == sym[j])
+			i++, j++;
+		else
+			return false;
+	}
+	return j == n && pcln[i] == '\0';
+}
+
 Test(goruntime, pclntab_agrees_with_the_symbol_table)
 {
 	size_t nfixtures = cnr_test_fixture_count();
@@ -50,8 +67,7 @@ Test(goruntime, pclntab_agrees_with_the_symbol_table)
 				size_t n = strlen(name);
 				if (n > 5 && strcmp(name + n - 5, ".abi0") == 0)
 					n -= 5;
-				cr_assert(strncmp(f.name, name, n) == 0 && f.name[n] == '\0', "%s: %s named %s", exe, name,
-					  f.name);
+				cr_assert(same_name(f.name, name, n), "%s: %s named %s", exe, name, f.name);
 				// pcsp at the entry is 0: nothing pushed yet.
 				int32_t spdelta;
 				cnr_cr_assert_ok(cnr_pclntab_pcvalue(prog->pclntab, &f, f.pcsp, f.entry, &spdelta));
