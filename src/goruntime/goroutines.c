@@ -45,6 +45,7 @@ struct reader {
 	struct frame_vector frames;
 	struct wait_vector waits;
 	size_t ndead;
+	struct cnr_seen_set looping_queues; // wait queues already said to loop: one warning each
 };
 
 static uint64_t u64_at(const uint8_t *p)
@@ -316,8 +317,10 @@ static bool in_queue(struct reader *r, uint64_t q, uint64_t sudog)
 	bool found = false;
 	for (int i = 0; !err && s && i < MAX_SUDOGS && !found; i++) {
 		if (!cnr_seen_add(&seen, s)) {
-			cnr_warn(r->prog->ctx, "channel wait queue at 0x%" PRIx64 ": sudog at 0x%" PRIx64
-				 " comes again after %d (.next loops); the rest is not read", q, s, i);
+			// Every goroutine waiting on the channel walks its queue.
+			if (cnr_seen_add(&r->looping_queues, q))
+				cnr_warn(r->prog->ctx, "channel wait queue at 0x%" PRIx64 ": sudog at 0x%" PRIx64
+					 " comes again after %d (.next loops); the rest is not read", q, s, i);
 			break;
 		}
 		found = s == sudog;
@@ -636,6 +639,7 @@ struct cnr_error *cnr_goroutines_read(struct cnr_program *prog, struct cnr_gorou
 	r.frames.data = NULL;
 	r.waits.data = NULL;
 out:
+	cnr_seen_deinit(&r.looping_queues);
 	cnr_type_cache_destroy(r.types);
 	free(ptrs);
 	free(r.threads);
