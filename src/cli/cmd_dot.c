@@ -24,9 +24,7 @@ static int dot_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 		return CNR_EXIT_USAGE;
 	}
 	struct cnr_heap_graph hg;
-	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
-	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
-		cnr_heap_graph_deinit(&hg);
+	struct cnr_error *err = cnr_typed_heap_graph_build(prog, &hg);
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_dot_layout l;
@@ -35,8 +33,7 @@ static int dot_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 		cnr_dot_report(&l, stdout);
 		cnr_dot_layout_deinit(&l);
 	}
-	cnr_heap_typing_release(&hg);
-	cnr_heap_graph_deinit(&hg);
+	cnr_typed_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 

@@ -19,9 +19,7 @@ static int live_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 {
 	(void)arg;
 	struct cnr_heap_graph hg;
-	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
-	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
-		cnr_heap_graph_deinit(&hg);
+	struct cnr_error *err = cnr_typed_heap_graph_build(prog, &hg);
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_live_root *roots;
@@ -31,8 +29,7 @@ static int live_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		cnr_live_report(&hg, roots, n, opts->json, stdout);
 		free(roots);
 	}
-	cnr_heap_typing_release(&hg);
-	cnr_heap_graph_deinit(&hg);
+	cnr_typed_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 

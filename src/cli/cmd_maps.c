@@ -23,9 +23,7 @@ static int maps_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 {
 	const struct maps_args *mo = arg;
 	struct cnr_heap_graph hg;
-	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
-	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
-		cnr_heap_graph_deinit(&hg);
+	struct cnr_error *err = cnr_typed_heap_graph_build(prog, &hg);
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_maps_list l;
@@ -43,8 +41,7 @@ static int maps_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		cnr_maps_report_end(&w, &l);
 		cnr_maps_list_deinit(&l);
 	}
-	cnr_heap_typing_release(&hg);
-	cnr_heap_graph_deinit(&hg);
+	cnr_typed_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 

@@ -25,9 +25,7 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 	uint64_t want = *(uint64_t *)arg;
 	struct cnr_heap_graph hg;
 	struct cnr_object_view view;
-	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
-	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
-		cnr_heap_graph_deinit(&hg);
+	struct cnr_error *err = cnr_typed_heap_graph_build(prog, &hg);
 	if (err)
 		return cnr_cli_fail(err);
 	err = cnr_object_view_build(prog, &hg, want, &view);
@@ -53,8 +51,7 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 			cnr_alloc_join_deinit(&join);
 		cnr_object_view_deinit(&view);
 	}
-	cnr_heap_typing_release(&hg);
-	cnr_heap_graph_deinit(&hg);
+	cnr_typed_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 

@@ -27,9 +27,7 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 {
 	const struct path_args *a = arg;
 	struct cnr_heap_graph hg;
-	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
-	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
-		cnr_heap_graph_deinit(&hg);
+	struct cnr_error *err = cnr_typed_heap_graph_build(prog, &hg);
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_object_paths p;
@@ -38,8 +36,7 @@ static int path_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		cnr_path_report(&p, a->type, opts->json, stdout);
 		cnr_object_paths_deinit(&p);
 	}
-	cnr_heap_typing_release(&hg);
-	cnr_heap_graph_deinit(&hg);
+	cnr_typed_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 

@@ -21,9 +21,7 @@ static int report_body(struct cnr_program *prog, const struct cnr_common_opts *o
 	struct cnr_leak_report_opts o = *(const struct cnr_leak_report_opts *)arg;
 	o.json = opts->json;
 	struct cnr_heap_graph hg;
-	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
-	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
-		cnr_heap_graph_deinit(&hg);
+	struct cnr_error *err = cnr_typed_heap_graph_build(prog, &hg);
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_leak_model m;
@@ -32,8 +30,7 @@ static int report_body(struct cnr_program *prog, const struct cnr_common_opts *o
 		cnr_leak_report(&m, &o, stdout);
 		cnr_leak_model_deinit(&m);
 	}
-	cnr_heap_typing_release(&hg);
-	cnr_heap_graph_deinit(&hg);
+	cnr_typed_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 

@@ -62,9 +62,7 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 {
 	const struct top_args *a = arg;
 	struct cnr_heap_graph hg;
-	struct cnr_error *err = cnr_heap_graph_build(prog, &hg);
-	if (!err && (err = cnr_heap_typing_build(prog, &hg)))
-		cnr_heap_graph_deinit(&hg);
+	struct cnr_error *err = cnr_typed_heap_graph_build(prog, &hg);
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_top_row *rows = NULL;
@@ -74,8 +72,7 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 								: CNR_TOP_SORT_RETAINED;
 	if (strcmp(a->group, "site") == 0) {
 		err = site_report(prog, &hg, sort, a->top, opts->json);
-		cnr_heap_typing_release(&hg);
-		cnr_heap_graph_deinit(&hg);
+		cnr_typed_heap_graph_deinit(&hg);
 		return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 	}
 	enum cnr_top_group group = strcmp(a->group, "root") == 0	? CNR_TOP_BY_ROOT
@@ -85,8 +82,7 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	if (!err)
 		cnr_top_report(&hg, group, rows, a->top && a->top < nrows ? a->top : nrows, opts->json, stdout);
 	free(rows);
-	cnr_heap_typing_release(&hg);
-	cnr_heap_graph_deinit(&hg);
+	cnr_typed_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
 }
 

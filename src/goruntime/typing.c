@@ -58,6 +58,20 @@ struct cnr_error *cnr_heap_typing_build(struct cnr_program *prog, struct cnr_hea
 	return NULL;
 }
 
+struct cnr_error *cnr_typed_heap_graph_build(struct cnr_program *prog, struct cnr_heap_graph *ret)
+{
+	struct cnr_error *err = cnr_heap_graph_build(prog, ret);
+	if (!err && (err = cnr_heap_typing_build(prog, ret)))
+		cnr_heap_graph_deinit(ret);
+	return err;
+}
+
+void cnr_typed_heap_graph_deinit(struct cnr_heap_graph *hg)
+{
+	cnr_heap_typing_release(hg);
+	cnr_heap_graph_deinit(hg);
+}
+
 void cnr_heap_typing_release(struct cnr_heap_graph *hg)
 {
 	struct cnr_heap_typing *ty = hg->typing;

@@ -40,6 +40,12 @@ struct cnr_error *cnr_heap_typing_build(struct cnr_program *prog, struct cnr_hea
 // Free hg's typing (nothing if it has none).
 void cnr_heap_typing_release(struct cnr_heap_graph *hg);
 
+// What every heap command starts with: cnr_heap_graph_build(), then
+// cnr_heap_typing_build() over it; on failure nothing is left to free.
+// Free with cnr_typed_heap_graph_deinit().
+struct cnr_error *cnr_typed_heap_graph_build(struct cnr_program *prog, struct cnr_heap_graph *ret);
+void cnr_typed_heap_graph_deinit(struct cnr_heap_graph *hg);
+
 // The type of object id, or NULL if unknown (or typing was not run).
 const struct cnr_obj_type *cnr_heap_graph_type(const struct cnr_heap_graph *hg, uint32_t id);
 
