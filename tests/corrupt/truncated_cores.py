@@ -271,7 +271,9 @@ def check_core(d, kind, tmp):
 
 def main():
     t = tap.Tap()
-    cores = [(d, k) for d, k in tap.matrix_cores() if os.path.basename(d) == 'shapes']
+    # amd64 kernel and gcore cores: the expectations come from gdb, which on
+    # this host reads amd64 cores only (qemu's arm64 cores are left out).
+    cores = [(d, k) for d, k in tap.matrix_cores() if os.path.basename(d) == 'shapes' and k in tap.MATRIX_KINDS]
     if not cores:
         if os.environ.get('CORONER_REQUIRE_MATRIX') == '1':
             t.ok(False, 'the core matrix is missing (cores/gen-matrix)')
