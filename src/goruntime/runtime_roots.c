@@ -135,6 +135,9 @@ static struct cnr_error *special_layout_init(struct cnr_program *prog, struct sp
 {
 	const struct cnr_dwarf *dw = prog->dwarf;
 	struct cnr_error *err;
+	// Releases without weak handles or cleanups return early: their
+	// fields stay false.
+	memset(l, 0, sizeof(*l));
 	if ((err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "fn", &l->fin_fn)) ||
 	    (err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "ot", &l->fin_ot)) ||
 	    (err = cnr_program_constant(prog, "runtime._KindSpecialFinalizer", &l->kind_finalizer)))

@@ -98,8 +98,9 @@ struct cnr_error *cnr_graph_shortest_paths(struct cnr_graph *g, uint32_t node, u
 	// Each node enters the queue once: at most N rounds.
 	for (size_t head = 0;; head++) {
 		if (head == level_end) {
-			qsort_r(found.data + level_roots, found.size - level_roots, sizeof(*found.data), cmp_first_entry,
-				(void *)g);
+			if (found.size > level_roots) // (qsort_r wants a real array, even of none)
+				qsort_r(found.data + level_roots, found.size - level_roots, sizeof(*found.data),
+					cmp_first_entry, (void *)g);
 			for (size_t i = level_roots; i < found.size && count < k; i++) {
 				if ((err = found_root(g, next, found.data[i], k, ret, &count)))
 					goto out;
