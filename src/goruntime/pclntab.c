@@ -195,7 +195,8 @@ struct cnr_error *cnr_pclntab_pcvalue(struct cnr_pclntab *tab, const struct cnr_
 		int32_t vdelta = (uvdelta & 1) ? (int32_t) ~(uvdelta >> 1) : (int32_t)(uvdelta >> 1);
 		if (!read_uvarint(&tab->pctab, &pos, &pcdelta))
 			break;
-		val += vdelta;
+		// Go's int32 wraps; a damaged table must not be C's signed overflow.
+		val = (int32_t)((uint32_t)val + (uint32_t)vdelta);
 		pc += (uint64_t)pcdelta * tab->minlc;
 		if (targetpc < pc) {
 			*ret = val;
