@@ -184,7 +184,7 @@ void cnr_maps_list_describe(struct cnr_program *prog, const struct cnr_heap_grap
 	const struct cnr_map_row *r = &l->rows[i];
 	struct cnr_maps_entry *e = ret;
 	e->row = r;
-	struct cnr_error *err = cnr_map_summarize(prog, hg->heap.types, r->addr, r->map_rtype, &e->sum);
+	struct cnr_error *err = cnr_map_summarize(prog, hg->heap.types, hg, r->addr, r->map_rtype, &e->sum);
 	if (err) {
 		// A damaged map: say so and show what the graph knows.
 		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "map at 0x%" PRIx64, r->addr));

@@ -87,6 +87,65 @@ static struct cnr_error *find_suspects(struct cnr_leak_model *m, struct cnr_heap
 	return err;
 }
 
+static void op_type_name(void *arg, uint32_t node, char *buf, size_t len)
+{
+	cnr_heap_graph_type_name(arg, node, buf, len);
+}
+
+// What a suspect's map summary holds, or a warning when it cannot be read.
+static struct cnr_error *summarize_map(struct cnr_program *prog, struct cnr_type_cache *tc,
+				       const struct cnr_heap_graph *hg, uint64_t addr, uint64_t rtype,
+				       struct cnr_map_summary *ret, bool *ok_ret)
+{
+	struct cnr_error *e = cnr_map_summarize(prog, tc, hg, addr, rtype, ret);
+	*ok_ret = !e;
+	if (e == &cnr_enomem)
+		return e;
+	if (e)
+		cnr_warn_error(prog->ctx, cnr_error_wrap(e, "map at 0x%" PRIx64, addr));
+	return NULL;
+}
+
+// Where s's bytes accumulate below it (analysis/accumulation.h), the way
+// there as Go writes it, and the container's map summary.
+static struct cnr_error *describe_accumulation(struct cnr_program *prog, struct cnr_heap_graph *hg,
+					       const struct cnr_graph_dom_tree *t, struct cnr_type_cache *tc,
+					       struct cnr_leak_suspect *s)
+{
+	struct cnr_suspect_ops sops = { op_is_map_header, op_address, hg };
+	struct cnr_accumulation_ops ops = { &sops, op_type_name, hg };
+	struct cnr_accumulation a;
+	struct cnr_error *err = cnr_accumulation_find(hg->graph, t, &ops, s->node, &a);
+	if (err)
+		return err;
+	uint32_t target = a.container != CNR_GRAPH_NO_NODE ? a.container : a.point;
+	if (target == s->node || a.npath < 2)
+		return NULL;
+	struct cnr_leak_accumulation *acc = &s->acc;
+	uint64_t size;
+	acc->node = target;
+	cnr_heap_graph_slot(hg, target, &acc->addr, &size);
+	acc->retained = cnr_graph_retained(hg->graph, target);
+	acc->held = a.container != CNR_GRAPH_NO_NODE ? a.held : 0;
+	cnr_heap_graph_type_name(hg, target, acc->type, sizeof(acc->type));
+	size_t o = 0;
+	for (uint32_t i = 1; i < a.npath && o < sizeof(acc->path); i++) {
+		char via[256];
+		cnr_heap_graph_edge_label(prog, hg, a.path[i - 1], a.path[i], via, sizeof(via));
+		o += (size_t)snprintf(acc->path + o, sizeof(acc->path) - o, "%s%s", i > 1 ? " → " : "", via);
+	}
+	if (a.payload != CNR_GRAPH_NO_NODE)
+		snprintf(acc->payload, sizeof(acc->payload), "%s", a.payload_type);
+	acc->payload_count = a.payload_count;
+	acc->entries_seen = a.entries_seen;
+	uint64_t rtype;
+	acc->is_map = is_map_header(hg, target, &rtype);
+	if (acc->is_map)
+		err = summarize_map(prog, tc, hg, acc->addr, rtype, &acc->map, &acc->has_summary);
+	s->has_accumulation = true;
+	return err;
+}
+
 static struct cnr_error *describe_suspects(struct cnr_leak_model *m, struct cnr_program *prog,
 					   struct cnr_heap_graph *hg, const struct cnr_graph_dom_tree *t,
 					   struct cnr_type_cache *tc)
@@ -110,21 +169,30 @@ static struct cnr_error *describe_suspects(struct cnr_leak_model *m, struct cnr_
 			if (cnr_suspect_dominates(hg->graph, m->suspects[k].node, s->node))
 				s->within = (uint32_t)k + 1;
 		}
-		if (s->is_map) {
-			struct cnr_error *e = cnr_map_summarize(prog, tc, s->addr, s->map_rtype, &s->map);
-			if (e == &cnr_enomem) {
-				err = e;
-			} else if (e) {
-				cnr_warn_error(prog->ctx, cnr_error_wrap(e, "map at 0x%" PRIx64, s->addr));
-			} else {
-				s->has_summary = true;
-			}
-		}
+		if (s->is_map)
+			err = summarize_map(prog, tc, hg, s->addr, s->map_rtype, &s->map, &s->has_summary);
+		if (!err)
+			err = describe_accumulation(prog, hg, t, tc, s);
+		if (s->has_summary)
+			s->substrings = s->map.substrings;
+		else if (s->has_accumulation && s->acc.has_summary)
+			s->substrings = s->acc.map.substrings;
 		cnr_progress_update(&progress, i + 1);
 	}
 	cnr_progress_end(&progress);
 	cnr_bfs_tree_deinit(&tree);
 	return err;
+}
+
+// Free what a suspect owns besides its goroutine list and sites.
+static void suspect_maps_deinit(struct cnr_leak_suspect *s)
+{
+	if (s->has_summary)
+		cnr_map_summary_deinit(&s->map);
+	if (s->has_accumulation && s->acc.has_summary)
+		cnr_map_summary_deinit(&s->acc.map);
+	s->has_summary = false;
+	s->acc.has_summary = false;
 }
 
 // --- goroutines reaching the suspects ----------------------------------------
@@ -369,16 +437,15 @@ static struct cnr_error *add_group_suspects(struct cnr_leak_model *m, struct cnr
 			m->internal_objects++; // folded: a runtime or library internal under the share
 			m->internal_retained += m->suspects[i].retained;
 			free(m->suspects[i].gors);
-			if (m->suspects[i].has_summary)
-				cnr_map_summary_deinit(&m->suspects[i].map);
-			m->suspects[i++].has_summary = false;
+			suspect_maps_deinit(&m->suspects[i++]);
 			continue;
 		}
 		if (i < nobj && (j == np || m->suspects[i].retained >= m->ranked[picks[j].index].retained)) {
 			new_index[i] = (uint32_t)k + 1;
 			out[k] = m->suspects[i++];
 			m->suspects[i - 1].gors = NULL;
-			m->suspects[i - 1].has_summary = false;
+			m->suspects[i - 1].has_summary = false; // moved to out[k]
+			m->suspects[i - 1].acc.has_summary = false;
 		} else {
 			const struct cnr_leak_group *lg = &m->ranked[picks[j].index];
 			struct cnr_leak_suspect *s = &out[k];
@@ -399,8 +466,7 @@ static struct cnr_error *add_group_suspects(struct cnr_leak_model *m, struct cnr
 	}
 	for (; i < nobj; i++) { // ranked below the last shown
 		free(m->suspects[i].gors);
-		if (m->suspects[i].has_summary)
-			cnr_map_summary_deinit(&m->suspects[i].map);
+		suspect_maps_deinit(&m->suspects[i]);
 	}
 	free(m->suspects);
 	m->suspects = out;
@@ -505,8 +571,7 @@ void cnr_leak_model_deinit(struct cnr_leak_model *m)
 	for (size_t i = 0; i < m->nsuspects; i++) {
 		free(m->suspects[i].gors);
 		free(m->suspects[i].sites);
-		if (m->suspects[i].has_summary)
-			cnr_map_summary_deinit(&m->suspects[i].map);
+		suspect_maps_deinit(&m->suspects[i]);
 	}
 	free(m->suspects);
 	for (size_t i = 0; m->ranked && i < m->groups.ngroups; i++)

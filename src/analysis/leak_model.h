@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analysis/accumulation.h"
 #include "analysis/alloc_sites.h"
 #include "analysis/goroutine_groups.h"
 #include "analysis/group_suspects.h"
@@ -32,6 +33,22 @@ enum {
 	CNR_LEAK_PATH_LEN = 4096,
 	CNR_LEAK_TYPE_LEN = 256,
 	CNR_LEAK_TOP_TYPES = 10, // rows of the type table
+};
+
+// Where a suspect's bytes accumulate below it (analysis/accumulation.h),
+// when that is another object than the suspect: a map (with its summary),
+// a slice's array or a buffer whose entries hold them, or the point where
+// the dominator tree spreads out.
+struct cnr_leak_accumulation {
+	uint32_t node;
+	uint64_t addr, retained;
+	uint64_t held;           // the bytes the container's entries hold (0: no container, node is the point)
+	bool is_map, has_summary;
+	struct cnr_map_summary map;
+	char type[CNR_LEAK_TYPE_LEN];
+	char path[CNR_LEAK_PATH_LEN]; // from the suspect: ".lru → .items"
+	char payload[CNR_LEAK_TYPE_LEN]; // what most entries' values keep, "" if nothing below them
+	uint64_t payload_count, entries_seen;
 };
 
 struct cnr_leak_suspect {
@@ -51,6 +68,11 @@ struct cnr_leak_suspect {
 	bool over_share;   // retains CNR_SUSPECT_SHARE_PERCENT of the live heap or more
 	bool has_slice;    // held directly through a slice: slice says its len, cap and waste
 	struct cnr_slice_waste slice;
+	bool has_accumulation; // acc says where its bytes accumulate below it
+	struct cnr_leak_accumulation acc;
+	// The larger strings its map's (or its accumulation map's) string
+	// keys pin (analysis/substring_waste.h).
+	struct cnr_substring_waste substrings;
 	// A goroutine group suspect (analysis/group_suspects.h): node, addr,
 	// type and path are unused; created_by/site say its go statement.
 	const struct cnr_leak_group *group;

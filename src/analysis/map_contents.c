@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/substring_waste.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/layout.h"
 #include "goruntime/program.h"
@@ -85,6 +86,8 @@ struct collect {
 	unsigned errors;     // keys, values and internals that could not be read
 	unsigned key_errors; // of which string keys' bytes
 	uint64_t addr;       // the map, for the warnings
+	bool text_keys;      // some key had a text: string keys, or interface keys holding strings or integers
+	struct cnr_substrings substrings; // string keys that pin larger strings
 };
 
 // An unreadable key or value: said for the first few (a hostile core may
@@ -441,6 +444,51 @@ static void nest_value(struct collect *c, const struct cnr_rtype *t, uint64_t ad
 	ret->capped = n.capped;
 }
 
+// The text of a key as the program wrote it, for prefixes, clusters and
+// sorting: a string key's first bytes, or an interface key's dynamic
+// string, or integer as decimal text (which clusters as {n}).  buf has room
+// for MAX_KEY_SHOWN + 1; *n_ret the bytes in it; a string's bytes are
+// noted for substring waste.  False for keys of no such kind.
+static bool key_text(struct collect *c, uint64_t key, char *buf, size_t *n_ret, uint64_t *len_ret)
+{
+	const struct cnr_rtype *kt = c->info->key;
+	if (kt->kind == CNR_KIND_INTERFACE) {
+		dynamic_type(c, kt, key, &kt);
+		key = kt ? interface_value(c, key, kt) : 0;
+		if (!kt || !key)
+			return false;
+		if (kt->kind >= CNR_KIND_INT && kt->kind <= CNR_KIND_UINTPTR) {
+			if (!cnr_value_integer_text(c->prog, kt, key, buf, MAX_KEY_SHOWN + 1)) {
+				c->errors++;
+				return false;
+			}
+			*n_ret = strlen(buf);
+			*len_ret = *n_ret;
+			return true;
+		}
+	}
+	if (kt->kind != CNR_KIND_STRING)
+		return false;
+	// Only the first bytes matter: the prefix, the cluster, the key sorted on.
+	uint64_t hdr[2];
+	struct cnr_error *err = cnr_memory_read(&c->prog->mem, key, hdr, sizeof(hdr));
+	size_t n = 0;
+	if (!err) {
+		n = hdr[1] < MAX_KEY_SHOWN ? (size_t)hdr[1] : MAX_KEY_SHOWN;
+		err = cnr_memory_read(&c->prog->mem, hdr[0], buf, n);
+	}
+	if (err) {
+		c->key_errors++;
+		warn(c, cnr_error_wrap(err, "map at 0x%" PRIx64 ": the bytes of a string key", c->addr));
+		return false;
+	}
+	buf[n] = '\0';
+	cnr_substrings_note(&c->substrings, hdr[0], hdr[1]);
+	*n_ret = n;
+	*len_ret = hdr[1];
+	return true;
+}
+
 static void on_entry(void *arg, uint64_t key, uint64_t elem)
 {
 	struct collect *c = arg;
@@ -457,28 +505,19 @@ static void on_entry(void *arg, uint64_t key, uint64_t elem)
 				warn(c, err);
 		}
 	}
-	if (info->key->kind == CNR_KIND_STRING) {
-		// Only the first bytes matter: the prefix, the cluster, the key sorted on.
-		char buf[MAX_KEY_SHOWN + 1];
-		uint64_t hdr[2];
-		struct cnr_error *err = cnr_memory_read(&c->prog->mem, key, hdr, sizeof(hdr));
-		size_t n = 0;
-		if (!err) {
-			n = hdr[1] < MAX_KEY_SHOWN ? (size_t)hdr[1] : MAX_KEY_SHOWN;
-			err = cnr_memory_read(&c->prog->mem, hdr[0], buf, n);
-		}
-		if (err) {
-			c->key_errors++;
-			warn(c, cnr_error_wrap(err, "map at 0x%" PRIx64 ": the bytes of a string key", c->addr));
-		} else {
-			buf[n] = '\0';
-			size_t plen = strcspn(buf, ":");
-			// Key prefix up to the first ':' (the whole key if none).
-			count(c, &c->prefixes, buf, plen < MAX_PREFIX ? plen : MAX_PREFIX);
-			cluster_key(c, buf, hdr[1], &e.cluster);
-			if (c->opts->sort == CNR_MAP_SORT_KEY)
-				e.sort_key = cnr_string_pool_add(&c->pool, buf, n);
-		}
+	char buf[MAX_KEY_SHOWN + 1];
+	size_t kn;
+	uint64_t klen;
+	if (key_text(c, key, buf, &kn, &klen)) {
+		c->text_keys = true;
+		// Key prefix up to the first ':', the separator kept ("user:"); the
+		// whole key if none.
+		size_t plen = strcspn(buf, ":");
+		plen += buf[plen] == ':';
+		count(c, &c->prefixes, buf, plen < MAX_PREFIX ? plen : MAX_PREFIX);
+		cluster_key(c, buf, klen, &e.cluster);
+		if (c->opts->sort == CNR_MAP_SORT_KEY)
+			e.sort_key = cnr_string_pool_add(&c->pool, buf, kn);
 	}
 	const struct cnr_rtype *dt = info->elem;
 	const char *vt = info->elem->kind == CNR_KIND_INTERFACE ? dynamic_type(c, info->elem, elem, &dt)
@@ -619,9 +658,21 @@ static void show_entry(struct collect *c, const struct entry *e, struct shown *s
 	memset(s, 0, sizeof(*s));
 	const struct cnr_rtype *kt = info->key;
 	bool key_quoted = false; // keys are shown unquoted
+	uint64_t key = e->key;
+	if (kt->kind == CNR_KIND_INTERFACE) {
+		// An interface key as its dynamic value, where that is a string,
+		// a number or a boolean.
+		const struct cnr_rtype *dt;
+		dynamic_type(c, kt, e->key, &dt);
+		uint64_t v = dt ? interface_value(c, e->key, dt) : 0;
+		if (v) {
+			kt = dt;
+			key = v;
+		}
+	}
 	if (kt->kind == CNR_KIND_STRING || kt->kind == CNR_KIND_BOOL ||
 	    (kt->kind >= CNR_KIND_INT && kt->kind <= CNR_KIND_FLOAT64))
-		value_text(c, kt, e->key, redact, MAX_KEY_SHOWN, &key_quoted, s->key, sizeof(s->key));
+		value_text(c, kt, key, redact, MAX_KEY_SHOWN, &key_quoted, s->key, sizeof(s->key));
 	else
 		snprintf(s->key, sizeof(s->key), "@0x%" PRIx64, e->key);
 	const struct cnr_rtype *dt = info->elem;
@@ -726,7 +777,8 @@ static const char *cluster_pattern(const struct cluster *cl, bool redact, char *
 static int cmp_key(const struct collect *c, const struct entry *x, const struct entry *y)
 {
 	const struct cnr_rtype *kt = c->info->key;
-	if (kt->kind == CNR_KIND_STRING) {
+	if (kt->kind == CNR_KIND_STRING || kt->kind == CNR_KIND_INTERFACE) {
+		// Interface keys by their text (strings, integers in decimal).
 		int r = strcmp(x->sort_key ? x->sort_key : "", y->sort_key ? y->sort_key : "");
 		if (r)
 			return r;
@@ -838,6 +890,7 @@ static void collect_deinit(struct collect *c)
 {
 	count_map_deinit(&c->types);
 	count_map_deinit(&c->prefixes);
+	cnr_substrings_deinit(&c->substrings);
 	cluster_map_deinit(&c->cluster_index);
 	cluster_vector_deinit(&c->clusters);
 	entry_vector_deinit(&c->entries);
@@ -869,6 +922,7 @@ struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr
 		}
 		c.hg = &hg;
 	}
+	cnr_substrings_init(&c.substrings, c.hg);
 	if (!type_addr) {
 		// The heap's typing knows the map types it propagated to headers.
 		uint64_t id = c.hg ? cnr_heap_graph_object(c.hg, addr) : UINT64_MAX;
@@ -904,7 +958,9 @@ struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr
 	mc.capped_entries = c.capped_entries;
 	mc.value_types = model_counts(&c, &c.types, false, &mc.nvalue_types);
 	oom |= !mc.value_types;
-	if (mc.info.key->kind == CNR_KIND_STRING) {
+	oom |= !cnr_substrings_finish(&c.substrings, &mc.substrings);
+	mc.key_texts = mc.info.key->kind == CNR_KIND_STRING || c.text_keys;
+	if (mc.key_texts) {
 		mc.key_prefixes = model_counts(&c, &c.prefixes, opts->redact, &mc.nkey_prefixes);
 		mc.clusters = calloc(nclusters ? nclusters : 1, sizeof(*mc.clusters));
 		oom |= !mc.key_prefixes || !mc.clusters;
@@ -965,13 +1021,15 @@ void cnr_map_contents_deinit(struct cnr_map_contents *mc)
 	memset(mc, 0, sizeof(*mc));
 }
 
-struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_cache *tc, uint64_t addr,
-				    uint64_t type_addr, struct cnr_map_summary *ret)
+struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_cache *tc,
+				    const struct cnr_heap_graph *hg, uint64_t addr, uint64_t type_addr,
+				    struct cnr_map_summary *ret)
 {
 	static const struct cnr_map_contents_opts opts = { .limit = 0, .sort = CNR_MAP_SORT_WALK };
 	struct collect c = { .prog = prog, .tc = tc, .opts = &opts, .addr = addr };
 	struct cnr_map_summary s = { 0 };
 	c.info = &s.info;
+	cnr_substrings_init(&c.substrings, hg);
 	struct cnr_error *err = cnr_dwarf_offsetof(prog->dwarf, cnr_layout_itab_type(prog->dwarf), "Type|_type",
 						   &c.itab_type_off);
 	if (!err)
@@ -990,6 +1048,8 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 			s.clusters[i] = (struct cnr_map_count){ cl->pattern, cl->sample, cl->count, cl->key_bytes };
 		}
 		s.nclusters = c.clusters.size;
+		if (!cnr_substrings_finish(&c.substrings, &s.substrings))
+			err = &cnr_enomem;
 		s.nested_entries = c.nested_entries;
 		s.max_depth = max_depth(&c);
 		s.errors = c.errors;

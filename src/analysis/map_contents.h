@@ -1,11 +1,14 @@
 // What one map holds (map_contents.c): its entries, the dynamic types of
-// its values, key prefixes and clusters for string keys, how deeply its
-// interface values nest, and the bytes each entry retains.  The whole
+// its values, key prefixes and clusters for string keys (and interface
+// keys holding strings or integers), how deeply its interface values
+// nest, the bytes each entry retains, and the larger strings that string
+// keys pin (analysis/substring_waste.h).  The whole
 // picture for `coroner map` (cnr_map_contents_build), and a summary for
 // reports over many maps (cnr_map_summarize).
 #ifndef CNR_ANALYSIS_MAP_CONTENTS_H
 #define CNR_ANALYSIS_MAP_CONTENTS_H
 
+#include "analysis/substring_waste.h"
 #include "goruntime/maps.h"
 #include "util/string_pool.h"
 
@@ -57,14 +60,16 @@ struct cnr_map_entry_view {
 struct cnr_map_contents {
 	struct cnr_map_info info;  // its types live as long as tc
 	bool redacted, has_retained;
+	bool key_texts; // key_prefixes and clusters apply: string keys, or interface keys holding strings or integers
 	enum cnr_map_sort sort;
 	uint64_t retained_bytes, entries_retained_bytes; // has_retained: the whole map, the part single entries hold
 	struct cnr_map_count *value_types;  // most first, ties by name
 	size_t nvalue_types;
-	struct cnr_map_count *key_prefixes; // string keys only: most first (merged by shape under redact)
+	struct cnr_map_count *key_prefixes; // keys with a text (string, interface): most first (merged by shape under redact)
 	size_t nkey_prefixes;
-	struct cnr_map_cluster *clusters;   // string keys only: most retained (else most) first, ties by pattern
+	struct cnr_map_cluster *clusters;   // keys with a text (string, interface): most retained (else most) first, ties by pattern
 	size_t nclusters;
+	struct cnr_substring_waste substrings; // string keys that pin larger strings (has_retained only)
 	uint64_t nested_entries, max_depth, capped_entries;
 	uint64_t depths[CNR_MAP_MAX_NEST_DEPTH + 2]; // entries by depth; the last: deeper
 	struct cnr_map_entry_view *entries; // the first opts.limit in opts.sort order
@@ -88,17 +93,20 @@ struct cnr_map_summary {
 	struct cnr_map_info info;            // its types live as long as the type cache passed in
 	struct cnr_map_count *value_types;   // most first, ties by name
 	size_t nvalue_types;
-	struct cnr_map_count *clusters;      // string keys only: most first, ties by pattern
+	struct cnr_map_count *clusters;      // keys with a text (string, interface): most first, ties by pattern
 	size_t nclusters;
 	uint64_t nested_entries, max_depth;  // entries holding maps or slices of values, and how deep
+	struct cnr_substring_waste substrings; // string keys that pin larger strings (with a heap graph)
 	unsigned errors;                     // values that could not be read (logged as one warning)
 	struct cnr_string_pool pool;         // owns the names
 };
 
 // Walk the map at addr (runtime type at type_addr) and summarize it into
-// *ret; free with cnr_map_summary_deinit().
-struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_cache *tc, uint64_t addr,
-				    uint64_t type_addr, struct cnr_map_summary *ret);
+// *ret; hg (may be NULL) finds the objects string keys' bytes live in.
+// Free with cnr_map_summary_deinit().
+struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_cache *tc,
+				    const struct cnr_heap_graph *hg, uint64_t addr, uint64_t type_addr,
+				    struct cnr_map_summary *ret);
 void cnr_map_summary_deinit(struct cnr_map_summary *s);
 
 // A key (or pattern) of the program as text safe for a terminal, as

@@ -13,6 +13,7 @@
 #include "report/info_report.h"
 #include "report/json_writer.h"
 #include "report/live_report.h"
+#include "report/waste_text.h"
 
 enum {
 	MAX_GOROUTINES_LISTED = 12, // per suspect and per group, in text
@@ -204,16 +205,22 @@ static void text_goroutine_list(const struct cnr_leak_model *m, const uint32_t *
 		wrap_item(w, "and %zu more", n - MAX_GOROUTINES_LISTED);
 }
 
-static void text_map(const struct cnr_leak_suspect *s, FILE *out)
+// A map's facts: len, value types (the first with what its values keep,
+// payload, if known: "*list.Element → map[string]interface {}"), key
+// clusters, nesting.
+static void text_map(const struct cnr_map_summary *ms, const char *payload, FILE *out)
 {
-	const struct cnr_map_summary *ms = &s->map;
 	struct wrap w;
 	wrap_begin(&w, out, "map");
 	wrap_item(&w, "len %" PRIu64, ms->info.len);
 	wrap_end(&w);
 	wrap_begin(&w, out, "values");
-	for (size_t i = 0; i < ms->nvalue_types && i < MAX_VALUE_TYPES_SHOWN; i++)
-		wrap_item(&w, "%" PRIu64 " %s", ms->value_types[i].count, ms->value_types[i].name);
+	for (size_t i = 0; i < ms->nvalue_types && i < MAX_VALUE_TYPES_SHOWN; i++) {
+		if (!i && payload && payload[0])
+			wrap_item(&w, "%" PRIu64 " %s → %s", ms->value_types[i].count, ms->value_types[i].name, payload);
+		else
+			wrap_item(&w, "%" PRIu64 " %s", ms->value_types[i].count, ms->value_types[i].name);
+	}
 	if (ms->nvalue_types > MAX_VALUE_TYPES_SHOWN)
 		wrap_item(&w, "%zu more types", ms->nvalue_types - MAX_VALUE_TYPES_SHOWN);
 	if (!ms->nvalue_types)
@@ -286,6 +293,26 @@ static void text_group_suspect(const struct cnr_leak_model *m, size_t rank, cons
 	wrap_end(&w);
 }
 
+// Where an object suspect's bytes accumulate below it: the way there, the
+// container and the share its entries hold, and a map's facts.
+static void text_accumulation(const struct cnr_leak_model *m, const struct cnr_leak_suspect *s, FILE *out)
+{
+	const struct cnr_leak_accumulation *acc = &s->acc;
+	char a[32];
+	fprintf(out, "      accumulates in %s: %s at 0x%" PRIx64, acc->path, acc->type, acc->addr);
+	if (acc->held)
+		fprintf(out, ", whose entries hold %s (%.1f%%)\n", bytes_text(acc->held, a, sizeof(a)),
+			percent(acc->held, s->retained));
+	else
+		fprintf(out, ", retaining %s (%.1f%% of the live heap)\n", bytes_text(acc->retained, a, sizeof(a)),
+			percent(acc->retained, m->hg->live_bytes));
+	if (acc->has_summary)
+		text_map(&acc->map, acc->payload, out);
+	else if (acc->payload[0])
+		fprintf(out, "      entries    %" PRIu64 " of %" PRIu64 " keep a %s\n", acc->payload_count, acc->entries_seen,
+			acc->payload);
+}
+
 static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 {
 	const struct cnr_heap_graph *hg = m->hg;
@@ -320,11 +347,17 @@ static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 			fprintf(out, " (%s)", cnr_root_kind_name(s->root->kind));
 		fputc('\n', out);
 		if (s->has_summary)
-			text_map(s, out);
+			text_map(&s->map, NULL, out);
+		if (s->has_accumulation)
+			text_accumulation(m, s, out);
+		char line[512];
 		if (s->has_slice && s->slice.wasted) {
-			uint64_t beyond = s->slice.cap - s->slice.len;
-			fprintf(out, "      slice      len %" PRIu64 " of cap %" PRIu64 ": %" PRIu64 " element%s (%s) kept beyond the slice\n",
-				s->slice.len, s->slice.cap, beyond, beyond == 1 ? "" : "s", bytes_text(s->slice.wasted, a, sizeof(a)));
+			cnr_slice_waste_text(&s->slice, line, sizeof(line));
+			fprintf(out, "      slice      %s\n", line);
+		}
+		if (s->substrings.wasted) {
+			cnr_substring_waste_text(&s->substrings, "keys", line, sizeof(line));
+			fprintf(out, "      substring  %s\n", line);
 		}
 		if (m->join && m->join->sites)
 			cnr_alloc_sites_text(m->join, s->sites, s->nsites, SHOWN_SITES, "      ", out);
@@ -583,6 +616,60 @@ static void json_group_suspect(const struct cnr_leak_model *m, struct cnr_json *
 	cnr_json_end_object(j);
 }
 
+static void json_map(struct cnr_json *j, const struct cnr_map_summary *ms)
+{
+	cnr_json_begin_object(j);
+	cnr_json_key(j, "len");
+	cnr_json_uint(j, ms->info.len);
+	cnr_json_key(j, "entries");
+	cnr_json_uint(j, ms->info.entries);
+	cnr_json_key(j, "value_types");
+	json_counts(j, ms->value_types, ms->nvalue_types, false);
+	cnr_json_key(j, "key_clusters");
+	json_counts(j, ms->clusters, ms->nclusters, true);
+	cnr_json_key(j, "nested_entries");
+	cnr_json_uint(j, ms->nested_entries);
+	cnr_json_key(j, "max_depth");
+	cnr_json_uint(j, ms->max_depth);
+	cnr_json_key(j, "substrings");
+	cnr_substring_waste_json(j, &ms->substrings);
+	cnr_json_end_object(j);
+}
+
+static void json_accumulation(struct cnr_json *j, const struct cnr_leak_suspect *s)
+{
+	const struct cnr_leak_accumulation *acc = &s->acc;
+	if (!s->has_accumulation) {
+		cnr_json_null(j);
+		return;
+	}
+	cnr_json_begin_object(j);
+	cnr_json_key(j, "addr");
+	cnr_json_hex(j, acc->addr);
+	cnr_json_key(j, "type");
+	cnr_json_string(j, acc->type);
+	cnr_json_key(j, "kind");
+	cnr_json_string(j, acc->is_map ? "map" : acc->held ? "container" : "object");
+	cnr_json_key(j, "path");
+	cnr_json_string(j, acc->path);
+	cnr_json_key(j, "retained");
+	cnr_json_uint(j, acc->retained);
+	cnr_json_key(j, "held_by_entries");
+	cnr_json_uint(j, acc->held);
+	cnr_json_key(j, "payload");
+	cnr_json_string(j, acc->payload[0] ? acc->payload : NULL);
+	cnr_json_key(j, "payload_count");
+	cnr_json_uint(j, acc->payload_count);
+	cnr_json_key(j, "entries_seen");
+	cnr_json_uint(j, acc->entries_seen);
+	cnr_json_key(j, "map");
+	if (acc->has_summary)
+		json_map(j, &acc->map);
+	else
+		cnr_json_null(j);
+	cnr_json_end_object(j);
+}
+
 static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FILE *out)
 {
 	struct cnr_json j;
@@ -629,34 +716,16 @@ static void json_report(const struct cnr_leak_model *m, uint32_t max_groups, FIL
 		cnr_json_string(&j, s->path);
 		if (s->has_summary) {
 			cnr_json_key(&j, "map");
-			cnr_json_begin_object(&j);
-			cnr_json_key(&j, "len");
-			cnr_json_uint(&j, s->map.info.len);
-			cnr_json_key(&j, "entries");
-			cnr_json_uint(&j, s->map.info.entries);
-			cnr_json_key(&j, "value_types");
-			json_counts(&j, s->map.value_types, s->map.nvalue_types, false);
-			cnr_json_key(&j, "key_clusters");
-			json_counts(&j, s->map.clusters, s->map.nclusters, true);
-			cnr_json_key(&j, "nested_entries");
-			cnr_json_uint(&j, s->map.nested_entries);
-			cnr_json_key(&j, "max_depth");
-			cnr_json_uint(&j, s->map.max_depth);
-			cnr_json_end_object(&j);
+			json_map(&j, &s->map);
 		}
 		if (s->has_slice) {
 			cnr_json_key(&j, "slice");
-			cnr_json_begin_object(&j);
-			cnr_json_key(&j, "len");
-			cnr_json_uint(&j, s->slice.len);
-			cnr_json_key(&j, "cap");
-			cnr_json_uint(&j, s->slice.cap);
-			cnr_json_key(&j, "elem_size");
-			cnr_json_uint(&j, s->slice.elem_size);
-			cnr_json_key(&j, "wasted_bytes");
-			cnr_json_uint(&j, s->slice.wasted);
-			cnr_json_end_object(&j);
+			cnr_slice_waste_json(&j, &s->slice);
 		}
+		cnr_json_key(&j, "substrings");
+		cnr_substring_waste_json(&j, &s->substrings);
+		cnr_json_key(&j, "accumulation");
+		json_accumulation(&j, s);
 		cnr_json_key(&j, "alloc_sites");
 		if (m->join)
 			cnr_alloc_sites_json(&j, m->join, s->sites, s->nsites, SHOWN_SITES);

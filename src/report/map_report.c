@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report/json_writer.h"
+#include "report/waste_text.h"
 
 enum { ESCAPED = 256 * 8 + 16 }; // a key or pattern of up to 256 bytes, escaped
 
@@ -131,9 +132,13 @@ static void json_report(const struct cnr_map_contents *mc, FILE *out)
 		cnr_json_uint(&j, mc->entries_retained_bytes);
 	}
 	json_counts(&j, "value_types", mc->value_types, mc->nvalue_types);
-	if (info->key->kind == CNR_KIND_STRING) {
+	if (mc->key_texts) {
 		json_counts(&j, "key_prefixes", mc->key_prefixes, mc->nkey_prefixes);
 		json_clusters(mc, &j);
+	}
+	if (mc->has_retained) {
+		cnr_json_key(&j, "substrings");
+		cnr_substring_waste_json(&j, &mc->substrings);
 	}
 	cnr_json_key(&j, "nesting");
 	cnr_json_begin_object(&j);
@@ -210,9 +215,14 @@ static void text_report(const struct cnr_map_contents *mc, FILE *out)
 		fprintf(out, "retained: %" PRIu64 " bytes (the map), %" PRIu64 " bytes of it go with single entries\n",
 			mc->retained_bytes, mc->entries_retained_bytes);
 	text_counts(out, "value types", mc->value_types, mc->nvalue_types);
-	if (info->key->kind == CNR_KIND_STRING) {
+	if (mc->key_texts) {
 		text_counts(out, "key prefixes", mc->key_prefixes, mc->nkey_prefixes);
 		text_clusters(mc, out);
+	}
+	if (mc->substrings.wasted) {
+		char line[512];
+		cnr_substring_waste_text(&mc->substrings, "keys", line, sizeof(line));
+		fprintf(out, "substrings: %s\n", line);
 	}
 	if (mc->nested_entries) {
 		fprintf(out, "nesting: %" PRIu64 " entries hold maps or slices of values, max depth %" PRIu64 "\n",
