@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "analysis/alloc_sites.h"
+#include "analysis/object_waste.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/object_view.h"
 #include "goruntime/program.h"
@@ -45,7 +46,10 @@ static int object_body(struct cnr_program *prog, const struct cnr_common_opts *o
 		}
 		if (aerr)
 			cnr_warn_error(prog->ctx, cnr_error_wrap(aerr, "allocation sites"));
-		cnr_object_report(&view, aerr ? NULL : &alloc, opts->json, stdout);
+		struct cnr_object_waste waste;
+		err = cnr_object_waste_of(prog, &hg, view.addr, view.size, &waste);
+		if (!err)
+			cnr_object_report(&view, aerr ? NULL : &alloc, &waste, opts->json, stdout);
 		free(alloc.sites);
 		if (loaded)
 			cnr_alloc_join_deinit(&join);

@@ -4,7 +4,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-enum { SHOWN_VALUE_TYPES = 3 };
+#include "report/waste_text.h"
+
+enum { SHOWN_VALUE_TYPES = 3, SHOWN_CLUSTERS = 3 };
 
 static void json_row(struct cnr_json *j, const struct cnr_maps_entry *e)
 {
@@ -50,6 +52,21 @@ static void json_row(struct cnr_json *j, const struct cnr_maps_entry *e)
 		cnr_json_uint(j, sum->value_types[k].count);
 	}
 	cnr_json_end_object(j);
+	cnr_json_key(j, "key_clusters");
+	cnr_json_begin_array(j);
+	for (size_t k = 0; k < sum->nclusters; k++) {
+		cnr_json_begin_object(j);
+		cnr_json_key(j, "pattern");
+		cnr_json_string(j, sum->clusters[k].name);
+		cnr_json_key(j, "count");
+		cnr_json_uint(j, sum->clusters[k].count);
+		cnr_json_key(j, "sample");
+		cnr_json_string(j, sum->clusters[k].sample);
+		cnr_json_end_object(j);
+	}
+	cnr_json_end_array(j);
+	cnr_json_key(j, "substrings");
+	cnr_substring_waste_json(j, &sum->substrings);
 	cnr_json_key(j, "shallow");
 	cnr_json_uint(j, r->shallow);
 	cnr_json_key(j, "retained");
@@ -118,6 +135,20 @@ void cnr_maps_report_row(struct cnr_maps_writer *w, const struct cnr_maps_entry 
 			fprintf(out, "%s%" PRIu64 " %s", k ? ", " : "", sum->value_types[k].count, name);
 		}
 		fprintf(out, "%s\n", sum->nvalue_types > SHOWN_VALUE_TYPES ? ", …" : "");
+	}
+	if (sum->nclusters) {
+		fprintf(out, "%*s keys ", 15, "");
+		for (size_t k = 0; k < sum->nclusters && k < SHOWN_CLUSTERS; k++) {
+			char pat[256];
+			cnr_map_escape_text(sum->clusters[k].name, pat, sizeof(pat));
+			fprintf(out, "%s%" PRIu64 " %s", k ? ", " : "", sum->clusters[k].count, pat);
+		}
+		fprintf(out, "%s\n", sum->nclusters > SHOWN_CLUSTERS ? ", …" : "");
+	}
+	if (sum->substrings.wasted) {
+		char line[512];
+		cnr_substring_waste_text(&sum->substrings, "keys", line, sizeof(line));
+		fprintf(out, "%*s substring %s\n", 15, "", line);
 	}
 }
 

@@ -8,6 +8,7 @@
 
 #include "report/alloc_sites_report.h"
 #include "report/json_writer.h"
+#include "report/waste_text.h"
 
 enum { SHOWN_SITES = 5 };
 
@@ -65,7 +66,10 @@ static void text_alloc(const struct cnr_object_alloc *a, FILE *out)
 	}
 }
 
-static void json_report(const struct cnr_object_view *v, const struct cnr_object_alloc *alloc, FILE *out)
+static void json_waste(struct cnr_json *j, const struct cnr_object_waste *w);
+
+static void json_report(const struct cnr_object_view *v, const struct cnr_object_alloc *alloc,
+			const struct cnr_object_waste *waste, FILE *out)
 {
 	struct cnr_json j;
 	cnr_json_init(&j, out);
@@ -150,6 +154,7 @@ static void json_report(const struct cnr_object_view *v, const struct cnr_object
 		cnr_json_end_object(&j);
 	}
 	cnr_json_end_array(&j);
+	json_waste(&j, waste);
 	json_alloc(&j, alloc);
 	cnr_json_end_object(&j);
 }
@@ -188,12 +193,42 @@ static void text_report(const struct cnr_object_view *v, FILE *out)
 	}
 }
 
-void cnr_object_report(const struct cnr_object_view *v, const struct cnr_object_alloc *alloc, bool json, FILE *out)
+// The slice and substring waste, text.
+static void text_waste(const struct cnr_object_waste *w, FILE *out)
+{
+	char line[512];
+	if (w && w->has_slice && w->slice.wasted) {
+		cnr_slice_waste_text(&w->slice, line, sizeof(line));
+		fprintf(out, "slice: %s (%s)\n", line, w->slice_root->name);
+	}
+	if (w && w->has_substrings && w->substrings.wasted) {
+		cnr_substring_waste_text(&w->substrings, "keys", line, sizeof(line));
+		fprintf(out, "substrings: %s\n", line);
+	}
+}
+
+static void json_waste(struct cnr_json *j, const struct cnr_object_waste *w)
+{
+	cnr_json_key(j, "slice");
+	if (w && w->has_slice)
+		cnr_slice_waste_json(j, &w->slice);
+	else
+		cnr_json_null(j);
+	cnr_json_key(j, "substrings");
+	if (w && w->has_substrings)
+		cnr_substring_waste_json(j, &w->substrings);
+	else
+		cnr_json_null(j);
+}
+
+void cnr_object_report(const struct cnr_object_view *v, const struct cnr_object_alloc *alloc,
+		       const struct cnr_object_waste *waste, bool json, FILE *out)
 {
 	if (json) {
-		json_report(v, alloc, out);
+		json_report(v, alloc, waste, out);
 	} else {
 		text_report(v, out);
+		text_waste(waste, out);
 		text_alloc(alloc, out);
 	}
 }

@@ -7,10 +7,12 @@
 #include <stdio.h>
 
 #include "analysis/alloc_sites.h"
+#include "analysis/object_waste.h"
 #include "goruntime/object_view.h"
 
 // alloc: the object's allocation stack and the sites of what it retains
-// (NULL: not known).
-void cnr_object_report(const struct cnr_object_view *v, const struct cnr_object_alloc *alloc, bool json, FILE *out);
+// (NULL: not known); waste: its slice and substring waste (NULL: not known).
+void cnr_object_report(const struct cnr_object_view *v, const struct cnr_object_alloc *alloc,
+		       const struct cnr_object_waste *waste, bool json, FILE *out);
 
 #endif
