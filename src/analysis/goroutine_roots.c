@@ -111,6 +111,20 @@ static struct cnr_error *quotient_graph(const struct cnr_graph *g, struct cnr_gr
 	return err;
 }
 
+struct cnr_error *cnr_root_entry_sets_retained(struct cnr_graph *g, const uint32_t *set_of_entry, uint32_t nsets,
+					      uint64_t *ret)
+{
+	memset(ret, 0, nsets * sizeof(*ret));
+	if (!nsets)
+		return NULL;
+	struct cnr_graph *q = NULL;
+	struct cnr_error *err = quotient_graph(g, &q);
+	if (!err)
+		err = cnr_graph_retained_by_root_groups(q, set_of_entry, nsets, ret);
+	cnr_graph_destroy(q);
+	return err;
+}
+
 struct cnr_error *cnr_goroutine_sets_retained(struct cnr_graph *g, const struct cnr_root *roots, const uint32_t *set_of,
 					      size_t ngs, uint32_t nsets, uint64_t *ret)
 {
@@ -119,15 +133,13 @@ struct cnr_error *cnr_goroutine_sets_retained(struct cnr_graph *g, const struct 
 	if (!nsets)
 		return NULL;
 	uint32_t *set_of_entry = malloc(((size_t)R + 1) * sizeof(*set_of_entry));
-	struct cnr_graph *q = NULL;
-	struct cnr_error *err = set_of_entry ? quotient_graph(g, &q) : &cnr_enomem;
-	for (uint32_t e = 0; !err && e < R; e++) {
+	if (!set_of_entry)
+		return &cnr_enomem;
+	for (uint32_t e = 0; e < R; e++) {
 		uint32_t k = cnr_goroutine_of_root(&roots[cnr_graph_root(g, e).label]);
 		set_of_entry[e] = k < ngs ? set_of[k] : nsets;
 	}
-	if (!err)
-		err = cnr_graph_retained_by_root_groups(q, set_of_entry, nsets, ret);
-	cnr_graph_destroy(q);
+	struct cnr_error *err = cnr_root_entry_sets_retained(g, set_of_entry, nsets, ret);
 	free(set_of_entry);
 	return err;
 }

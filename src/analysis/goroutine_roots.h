@@ -44,4 +44,11 @@ void cnr_goroutine_roots_deinit(struct cnr_goroutine_roots *gr);
 struct cnr_error *cnr_goroutine_sets_retained(struct cnr_graph *g, const struct cnr_root *roots, const uint32_t *set_of,
 					      size_t ngs, uint32_t nsets, uint64_t *ret);
 
+// The same for any sets of root entries: ret[j], j < nsets, the bytes
+// freed if every root entry e with set_of_entry[e] == j were dropped
+// (set_of_entry[e] >= nsets: in no set); set_of_entry has an entry per
+// root entry of g.
+struct cnr_error *cnr_root_entry_sets_retained(struct cnr_graph *g, const uint32_t *set_of_entry, uint32_t nsets,
+					      uint64_t *ret);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/goroutine_reach.h"
 #include "analysis/goroutine_roots.h"
 #include "analysis/heap_maps.h"
 #include "analysis/internals.h"
@@ -16,16 +17,8 @@
 #include "goruntime/typing.h"
 #include "graph/bfs_tree.h"
 #include "graph/dominators.h"
-#include "graph/reach.h"
 #include "util/vector.h"
 
-enum {
-	// Forward searches from goroutine roots, in objects visited.
-	MAX_VISITS_PER_GOROUTINE = 1 << 20,
-	MAX_VISITS = 1 << 25,
-};
-
-DEFINE_VECTOR(u32_vector, uint32_t)
 
 // --- suspects ------------------------------------------------------------
 
@@ -197,16 +190,6 @@ static void suspect_maps_deinit(struct cnr_leak_suspect *s)
 
 // --- goroutines reaching the suspects ----------------------------------------
 
-struct sus_key {
-	uint32_t node, index;
-};
-
-static int cmp_sus_key(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 // qsort_r's argument: the goroutines, read only.
 struct sort_goroutines {
 	const struct cnr_goroutines *gs;
@@ -219,100 +202,35 @@ static int cmp_goid(const void *a, const void *b, void *arg)
 	return x->goid < y->goid ? -1 : x->goid > y->goid;
 }
 
-// For every goroutine with roots, a forward search from them (bounded)
-// that notes the suspects it reaches.
+// The goroutines whose own roots hold each suspect
+// (analysis/goroutine_reach.h), by goid.
 static struct cnr_error *goroutines_reaching(struct cnr_leak_model *m, struct cnr_program *prog,
 					     const struct cnr_heap_graph *hg, const struct cnr_goroutine_roots *gr)
 {
-	const struct cnr_graph *g = hg->graph;
-	size_t ns = m->nsuspects, ngs = hg->gs.ngs;
+	size_t ns = m->nsuspects;
 	if (!ns)
 		return NULL;
-	uint32_t nnodes = cnr_graph_node_count(g);
-	uint32_t *stamp = cnr_graph_alloc(nnodes ? nnodes : 1, sizeof(uint32_t), true);
-	struct sus_key *keys = malloc(ns * sizeof(*keys));
-	bool *hit = malloc(ns * sizeof(*hit));
-	struct u32_vector queue = { 0 };
-	struct u32_vector *lists = calloc(ns, sizeof(*lists));
-	struct cnr_error *err = NULL;
-	if (!stamp || !keys || !hit || !lists) {
-		err = &cnr_enomem;
-		goto out;
-	}
-	for (size_t i = 0; i < ns; i++)
-		keys[i] = (struct sus_key){ m->suspects[i].node, (uint32_t)i };
-	qsort(keys, ns, sizeof(*keys), cmp_sus_key);
-	uint64_t total = 0;
+	uint32_t *nodes = malloc(ns * sizeof(*nodes));
+	struct cnr_goroutine_reach *reach = calloc(ns, sizeof(*reach));
+	struct cnr_error *err = nodes && reach ? NULL : &cnr_enomem;
+	for (size_t i = 0; !err && i < ns; i++)
+		nodes[i] = m->suspects[i].node;
 	struct cnr_progress progress;
-	cnr_progress_begin(&progress, prog->ctx, "goroutines reaching suspects", ngs);
-	for (size_t k = 0; k < ngs && !err; k++) {
-		cnr_progress_update(&progress, k);
-		size_t first = gr->first[k], last = gr->first[k + 1];
-		if (first == last)
-			continue;
-		uint32_t mark = (uint32_t)k + 1, found = 0;
-		uint64_t visits = 0;
-		bool bounded = false;
-		memset(hit, 0, ns * sizeof(*hit));
-		queue.size = 0;
-		for (size_t i = first; i < last; i++) {
-			uint32_t v = gr->nodes[i];
-			if (stamp[v] != mark) {
-				stamp[v] = mark;
-				if (!u32_vector_push(&queue, v)) {
-					err = &cnr_enomem;
-					break;
-				}
-			}
-		}
-		for (size_t q = 0; !err && q < queue.size && found < ns; q++) {
-			uint32_t v = queue.data[q];
-			if (++visits > MAX_VISITS_PER_GOROUTINE || total + visits > MAX_VISITS) {
-				bounded = true;
-				break;
-			}
-			const struct sus_key *key = bsearch(&v, keys, ns, sizeof(*keys), cmp_sus_key);
-			if (key && !hit[key->index]) {
-				hit[key->index] = true;
-				found++;
-			}
-			const uint32_t *succ;
-			uint32_t nsucc = cnr_graph_successors(g, v, &succ);
-			for (uint32_t e = 0; e < nsucc; e++) {
-				uint32_t w = succ[e];
-				if (stamp[w] == mark)
-					continue;
-				stamp[w] = mark;
-				if (!u32_vector_push(&queue, w)) {
-					err = &cnr_enomem;
-					break;
-				}
-			}
-		}
-		total += visits;
-		for (size_t i = 0; !err && i < ns; i++) {
-			if (hit[i] && !u32_vector_push(&lists[i], (uint32_t)k))
-				err = &cnr_enomem;
-			if (bounded && !hit[i])
-				m->suspects[i].gors_bounded = true;
-		}
-	}
+	cnr_progress_begin(&progress, prog->ctx, "goroutines holding suspects", 1);
+	if (!err)
+		err = cnr_goroutines_holding(hg->graph, gr, nodes, ns, reach);
 	cnr_progress_end(&progress);
 	struct sort_goroutines sort = { &hg->gs };
-	for (size_t i = 0; i < ns; i++) {
+	for (size_t i = 0; !err && i < ns; i++) {
 		struct cnr_leak_suspect *s = &m->suspects[i];
-		if (!err && lists[i].size)
-			qsort_r(lists[i].data, lists[i].size, sizeof(uint32_t), cmp_goid, &sort);
-		s->gors = lists[i].data;
-		s->ngors = err ? 0 : lists[i].size;
-		lists[i].data = NULL;
+		if (reach[i].ngors)
+			qsort_r(reach[i].gors, reach[i].ngors, sizeof(uint32_t), cmp_goid, &sort);
+		s->gors = reach[i].gors;
+		s->ngors = reach[i].ngors;
+		s->gors_bounded = reach[i].bounded;
 	}
-out:
-	free(stamp);
-	free(keys);
-	free(hit);
-	free(lists);
-	u32_vector_deinit(&queue);
+	free(nodes);
+	free(reach);
 	return err;
 }
 
@@ -476,6 +394,28 @@ static struct cnr_error *add_group_suspects(struct cnr_leak_model *m, struct cnr
 	return NULL;
 }
 
+// What the goroutine group suspects' frames hold (analysis/group_frames.h).
+static struct cnr_error *group_suspect_frames(struct cnr_leak_model *m, struct cnr_heap_graph *hg)
+{
+	size_t n = 0;
+	uint32_t *groups = malloc((m->nsuspects ? m->nsuspects : 1) * sizeof(*groups));
+	struct cnr_group_frames *frames = calloc(m->nsuspects ? m->nsuspects : 1, sizeof(*frames));
+	struct cnr_error *err = groups && frames ? NULL : &cnr_enomem;
+	for (size_t i = 0; !err && i < m->nsuspects; i++) {
+		if (m->suspects[i].group)
+			groups[n++] = (uint32_t)(m->suspects[i].group->group - m->groups.groups);
+	}
+	if (!err && n)
+		err = cnr_group_frames_build(hg, &m->groups, groups, n, frames);
+	for (size_t i = 0, k = 0; !err && i < m->nsuspects; i++) {
+		if (m->suspects[i].group)
+			m->suspects[i].frames = frames[k++];
+	}
+	free(groups);
+	free(frames);
+	return err;
+}
+
 // --- allocation sites --------------------------------------------------------
 
 // Join the heap profile with the suspects: the sites of the sampled
@@ -544,6 +484,8 @@ struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap
 		err = rank_groups(&m, hg);
 	if (!err)
 		err = add_group_suspects(&m, prog, hg, top);
+	if (!err)
+		err = group_suspect_frames(&m, hg);
 	cnr_progress_begin(&progress, prog->ctx, "allocation sites", 1);
 	if (!err)
 		err = suspect_sites(&m, prog, hg);
@@ -572,6 +514,7 @@ void cnr_leak_model_deinit(struct cnr_leak_model *m)
 		free(m->suspects[i].gors);
 		free(m->suspects[i].sites);
 		suspect_maps_deinit(&m->suspects[i]);
+		cnr_group_frames_deinit(&m->suspects[i].frames);
 	}
 	free(m->suspects);
 	for (size_t i = 0; m->ranked && i < m->groups.ngroups; i++)

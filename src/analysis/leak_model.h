@@ -4,10 +4,13 @@
 // same facts: what the process was (program info, MemStats, goroutines by
 // state); the suspects (analysis/suspects.h), each with its type, its
 // shortest retention path and root, the suspect above it that dominates
-// it, the objects it dominates, for a map its contents, and the
-// goroutines whose roots reach it; the goroutine groups
+// it, the objects it dominates, for a map its contents, where its bytes
+// accumulate below it (analysis/accumulation.h), its slice and substring
+// waste, and the goroutines whose own roots hold it
+// (analysis/goroutine_reach.h); the goroutine groups
 // (analysis/goroutine_groups.h) with what their roots retain
-// (analysis/goroutine_roots.h); and the types that retain the most.  Every
+// (analysis/goroutine_roots.h) and what their frames hold; and the types
+// that retain the most.  Every
 // list is sorted on values (bytes, counts, then addresses, ids or names):
 // nothing depends on the order of a hash table.  Prints nothing.
 #ifndef CNR_ANALYSIS_LEAK_MODEL_H
@@ -19,6 +22,7 @@
 #include "analysis/accumulation.h"
 #include "analysis/alloc_sites.h"
 #include "analysis/goroutine_groups.h"
+#include "analysis/group_frames.h"
 #include "analysis/group_suspects.h"
 #include "analysis/slice_waste.h"
 #include "analysis/suspects.h"
@@ -62,9 +66,9 @@ struct cnr_leak_suspect {
 	char path[CNR_LEAK_PATH_LEN];
 	const struct cnr_root *root; // the root of the path, NULL if unreached
 	uint32_t within;   // 1 + the index of a suspect ranked above that dominates it, 0 if none
-	uint32_t *gors;    // indices into hg->gs.gs of the goroutines whose roots reach it, by goid
+	uint32_t *gors;    // indices into hg->gs.gs of the goroutines whose roots hold it, by goid
 	size_t ngors;
-	bool gors_bounded; // some goroutine's search stopped at its budget
+	bool gors_bounded; // a dominator chain was cut: other goroutines may hold it
 	bool over_share;   // retains CNR_SUSPECT_SHARE_PERCENT of the live heap or more
 	bool has_slice;    // held directly through a slice: slice says its len, cap and waste
 	struct cnr_slice_waste slice;
@@ -77,6 +81,7 @@ struct cnr_leak_suspect {
 	// type and path are unused; created_by/site say its go statement.
 	const struct cnr_leak_group *group;
 	bool likely_goroutine_leak;
+	struct cnr_group_frames frames; // what its goroutines' frames hold, by place
 	char created_by[CNR_LEAK_TYPE_LEN]; // "main.(*Service).handle"
 	char site[CNR_LEAK_PATH_LEN];       // "/src/svc.go:71"
 	struct cnr_alloc_site *sites; // allocation sites of the sampled objects it retains

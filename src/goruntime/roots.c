@@ -112,7 +112,7 @@ static struct cnr_error *add_root(struct builder *b, enum cnr_root_kind kind, ui
 {
 	if (!name)
 		return &cnr_enomem;
-	struct cnr_root r = { kind, slot, value, name, conservative, 0, 0, goroutine, false };
+	struct cnr_root r = { kind, slot, value, name, conservative, 0, 0, goroutine, false, NULL };
 	return root_vector_push(&b->roots, r) ? NULL : &cnr_enomem;
 }
 
@@ -272,8 +272,11 @@ static void on_slot(void *arg, const struct cnr_live_slot *s)
 		return;
 	char name[NAME_LEN];
 	const char *base = strrchr(fc->file, '/') ? strrchr(fc->file, '/') + 1 : fc->file;
-	int n = snprintf(name, sizeof(name), "goroutine %" PRIu64 " %s (%s:%d) ", fc->g->goid, fc->function, base,
-			 fc->line);
+	int prefix = snprintf(name, sizeof(name), "goroutine %" PRIu64 " ", fc->g->goid);
+	int n = prefix + snprintf(name + prefix, sizeof(name) - (size_t)prefix, "%s (%s:%d) ", fc->function, base,
+				  fc->line);
+	if (n >= (int)sizeof(name))
+		n = (int)sizeof(name) - 1;
 	if (s->var && s->var_offset)
 		snprintf(name + n, sizeof(name) - (size_t)n, "var %s+%" PRIu64, s->var, s->var_offset);
 	else if (s->var)
@@ -284,8 +287,11 @@ static void on_slot(void *arg, const struct cnr_live_slot *s)
 		snprintf(name + n, sizeof(name) - (size_t)n, "slot at sp+%" PRIu64, s->slot - fc->fr->sp);
 	fc->err = add_root(fc->b, CNR_ROOT_STACK, s->slot, s->value, cnr_string_pool_add(fc->b->names, name, strlen(name)),
 			   s->kind == CNR_SLOT_CONSERVATIVE, fc->goroutine);
-	if (!fc->err)
-		fc->b->roots.data[fc->b->roots.size - 1].unnamed = !s->var;
+	if (!fc->err) {
+		struct cnr_root *r = &fc->b->roots.data[fc->b->roots.size - 1];
+		r->unnamed = !s->var;
+		r->frame_slot = strlen(r->name) > (size_t)prefix ? r->name + prefix : NULL;
+	}
 	if (!fc->err && s->var) {
 		fc->b->roots.data[fc->b->roots.size - 1].var_type = s->var_type;
 		fc->b->roots.data[fc->b->roots.size - 1].var_offset = s->var_offset;

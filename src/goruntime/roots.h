@@ -44,6 +44,10 @@ struct cnr_root {
 	// No variable names the slot ("global at 0x...", "slot at sp+N"):
 	// among equally short retention paths, named roots are preferred.
 	bool unnamed;
+	// A stack slot's place in its goroutine, the same for every goroutine
+	// parked at the same pc: name without "goroutine N " ("main.wait
+	// (main.go:114) var buf"); NULL for other roots.  Points into name.
+	const char *frame_slot;
 };
 
 static const uint32_t CNR_ROOT_NO_GOROUTINE = UINT32_MAX;

@@ -21,6 +21,7 @@ enum {
 	MAX_VALUE_TYPES_SHOWN = 4,
 	MAX_CLUSTERS_SHOWN = 3,
 	MAX_KEY_TEXT = 256, // bytes of an escaped key cluster or sample shown
+	MAX_FRAME_HOLDS_SHOWN = 3, // places in a goroutine group's frames, in text
 };
 
 static double percent(uint64_t part, uint64_t whole)
@@ -258,6 +259,27 @@ static void text_states(const struct cnr_leak_group *gr, FILE *out)
 	}
 }
 
+// What a group suspect's frames hold, the places that retain the most
+// first (the others summed up in one line).
+static void text_frames(const struct cnr_leak_suspect *s, FILE *out)
+{
+	char a[32];
+	size_t shown = 0;
+	uint64_t rest = 0;
+	for (size_t i = 0; i < s->frames.n; i++) {
+		const struct cnr_frame_hold *h = &s->frames.holds[i];
+		if (shown == MAX_FRAME_HOLDS_SHOWN || !h->retained) {
+			rest += h->retained;
+			continue;
+		}
+		fprintf(out, "      %-10s %s: %s in %" PRIu32 " of them, %s\n", shown ? "" : "frames", h->place, h->type,
+			h->goroutines, bytes_text(h->retained, a, sizeof(a)));
+		shown++;
+	}
+	if (shown && s->frames.n > shown && rest)
+		fprintf(out, "      %-10s %zu more places, %s\n", "", s->frames.n - shown, bytes_text(rest, a, sizeof(a)));
+}
+
 // A goroutine group suspect: what made it one, its go statement, its frames.
 static void text_group_suspect(const struct cnr_leak_model *m, size_t rank, const struct cnr_leak_suspect *s, FILE *out)
 {
@@ -276,6 +298,7 @@ static void text_group_suspect(const struct cnr_leak_model *m, size_t rank, cons
 		bytes_text(s->retained, a, sizeof(a)), percent(s->retained, m->hg->live_bytes));
 	if (s->likely_goroutine_leak)
 		fprintf(out, "      likely     a goroutine leak: %" PRIu32 " goroutines blocked at one site\n", count);
+	text_frames(s, out);
 	const struct cnr_goroutine *g = &gs->gs[members[0]];
 	struct wrap w;
 	wrap_begin(&w, out, "stack");
@@ -366,7 +389,7 @@ static void text_suspects(const struct cnr_leak_model *m, FILE *out)
 		if (s->ngors)
 			text_goroutine_list(m, s->gors, s->ngors, &w);
 		else
-			wrap_item(&w, "none reach it from their stacks");
+			wrap_item(&w, "none hold it on their stacks");
 		if (s->gors_bounded)
 			wrap_item(&w, "(search bounded: others may)");
 		wrap_end(&w);
@@ -613,6 +636,22 @@ static void json_group_suspect(const struct cnr_leak_model *m, struct cnr_json *
 	cnr_json_string(j, s->created_by[0] ? s->created_by : NULL);
 	cnr_json_key(j, "site");
 	cnr_json_string(j, s->site[0] ? s->site : NULL);
+	cnr_json_key(j, "frames");
+	cnr_json_begin_array(j);
+	for (size_t i = 0; i < s->frames.n; i++) {
+		const struct cnr_frame_hold *h = &s->frames.holds[i];
+		cnr_json_begin_object(j);
+		cnr_json_key(j, "place");
+		cnr_json_string(j, h->place);
+		cnr_json_key(j, "goroutines");
+		cnr_json_uint(j, h->goroutines);
+		cnr_json_key(j, "retained");
+		cnr_json_uint(j, h->retained);
+		cnr_json_key(j, "type");
+		cnr_json_string(j, h->type);
+		cnr_json_end_object(j);
+	}
+	cnr_json_end_array(j);
 	cnr_json_end_object(j);
 }
 
