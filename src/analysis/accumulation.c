@@ -27,6 +27,7 @@ static inline bool eq_u32(uint32_t a, uint32_t b)
 }
 
 DEFINE_HASH_MAP(node_index, uint32_t, uint32_t, cnr_hash_u64, eq_u32)
+DEFINE_HASH_MAP(pair_set, uint64_t, uint8_t, cnr_hash_u64, cnr_eq_u64)
 DEFINE_VECTOR(u32_list, uint32_t)
 
 static bool big_drop_kept(uint64_t part, uint64_t whole)
@@ -98,18 +99,23 @@ static struct cnr_error *find_container(const struct cnr_graph *g, const struct 
 			depth[near.size - 1] = (uint8_t)(depth[q] + 1);
 		}
 	}
-	// Children counted once each, into the first holder that points to them.
-	struct node_index counted = { 0 };
+	// Each holder's pointers to point's children, summed into it or its
+	// map, a child counted once per owner.
+	struct pair_set counted = { 0 };
 	for (size_t q = 0; q < near.size && !err; q++) {
 		uint32_t v = near.data[q];
+		uint32_t owner = cnr_suspect_lift_to_map(g, ops, v);
+		if (owner != v && owner != point && !cnr_suspect_dominates(g, point, owner))
+			owner = v;
 		const uint32_t *succ;
 		uint32_t n = cnr_graph_successors(g, v, &succ);
 		uint64_t direct = 0;
 		for (uint32_t e = 0; e < n; e++) {
 			uint32_t w = succ[e];
-			if (w == v || !child_of(g, point, w) || node_index_get(&counted, w))
+			uint64_t key = (uint64_t)owner << 32 | w;
+			if (w == v || !child_of(g, point, w) || pair_set_get(&counted, key))
 				continue;
-			if (!node_index_insert(&counted, w, &inserted)) {
+			if (!pair_set_insert(&counted, key, &inserted)) {
 				err = &cnr_enomem;
 				break;
 			}
@@ -117,9 +123,6 @@ static struct cnr_error *find_container(const struct cnr_graph *g, const struct 
 		}
 		if (!direct || err)
 			continue;
-		uint32_t owner = cnr_suspect_lift_to_map(g, ops, v);
-		if (owner != v && owner != point && !cnr_suspect_dominates(g, point, owner))
-			owner = v;
 		uint32_t *k = node_index_get(&owner_index, owner);
 		if (!k) {
 			if (nholds == cap_holds) {
@@ -141,7 +144,7 @@ static struct cnr_error *find_container(const struct cnr_graph *g, const struct 
 		}
 		holds[*k] += direct;
 	}
-	node_index_deinit(&counted);
+	pair_set_deinit(&counted);
 	for (size_t i = 0; !err && i < nholds; i++) {
 		uint32_t o = owners.data[i];
 		if (holds[i] > *held_ret || (holds[i] == *held_ret && o < *container_ret)) {

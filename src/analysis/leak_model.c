@@ -205,7 +205,7 @@ static int cmp_goid(const void *a, const void *b, void *arg)
 // The goroutines whose own roots hold each suspect
 // (analysis/goroutine_reach.h), by goid.
 static struct cnr_error *goroutines_reaching(struct cnr_leak_model *m, struct cnr_program *prog,
-					     const struct cnr_heap_graph *hg, const struct cnr_goroutine_roots *gr)
+					     struct cnr_heap_graph *hg, const struct cnr_goroutine_roots *gr)
 {
 	size_t ns = m->nsuspects;
 	if (!ns)
