@@ -6,7 +6,7 @@
 
 #include "report/waste_text.h"
 
-enum { SHOWN_VALUE_TYPES = 3, SHOWN_CLUSTERS = 3 };
+enum { SHOWN_COUNTS = 3 }; // value types and key clusters per row, in text
 
 static void json_row(struct cnr_json *j, const struct cnr_maps_entry *e)
 {
@@ -113,6 +113,21 @@ void cnr_maps_report_begin(struct cnr_maps_writer *w, const struct cnr_maps_list
 	fprintf(out, "%-14s %10s %14s %14s  %-36s %s\n", "ADDR", "LEN", "SHALLOW", "RETAINED", "TYPE", "CAPACITY / PATH");
 }
 
+// "values 3000 *main.Session, 2 string, …": the first SHOWN_COUNTS of v
+// (none: no line).
+static void counts_line(FILE *out, const char *label, const struct cnr_map_count *v, size_t n)
+{
+	if (!n)
+		return;
+	fprintf(out, "%*s %s ", 15, "", label);
+	for (size_t k = 0; k < n && k < SHOWN_COUNTS; k++) {
+		char name[256];
+		cnr_map_escape_text(v[k].name, name, sizeof(name));
+		fprintf(out, "%s%" PRIu64 " %s", k ? ", " : "", v[k].count, name);
+	}
+	fprintf(out, "%s\n", n > SHOWN_COUNTS ? ", …" : "");
+}
+
 void cnr_maps_report_row(struct cnr_maps_writer *w, const struct cnr_maps_entry *e)
 {
 	if (w->json) {
@@ -127,24 +142,8 @@ void cnr_maps_report_row(struct cnr_maps_writer *w, const struct cnr_maps_entry 
 	fprintf(out, "0x%012" PRIx64 " %10" PRIu64 " %14" PRIu64 " %14" PRIu64 "  %-36s %s\n", r->addr, sum->info.len,
 		r->shallow, r->retained, e->type, capacity);
 	fprintf(out, "%*s held by %s\n", 15, "", e->path);
-	if (sum->nvalue_types) {
-		fprintf(out, "%*s values ", 15, "");
-		for (size_t k = 0; k < sum->nvalue_types && k < SHOWN_VALUE_TYPES; k++) {
-			char name[256];
-			cnr_map_escape_text(sum->value_types[k].name, name, sizeof(name));
-			fprintf(out, "%s%" PRIu64 " %s", k ? ", " : "", sum->value_types[k].count, name);
-		}
-		fprintf(out, "%s\n", sum->nvalue_types > SHOWN_VALUE_TYPES ? ", …" : "");
-	}
-	if (sum->nclusters) {
-		fprintf(out, "%*s keys ", 15, "");
-		for (size_t k = 0; k < sum->nclusters && k < SHOWN_CLUSTERS; k++) {
-			char pat[256];
-			cnr_map_escape_text(sum->clusters[k].name, pat, sizeof(pat));
-			fprintf(out, "%s%" PRIu64 " %s", k ? ", " : "", sum->clusters[k].count, pat);
-		}
-		fprintf(out, "%s\n", sum->nclusters > SHOWN_CLUSTERS ? ", …" : "");
-	}
+	counts_line(out, "values", sum->value_types, sum->nvalue_types);
+	counts_line(out, "keys", sum->clusters, sum->nclusters);
 	if (sum->substrings.wasted) {
 		char line[512];
 		cnr_substring_waste_text(&sum->substrings, "keys", line, sizeof(line));
