@@ -16,27 +16,10 @@ enum { MAX_INTERNALS = 1 << 24, MAX_OWN_HOPS = 64 };
 
 DEFINE_VECTOR(node_vector, uint32_t)
 
-static bool has_prefix(const char *s, const char *p)
-{
-	return strncmp(s, p, strlen(p)) == 0;
-}
-
-// The runtime's own objects of a map: old maps' bucket arrays and overflow
-// buckets (DWARF's bucket<K,V>, the runtime's map.bucket[K]V), Swiss maps'
-// directory, tables and group arrays (DWARF's table<K,V>, or the runtime's
-// own internal/runtime/maps.table when the linker did not describe the map).
+// The runtime's own objects of a map (goruntime/layout.h names them).
 static bool map_internal(const struct cnr_obj_type *t)
 {
-	if (!t)
-		return false;
-	const char *n = t->name;
-	if (has_prefix(n, "[...]"))
-		n += 5;
-	if (has_prefix(n, "*"))
-		n += 1;
-	return has_prefix(n, "bucket<") || has_prefix(n, "map.bucket[") || has_prefix(n, "table<") ||
-	       has_prefix(n, "internal/runtime/maps.table") ||
-	       has_prefix(n, "noalg.map.group[") || has_prefix(n, "runtime.mapextra") || has_prefix(n, "runtime.bmap");
+	return t && cnr_layout_map_internal(t->name);
 }
 
 // Whether header dominates node within MAX_OWN_HOPS steps up the

@@ -6,6 +6,7 @@
 
 #include "analysis/top.h"
 #include "report/live_report.h"
+#include "report/top_report.h"
 
 static uint64_t total_samples(const struct cnr_alloc_site *sites, size_t n, double *estimate)
 {
@@ -101,21 +102,7 @@ void cnr_top_site_report(const struct cnr_heap_graph *hg, const struct cnr_alloc
 		cnr_json_int(&j, join->mp.rate);
 		cnr_json_key(&j, "no_profile");
 		cnr_json_string(&j, join->absence);
-		cnr_json_key(&j, "rows");
-		cnr_json_begin_array(&j);
-		for (size_t i = 0; i < n; i++) {
-			cnr_json_begin_object(&j);
-			cnr_json_key(&j, "site");
-			cnr_json_string(&j, rows[i].label);
-			cnr_json_key(&j, "count");
-			cnr_json_uint(&j, rows[i].count);
-			cnr_json_key(&j, "shallow");
-			cnr_json_uint(&j, rows[i].shallow);
-			cnr_json_key(&j, "retained");
-			cnr_json_uint(&j, rows[i].retained);
-			cnr_json_end_object(&j);
-		}
-		cnr_json_end_array(&j);
+		cnr_top_rows_json(&j, "site", rows, n);
 		cnr_json_end_object(&j);
 		fputc('\n', out);
 		return;

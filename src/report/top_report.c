@@ -6,6 +6,25 @@
 #include "report/json_writer.h"
 #include "report/live_report.h"
 
+void cnr_top_rows_json(struct cnr_json *j, const char *label_key, const struct cnr_top_row *rows, size_t n)
+{
+	cnr_json_key(j, "rows");
+	cnr_json_begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		cnr_json_begin_object(j);
+		cnr_json_key(j, label_key);
+		cnr_json_string(j, rows[i].label);
+		cnr_json_key(j, "count");
+		cnr_json_uint(j, rows[i].count);
+		cnr_json_key(j, "shallow");
+		cnr_json_uint(j, rows[i].shallow);
+		cnr_json_key(j, "retained");
+		cnr_json_uint(j, rows[i].retained);
+		cnr_json_end_object(j);
+	}
+	cnr_json_end_array(j);
+}
+
 void cnr_top_report(const struct cnr_heap_graph *hg, enum cnr_top_group group, const struct cnr_top_row *rows, size_t n,
 		    bool json, FILE *out)
 {
@@ -20,21 +39,7 @@ void cnr_top_report(const struct cnr_heap_graph *hg, enum cnr_top_group group, c
 		cnr_json_init(&j, out);
 		cnr_json_begin_object(&j);
 		cnr_json_heap_ledger(&j, hg);
-		cnr_json_key(&j, "rows");
-		cnr_json_begin_array(&j);
-		for (size_t i = 0; i < n; i++) {
-			cnr_json_begin_object(&j);
-			cnr_json_key(&j, keys[group]);
-			cnr_json_string(&j, rows[i].label);
-			cnr_json_key(&j, "count");
-			cnr_json_uint(&j, rows[i].count);
-			cnr_json_key(&j, "shallow");
-			cnr_json_uint(&j, rows[i].shallow);
-			cnr_json_key(&j, "retained");
-			cnr_json_uint(&j, rows[i].retained);
-			cnr_json_end_object(&j);
-		}
-		cnr_json_end_array(&j);
+		cnr_top_rows_json(&j, keys[group], rows, n);
 		cnr_json_end_object(&j);
 		return;
 	}
