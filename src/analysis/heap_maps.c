@@ -179,6 +179,10 @@ void cnr_maps_list_describe(struct cnr_program *prog, const struct cnr_heap_grap
 			  ? &hg->roots.v[cnr_graph_root(hg->graph, l->tree.root_entry[r->id]).label]
 			  : NULL;
 	cnr_heap_graph_type_name(hg, r->id, e->type, sizeof(e->type));
+	e->sites = NULL;
+	e->nsites = 0;
+	if (l->join && l->join->sites && (err = cnr_alloc_sites_retained_by(l->join->sites, r->id, &e->sites, &e->nsites)))
+		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "map at 0x%" PRIx64 ": allocation sites", r->addr));
 }
 
 void cnr_maps_entry_deinit(struct cnr_maps_entry *e)
@@ -186,4 +190,7 @@ void cnr_maps_entry_deinit(struct cnr_maps_entry *e)
 	if (e->has_summary)
 		cnr_map_summary_deinit(&e->sum);
 	e->has_summary = false;
+	free(e->sites);
+	e->sites = NULL;
+	e->nsites = 0;
 }
