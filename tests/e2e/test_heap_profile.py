@@ -32,6 +32,8 @@ checked against what the Go runtime itself wrote and read:
   objects' bytes are at most what the map or type retains (a nested member
   of a type group counted twice shows), and at MemProfileRate 1 the
   leaking map's hold at least the buffer bytes the program recorded;
+- at MemProfileRate 1 every leaking value's own allocation stack, in
+  `object VALUE` (text and JSON), starts at main.newSession;
 - a program without profiling: `maps`, `map` and `top` say so once,
   exit 0, and their JSON rows carry the reason.
 
@@ -368,6 +370,23 @@ def check(t, core, exe, truth, label, kind, stderr_path):
             code, out, err = tap.run(["map", addr_of.get(leak["map"], "0"), "--limit", "1", core, exe])
             t.ok(code == 0 and re.search(r"^allocated at +\d+% " + re.escape(leak["alloc_func"]) + " ", out, re.M),
                  f"{label}: map text: allocated at {leak['alloc_func']}", out[:800])
+            if extra.get("mem_profile_rate") == 1:
+                # Every allocation is sampled: each leaking value (the map's
+                # values, *main.Session, made by alloc_func) has its own
+                # allocation stack in `object`, innermost frame alloc_func.
+                vals = [e.get("content") for e in one.get("sample", []) if e.get("value_type") == leak.get("value_type")]
+                got = []
+                for a in vals[:3]:
+                    code, out, err = tap.run(["object", a, "--json", core, exe])
+                    at = (json.loads(out).get("allocated_at") or ["?"]) if code == 0 else ["exit %d" % code]
+                    got.append(at[0])
+                t.ok(vals and all(g.startswith(leak["alloc_func"] + " ") for g in got),
+                     f"{label}: object: at MemProfileRate 1 each leaking {leak.get('value_type')} was allocated in "
+                     f"{leak['alloc_func']} (its own allocation stack)", f"{vals[:3]} {got}")
+                code, out, err = tap.run(["object", vals[0] if vals else "0", core, exe])
+                t.ok(code == 0 and re.search(r"^allocated at \(the heap profile sampled it\):\n  " +
+                                             re.escape(leak["alloc_func"]) + " ", out, re.M),
+                     f"{label}: object text: the sampled value's allocation stack", out[-600:])
             vtype = (leak.get("value_type") or "").lstrip("*")
             trow = next((r for r in type_rows if r["type"] == vtype), {})
             funcs = site_funcs(trow.get("alloc_sites"))
