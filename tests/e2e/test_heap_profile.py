@@ -327,9 +327,11 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         t.ok(total is not None and total == live,
              f"{label}: go tool pprof -top reads the retained profile: retained_space total = the live heap",
              f"pprof {total}, coroner top live {live}\n{p.stderr[-500:]}")
+        # (Exit 1 is a partial result: realshapes holds string keys whose
+        # bytes the core did not save, said in warnings.)
         code, out, err = tap.run(["maps", "--top", "0", "--json", core, exe])
-        maps_rows = json.loads(out).get("rows", []) if code == 0 else []
-        t.ok(code == 0 and maps_rows and all("alloc_sites" in r for r in maps_rows),
+        maps_rows = json.loads(out).get("rows", []) if code in (0, 1) else []
+        t.ok(code in (0, 1) and maps_rows and all("alloc_sites" in r for r in maps_rows),
              f"{label}: maps --json: every map carries the allocation sites of what it retains",
              f"exit {code} {err[-300:]}")
         over = [f"map at {r['addr']}: sampled {r['alloc_sites']['sampled_bytes']} > retained {r['retained']}"
@@ -339,8 +341,8 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         t.ok(not bad, f"{label}: maps: every map's allocation sites are within the runtime profile's in-use figures",
              "; ".join(bad[:3]))
         code, out, err = tap.run(["top", "--top", "100000", "--json", core, exe])
-        type_rows = json.loads(out).get("rows", []) if code == 0 else []
-        t.ok(code == 0 and type_rows and all("alloc_sites" in r for r in type_rows),
+        type_rows = json.loads(out).get("rows", []) if code in (0, 1) else []
+        t.ok(code in (0, 1) and type_rows and all("alloc_sites" in r for r in type_rows),
              f"{label}: top --json: every type row carries the allocation sites of what it retains",
              f"exit {code} {err[-300:]}")
         over = [f"{r['type']}: sampled {r['alloc_sites']['sampled_bytes']} > retained {r['retained']}"
