@@ -1,0 +1,245 @@
+// One core's side of a diff (see diff_side.h): the live objects by
+// address, the accumulation points, the goroutine groups and ids, copied
+// out of one analysis.
+#include "analysis/diff_side.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goruntime/heap_objects.h"
+#include "goruntime/typing.h"
+#include "graph/dominators.h"
+#include "graph/reach.h"
+#include "graph/suspects.h"
+#include "util/hash_map.h"
+#include "util/search.h"
+
+DEFINE_HASH_MAP(type_ids, uint64_t, uint32_t, cnr_hash_u64, cnr_eq_u64)
+
+static const char *pool_str(struct cnr_diff_side *s, const char *text)
+{
+	return cnr_string_pool_add(&s->pool, text, strlen(text));
+}
+
+static int cmp_object_addr(const void *a, const void *b)
+{
+	const struct cnr_diff_object *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+// Every live object: address, type, size, retained bytes and dominated count.
+static struct cnr_error *copy_objects(struct cnr_diff_side *s, struct cnr_heap_graph *hg)
+{
+	const struct cnr_graph *g = hg->graph;
+	uint32_t n = cnr_graph_node_count(g);
+	struct cnr_graph_dom_tree t = { 0 };
+	struct type_ids ids = { 0 };
+	struct cnr_error *err = cnr_graph_dom_tree_init(hg->graph, &t);
+	if (err)
+		return err;
+	size_t live = 0;
+	for (uint32_t v = 0; v < n; v++)
+		live += cnr_graph_is_reachable(g, v) && cnr_graph_size(g, v) > 0;
+	s->objects = malloc((live ? live : 1) * sizeof(*s->objects));
+	s->types = malloc(sizeof(*s->types));
+	size_t cap_types = 1;
+	if (!s->objects || !s->types) {
+		err = &cnr_enomem;
+		goto out;
+	}
+	for (uint32_t v = 0; v < n && s->nobjects < live; v++) {
+		uint64_t size = cnr_graph_size(g, v);
+		if (!cnr_graph_is_reachable(g, v) || size == 0)
+			continue;
+		const struct cnr_obj_type *ty = cnr_heap_graph_type(hg, v);
+		bool inserted;
+		uint32_t *id = type_ids_insert(&ids, (uint64_t)(uintptr_t)ty, &inserted);
+		if (!id) {
+			err = &cnr_enomem;
+			goto out;
+		}
+		if (inserted) {
+			if (s->ntypes == cap_types) {
+				const char **more = realloc(s->types, 2 * cap_types * sizeof(*s->types));
+				if (!more) {
+					err = &cnr_enomem;
+					goto out;
+				}
+				s->types = more;
+				cap_types *= 2;
+			}
+			const char *name = pool_str(s, ty && ty->name ? ty->name : "unknown");
+			if (!name) {
+				err = &cnr_enomem;
+				goto out;
+			}
+			*id = (uint32_t)s->ntypes;
+			s->types[s->ntypes++] = name;
+		}
+		struct cnr_diff_object *o = &s->objects[s->nobjects++];
+		uint64_t addr, slot;
+		cnr_heap_graph_slot(hg, v, &addr, &slot);
+		*o = (struct cnr_diff_object){
+			.addr = addr,
+			.retained = cnr_graph_retained(g, v),
+			.type = *id,
+			.size = slot > UINT32_MAX ? UINT32_MAX : (uint32_t)slot,
+			.objects = t.size[v],
+			.node = v,
+		};
+	}
+	qsort(s->objects, s->nobjects, sizeof(*s->objects), cmp_object_addr);
+out:
+	type_ids_deinit(&ids);
+	cnr_graph_dom_tree_deinit(&t);
+	return err;
+}
+
+// The model's object suspects, their map summaries moved out of it.
+static struct cnr_error *copy_points(struct cnr_diff_side *s, struct cnr_leak_model *m)
+{
+	s->points = calloc(m->nsuspects ? m->nsuspects : 1, sizeof(*s->points));
+	if (!s->points)
+		return &cnr_enomem;
+	for (size_t i = 0; i < m->nsuspects; i++) {
+		struct cnr_leak_suspect *sus = &m->suspects[i];
+		if (sus->group)
+			continue;
+		struct cnr_diff_point *p = &s->points[s->npoints++];
+		*p = (struct cnr_diff_point){
+			.addr = sus->addr, .size = sus->size, .retained = sus->retained, .objects = sus->objects,
+			.node = sus->node, .is_map = sus->is_map, .map_rtype = sus->map_rtype,
+			.type = pool_str(s, sus->type), .path = pool_str(s, sus->path),
+		};
+		if (!p->type || !p->path)
+			return &cnr_enomem;
+		if (sus->has_summary) {
+			p->map = sus->map;
+			p->has_summary = true;
+			sus->has_summary = false;
+		}
+	}
+	return NULL;
+}
+
+// "state|gopc|pc,pc,...": what makes two goroutines one group
+// (cnr_goroutine_group_key_cmp), as text two cores can compare.
+static const char *group_key(struct cnr_diff_side *s, const struct cnr_goroutines *gs, const struct cnr_goroutine *g)
+{
+	size_t len = strlen(g->state) + 40 + 17 * g->nframes;
+	char *buf = malloc(len);
+	if (!buf)
+		return NULL;
+	int at = snprintf(buf, len, "%s|%" PRIx64 "|", g->state, g->gopc);
+	for (size_t i = 0; i < g->nframes && at > 0 && (size_t)at < len; i++)
+		at += snprintf(buf + at, len - (size_t)at, "%s%" PRIx64, i ? "," : "", gs->frames[g->first_frame + i].pc);
+	const char *key = pool_str(s, buf);
+	free(buf);
+	return key;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct cnr_error *copy_goroutines(struct cnr_diff_side *s, struct cnr_program *prog,
+					 const struct cnr_heap_graph *hg, const struct cnr_leak_model *m)
+{
+	const struct cnr_goroutines *gs = &hg->gs;
+	size_t ng = m->groups.ngroups;
+	uint32_t *rank_of = malloc((ng ? ng : 1) * sizeof(*rank_of));
+	s->groups = calloc(ng ? ng : 1, sizeof(*s->groups));
+	s->ngoroutines = gs->ngs;
+	s->goids = malloc((gs->ngs ? gs->ngs : 1) * sizeof(*s->goids));
+	s->sorted_goids = malloc((gs->ngs ? gs->ngs : 1) * sizeof(*s->sorted_goids));
+	s->group_of = malloc((gs->ngs ? gs->ngs : 1) * sizeof(*s->group_of));
+	if (!rank_of || !s->groups || !s->goids || !s->sorted_goids || !s->group_of) {
+		free(rank_of);
+		return &cnr_enomem;
+	}
+	for (size_t i = 0; i < ng; i++) {
+		const struct cnr_leak_group *lg = &m->ranked[i];
+		size_t gi = (size_t)(lg->group - m->groups.groups);
+		rank_of[gi] = (uint32_t)i;
+		const struct cnr_goroutine *g = &gs->gs[m->groups.members[lg->group->first]];
+		char created_by[256] = "", site[4096] = "";
+		cnr_goroutine_creation_site(prog, g, created_by, sizeof(created_by), site, sizeof(site));
+		struct cnr_diff_group *d = &s->groups[s->ngroups++];
+		*d = (struct cnr_diff_group){
+			.key = group_key(s, gs, g), .state = pool_str(s, g->state),
+			.function = pool_str(s, cnr_goroutine_function(gs, g)), .created_by = pool_str(s, created_by),
+			.site = pool_str(s, site), .count = lg->group->count, .retained = lg->retained,
+		};
+		if (!d->key || !d->state || !d->function || !d->created_by || !d->site) {
+			free(rank_of);
+			return &cnr_enomem;
+		}
+	}
+	for (size_t k = 0; k < gs->ngs; k++) {
+		s->goids[k] = s->sorted_goids[k] = gs->gs[k].goid;
+		s->group_of[k] = rank_of[m->groups.group_of[k]];
+	}
+	free(rank_of);
+	qsort(s->sorted_goids, s->ngoroutines, sizeof(uint64_t), cmp_u64);
+	return NULL;
+}
+
+struct cnr_error *cnr_diff_side_build(struct cnr_program *prog, struct cnr_heap_graph *hg, struct cnr_leak_model *m,
+				      struct cnr_diff_side *ret)
+{
+	struct cnr_diff_side s = {
+		.prog = prog, .info = m->info, .ms = m->ms, .ms_ok = m->ms_ok, .now = hg->gs.now,
+		.live_objects = hg->live_objects, .live_bytes = hg->live_bytes,
+		.garbage_objects = hg->garbage_objects, .garbage_bytes = hg->garbage_bytes,
+	};
+	struct cnr_error *err = copy_objects(&s, hg);
+	if (!err)
+		err = copy_points(&s, m);
+	if (!err)
+		err = copy_goroutines(&s, prog, hg, m);
+	if (err) {
+		cnr_diff_side_deinit(&s);
+		return err;
+	}
+	*ret = s;
+	return NULL;
+}
+
+void cnr_diff_side_deinit(struct cnr_diff_side *s)
+{
+	for (size_t i = 0; i < s->npoints; i++) {
+		if (s->points[i].has_summary)
+			cnr_map_summary_deinit(&s->points[i].map);
+	}
+	free(s->points);
+	free(s->objects);
+	free(s->types);
+	free(s->groups);
+	free(s->goids);
+	free(s->group_of);
+	free(s->sorted_goids);
+	cnr_string_pool_deinit(&s->pool);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct cnr_diff_object *cnr_diff_side_object(const struct cnr_diff_side *s, uint64_t addr)
+{
+	size_t i = CNR_PARTITION_POINT(s->nobjects, k, s->objects[k].addr < addr);
+	return i < s->nobjects && s->objects[i].addr == addr ? &s->objects[i] : NULL;
+}
+
+bool cnr_diff_same_object(const struct cnr_diff_side *a, const struct cnr_diff_object *x, const struct cnr_diff_side *b,
+			  const struct cnr_diff_object *y)
+{
+	return x && y && x->addr == y->addr && x->size == y->size && strcmp(a->types[x->type], b->types[y->type]) == 0;
+}
+
+bool cnr_diff_side_has_goroutine(const struct cnr_diff_side *s, uint64_t goid)
+{
+	size_t i = CNR_PARTITION_POINT(s->ngoroutines, k, s->sorted_goids[k] < goid);
+	return i < s->ngoroutines && s->sorted_goids[i] == goid;
+}
