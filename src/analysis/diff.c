@@ -238,7 +238,7 @@ static struct cnr_error *match_points(struct cnr_diff *d, struct change_vector *
 			for (size_t k = 0; k < o->npoints; k++)
 				old_used[k] |= o->points[k].addr == p->addr;
 		} else {
-			for (size_t k = 0; k < o->npoints; k++) {
+			for (size_t k = 0; k < o->npoints && !c.moved; k++) {
 				const struct cnr_diff_point *q = &o->points[k];
 				if (old_used[k] || strcmp(q->type, p->type) || strcmp(q->path, p->path))
 					continue;
@@ -247,7 +247,15 @@ static struct cnr_error *match_points(struct cnr_diff *d, struct change_vector *
 				c.addr_old = q->addr;
 				c.retained_old = q->retained;
 				c.objects_old = q->objects;
-				break;
+			}
+			const struct cnr_diff_object *r = c.moved ? NULL : cnr_diff_side_replacement(n, y, o, p->path);
+			if (r) { // the global held another object of its type in the old core
+				c.moved = true;
+				c.addr_old = r->addr;
+				c.retained_old = r->retained;
+				c.objects_old = r->objects;
+				for (size_t k = 0; k < o->npoints; k++)
+					old_used[k] |= o->points[k].addr == r->addr;
 			}
 		}
 		if (c.is_map)
@@ -268,10 +276,13 @@ static struct cnr_error *match_points(struct cnr_diff *d, struct change_vector *
 					     .addr_old = q->addr, .retained_old = q->retained, .objects_old = q->objects,
 					     .is_map = q->is_map };
 		const struct cnr_diff_object *x = cnr_diff_side_object(o, q->addr), *y = cnr_diff_side_object(n, q->addr);
-		if (cnr_diff_same_object(o, x, n, y)) {
-			c.addr_new = q->addr;
-			c.retained_new = y->retained;
-			c.objects_new = y->objects;
+		const struct cnr_diff_object *r = cnr_diff_same_object(o, x, n, y) ? y : NULL;
+		if (!r && (r = cnr_diff_side_replacement(o, x, n, q->path)))
+			c.moved = true;
+		if (r) {
+			c.addr_new = r->addr;
+			c.retained_new = r->retained;
+			c.objects_new = r->objects;
 		}
 		if (c.is_map)
 			err = describe_map(d, tcs, q->map_rtype, &c);

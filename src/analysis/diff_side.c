@@ -124,6 +124,39 @@ static struct cnr_error *copy_points(struct cnr_diff_side *s, struct cnr_leak_mo
 	return NULL;
 }
 
+static int cmp_global(const void *a, const void *b)
+{
+	const struct cnr_diff_global *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->addr < y->addr ? -1 : x->addr > y->addr);
+}
+
+// The objects named globals point at directly.
+static struct cnr_error *copy_globals(struct cnr_diff_side *s, const struct cnr_heap_graph *hg)
+{
+	const struct cnr_graph *g = hg->graph;
+	uint32_t n = cnr_graph_root_count(g);
+	s->globals = malloc((n ? n : 1) * sizeof(*s->globals));
+	if (!s->globals)
+		return &cnr_enomem;
+	for (uint32_t i = 0; i < n; i++) {
+		struct cnr_graph_root e = cnr_graph_root(g, i);
+		const struct cnr_root *r = &hg->roots.v[e.label];
+		if (r->kind != CNR_ROOT_GLOBAL || r->unnamed || !r->name)
+			continue;
+		uint64_t addr, size;
+		cnr_heap_graph_slot(hg, e.node, &addr, &size);
+		struct cnr_diff_global *gl = &s->globals[s->nglobals++];
+		gl->name = pool_str(s, r->name);
+		gl->addr = addr;
+		if (!gl->name)
+			return &cnr_enomem;
+	}
+	if (s->nglobals)
+		qsort(s->globals, s->nglobals, sizeof(*s->globals), cmp_global);
+	return NULL;
+}
+
 // "state|gopc|pc,pc,...": what makes two goroutines one group
 // (cnr_goroutine_group_key_cmp), as text two cores can compare.
 static const char *group_key(struct cnr_diff_side *s, const struct cnr_goroutines *gs, const struct cnr_goroutine *g)
@@ -200,6 +233,8 @@ struct cnr_error *cnr_diff_side_build(struct cnr_program *prog, struct cnr_heap_
 	if (!err)
 		err = copy_points(&s, m);
 	if (!err)
+		err = copy_globals(&s, hg);
+	if (!err)
 		err = copy_goroutines(&s, prog, hg, m);
 	if (err) {
 		cnr_diff_side_deinit(&s);
@@ -218,6 +253,7 @@ void cnr_diff_side_deinit(struct cnr_diff_side *s)
 	free(s->points);
 	free(s->objects);
 	free(s->types);
+	free(s->globals);
 	free(s->groups);
 	free(s->goids);
 	free(s->group_of);
@@ -236,6 +272,21 @@ bool cnr_diff_same_object(const struct cnr_diff_side *a, const struct cnr_diff_o
 			  const struct cnr_diff_object *y)
 {
 	return x && y && x->addr == y->addr && x->size == y->size && strcmp(a->types[x->type], b->types[y->type]) == 0;
+}
+
+const struct cnr_diff_object *cnr_diff_side_replacement(const struct cnr_diff_side *from,
+							const struct cnr_diff_object *x,
+							const struct cnr_diff_side *to, const char *name)
+{
+	if (!x)
+		return NULL;
+	size_t i = CNR_PARTITION_POINT(to->nglobals, k, strcmp(to->globals[k].name, name) < 0);
+	for (; i < to->nglobals && strcmp(to->globals[i].name, name) == 0; i++) {
+		const struct cnr_diff_object *y = cnr_diff_side_object(to, to->globals[i].addr);
+		if (y && strcmp(from->types[x->type], to->types[y->type]) == 0)
+			return y;
+	}
+	return NULL;
 }
 
 bool cnr_diff_side_has_goroutine(const struct cnr_diff_side *s, uint64_t goid)

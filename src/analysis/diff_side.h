@@ -48,6 +48,13 @@ struct cnr_diff_group {
 	uint64_t retained;      // what the group's goroutines retain
 };
 
+// An object a named global points at directly: how an object that was
+// replaced (a slice's grown backing array) is matched across cores.
+struct cnr_diff_global {
+	const char *name; // the root's name, as retention paths start ("main.events")
+	uint64_t addr;
+};
+
 struct cnr_diff_side {
 	struct cnr_program *prog; // borrowed, open for as long as the side is used
 	struct cnr_program_info info;
@@ -61,6 +68,8 @@ struct cnr_diff_side {
 	size_t ntypes;
 	struct cnr_diff_point *points; // most retained first
 	size_t npoints;
+	struct cnr_diff_global *globals; // by name, then address
+	size_t nglobals;
 	struct cnr_diff_group *groups; // most goroutines first, as the model ranks them
 	size_t ngroups;
 	uint64_t *goids;        // [ngoroutines] in goroutine order (hg->gs)
@@ -83,6 +92,12 @@ const struct cnr_diff_object *cnr_diff_side_object(const struct cnr_diff_side *s
 // both (Go's collector does not move objects).
 bool cnr_diff_same_object(const struct cnr_diff_side *a, const struct cnr_diff_object *x, const struct cnr_diff_side *b,
 			  const struct cnr_diff_object *y);
+// The live object of `to` that the global named name points at and that
+// has the type of object x of `from`, or NULL: the object that took x's
+// place (a slice's grown backing array) when x is held by that global.
+const struct cnr_diff_object *cnr_diff_side_replacement(const struct cnr_diff_side *from,
+							const struct cnr_diff_object *x,
+							const struct cnr_diff_side *to, const char *name);
 // Whether goroutine id goid is live in s.
 bool cnr_diff_side_has_goroutine(const struct cnr_diff_side *s, uint64_t goid);
 

@@ -104,7 +104,8 @@ static void text_change(size_t rank, const struct cnr_diff_change *c, FILE *out)
 	fprintf(out, "\n  #%zu %s at 0x%" PRIx64 "%s\n", rank, c->type, addr, c->is_map ? " (map)" : "");
 	fprintf(out, "      held by    %s\n", c->path);
 	if (c->moved)
-		fprintf(out, "      matched    by its path: the object moved from 0x%" PRIx64 "\n", c->addr_old);
+		fprintf(out, "      matched    by its path: another object of its type, at 0x%" PRIx64 " in the old core\n",
+			c->addr_old);
 	else if (!c->addr_old)
 		fputs("      matched    not live in the old core\n", out);
 	else if (!c->addr_new)

@@ -10,6 +10,8 @@ statement that starts the leaked ones (runtime.Caller).  Checked here:
 - the first item under "what grew" is main.cache, the planted growth;
 - every grown or pruned map's length delta and key-cluster deltas exact,
   and its value types old -> new exact;
+- main.events, whose backing array append replaced, matched through the
+  global that holds it;
 - new objects by leaking type exact (main.User, main.Session, main.Event,
   main.Request), and every new main.User under main.cache; the freed
   main.Scratch count exact;
@@ -102,6 +104,12 @@ def check_pair(t, label, old_core, new_core, exe, old_truth, new_truth):
     t.ok(d["grew"] and d["grew"][0]["path"] == "main.cache" and d["grew"][0]["is_map"],
          f"{label}: the first item under what grew is main.cache", [c["path"] for c in d["grew"][:3]])
     check_map(t, label, d["grew"], old_truth, new_truth, "main.cache")
+    # main.events' backing array was replaced by append: matched through
+    # the global that holds it, not by address.
+    ev = change_of(d["grew"], "main.events")
+    t.ok(ev is not None and ev["moved"] and ev["addr_old"] and ev["addr_old"] != ev["addr_new"] and
+         ev["objects_new"] - ev["objects_old"] >= ex_new["events"] - ex_old["events"],
+         f"{label}: main.events' new backing array matched with the old one, +{ex_new['events'] - ex_old['events']} events or more", ev)
     check_map(t, label, d["shrank"], old_truth, new_truth, "main.scratch")
     # New objects by leaking type, exact; and who holds the new users.
     got = objects_by_type(d["new_objects"])
