@@ -15,8 +15,6 @@
 
 const char *const diff_usage[] = {
 	"coroner diff [--top N] [--json] [--exe PATH] [--force] [-v] OLD_CORE NEW_CORE [EXE]",
-	"",
-	"The two cores must come from one executable (the same Go build ID): --force compares them anyway.",
 	NULL,
 };
 
@@ -84,6 +82,11 @@ int cmd_diff(int argc, char **argv)
 	int r = cnr_cli_take_operand(argc, argv, diff_usage, "OLD_CORE", &old_core);
 	if (r >= 0)
 		return r;
+	if (strcmp(argv[argc - 1], "--") == 0) { // cnr_cli_normalize put the operands after it: none is left
+		cnr_cli_error("missing NEW_CORE");
+		cnr_cli_print_usage(diff_usage, true);
+		return CNR_EXIT_USAGE;
+	}
 	struct cnr_common_opts opts;
 	r = cnr_cli_parse_common(argc - 1, argv + 1, diff_usage, &opts);
 	if (r >= 0)

@@ -168,6 +168,14 @@ def check_refused(t, label, args):
          f"{label}: cores of different executables: exit 2 with one line", f"exit {code}\n{err}")
 
 
+def check_usage(t):
+    """Usage errors exit 64 before any core is opened; options go anywhere."""
+    for args, what in ((["diff", "a"], "missing NEW_CORE"), (["diff", "--top", "0", "a", "b"], "--top wants"),
+                       (["diff", "a", "b", "c", "d"], "too many arguments")):
+        code, out, err = tap.run(args)
+        t.ok(code == 64 and what in err, f"diff usage: {' '.join(args[1:])} exits 64 ({what})", f"exit {code}\n{err}")
+
+
 def golden(t, d, exe):
     """The text diff of the committed pair equals the golden file, run from
     the source root with relative paths (the executable's path, a temporary
@@ -202,6 +210,10 @@ def fixtures(t):
         ot, nt = tap.load_json(os.path.join(d, meta["old"]["truth"])), tap.load_json(os.path.join(d, meta["new"]["truth"]))
         check_pair(t, "go1.22-grows", old, new, exe, ot, nt)
         check_same(t, "go1.22-grows", new, exe)
+        check_usage(t)
+        code, out, err = tap.run(["diff", old, "--top", "1", new, "--json", exe])
+        t.ok(code == 0 and len(json.loads(out)["grew"]) == 1, "diff: options anywhere (--top 1 --json after the cores)",
+             f"exit {code}\n{err[-1000:]}")
         other = os.path.join(root, "cores", "fixtures", "go1.27-shapes")
         check_refused(t, "go1.22-grows vs go1.27-shapes", [old, os.path.join(other, "core.gz"), exe])
         golden(t, d, exe)
