@@ -10,10 +10,13 @@
 
 #include "analysis/goroutine_roots.h"
 #include "analysis/group_suspects.h"
+#include "goruntime/heap_objects.h"
 #include "goruntime/program.h"
+#include "goruntime/typing.h"
 #include "goruntime/types.h"
 #include "graph/dominators.h"
 #include "util/hash_map.h"
+#include "util/search.h"
 #include "util/vector.h"
 
 DEFINE_HASH_MAP(str_index, const char *, uint32_t, cnr_hash_string, cnr_eq_string)
@@ -216,25 +219,59 @@ static int cmp_change_shrunk(const void *a, const void *b)
 	return -cmp_change_grown(a, b);
 }
 
-// The change of point p of side `from` (old or new) matched with the other.
-static struct cnr_error *match_points(struct cnr_diff *d, struct change_vector *out)
+// A change whose new object's dominated count is still to be found.
+struct pending_count {
+	uint32_t node;
+	size_t change;
+};
+
+static int cmp_pending(const void *a, const void *b)
+{
+	const struct pending_count *x = a, *y = b;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+// The dominated counts of the pending changes' objects in the new core, in
+// one pass over its dominator tree's preorder (a node's subtree follows
+// it: ends[k] - k nodes, itself included).
+static void fill_counts(const struct cnr_heap_graph *hg, struct pending_count *p, size_t np, struct change_vector *out)
+{
+	if (!np)
+		return;
+	qsort(p, np, sizeof(*p), cmp_pending);
+	const uint32_t *order, *ends = cnr_graph_dom_ends(hg->graph);
+	uint32_t n = cnr_graph_dom_order(hg->graph, &order);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t v = order[k];
+		size_t i = CNR_PARTITION_POINT(np, j, p[j].node < v);
+		for (; i < np && p[i].node == v; i++)
+			out->data[p[i].change].objects_new = ends[k] - k;
+	}
+}
+
+// Every accumulation point of either core, matched with the other core.
+static struct cnr_error *match_points(struct cnr_diff *d, struct cnr_heap_graph *hg, struct change_vector *out)
 {
 	const struct cnr_diff_side *o = d->old, *n = d->new_;
 	bool *old_used = calloc(o->npoints ? o->npoints : 1, sizeof(*old_used));
+	struct pending_count *pending = calloc(o->npoints ? o->npoints : 1, sizeof(*pending));
+	size_t npending = 0;
 	struct cnr_type_cache *tcs[2] = { NULL, NULL };
-	struct cnr_error *err = old_used ? NULL : &cnr_enomem;
+	struct cnr_error *err = old_used && pending ? NULL : &cnr_enomem;
 	// Every point of the new core, with the same object (or the point of
-	// the same type under the same path) in the old one.
+	// the same type under the same path, or the object the same global
+	// held) in the old one.
 	for (size_t i = 0; !err && i < n->npoints; i++) {
 		const struct cnr_diff_point *p = &n->points[i];
 		struct cnr_diff_change c = { .type = pool_str(d, p->type), .path = pool_str(d, p->path),
 					     .addr_new = p->addr, .retained_new = p->retained, .objects_new = p->objects,
 					     .is_map = p->is_map };
-		const struct cnr_diff_object *x = cnr_diff_side_object(o, p->addr), *y = cnr_diff_side_object(n, p->addr);
-		if (cnr_diff_same_object(o, x, n, y)) {
+		struct cnr_diff_found x, y, r;
+		bool hx = cnr_diff_side_find(o, p->addr, &x), hy = cnr_diff_side_find(n, p->addr, &y);
+		if (hx && hy && cnr_diff_same_object(&x, &y)) {
 			c.addr_old = p->addr;
-			c.retained_old = x->retained;
-			c.objects_old = x->objects;
+			c.retained_old = x.retained;
+			c.objects_old = x.objects;
 			for (size_t k = 0; k < o->npoints; k++)
 				old_used[k] |= o->points[k].addr == p->addr;
 		} else {
@@ -248,14 +285,14 @@ static struct cnr_error *match_points(struct cnr_diff *d, struct change_vector *
 				c.retained_old = q->retained;
 				c.objects_old = q->objects;
 			}
-			const struct cnr_diff_object *r = c.moved ? NULL : cnr_diff_side_replacement(n, y, o, p->path);
-			if (r) { // the global held another object of its type in the old core
+			if (!c.moved && hy && cnr_diff_side_replacement(o, p->path, y.type, &r)) {
+				// the global held another object of its type in the old core
 				c.moved = true;
-				c.addr_old = r->addr;
-				c.retained_old = r->retained;
-				c.objects_old = r->objects;
+				c.addr_old = r.addr;
+				c.retained_old = r.retained;
+				c.objects_old = r.objects;
 				for (size_t k = 0; k < o->npoints; k++)
-					old_used[k] |= o->points[k].addr == r->addr;
+					old_used[k] |= o->points[k].addr == r.addr;
 			}
 		}
 		if (c.is_map)
@@ -267,7 +304,8 @@ static struct cnr_error *match_points(struct cnr_diff *d, struct change_vector *
 			err = &cnr_enomem;
 	}
 	// The old core's points that the new core's did not match: the same
-	// object, still live but no longer among the points, or gone.
+	// object (or the global's replacement), still live but no longer among
+	// the points, or gone.
 	for (size_t k = 0; !err && k < o->npoints; k++) {
 		const struct cnr_diff_point *q = &o->points[k];
 		if (old_used[k])
@@ -275,14 +313,15 @@ static struct cnr_error *match_points(struct cnr_diff *d, struct change_vector *
 		struct cnr_diff_change c = { .type = pool_str(d, q->type), .path = pool_str(d, q->path),
 					     .addr_old = q->addr, .retained_old = q->retained, .objects_old = q->objects,
 					     .is_map = q->is_map };
-		const struct cnr_diff_object *x = cnr_diff_side_object(o, q->addr), *y = cnr_diff_side_object(n, q->addr);
-		const struct cnr_diff_object *r = cnr_diff_same_object(o, x, n, y) ? y : NULL;
-		if (!r && (r = cnr_diff_side_replacement(o, x, n, q->path)))
-			c.moved = true;
-		if (r) {
-			c.addr_new = r->addr;
-			c.retained_new = r->retained;
-			c.objects_new = r->objects;
+		struct cnr_diff_found x, y;
+		bool hx = cnr_diff_side_find(o, q->addr, &x), hy = cnr_diff_side_find(n, q->addr, &y);
+		bool have = hx && hy && cnr_diff_same_object(&x, &y);
+		if (!have && hx && cnr_diff_side_replacement(n, q->path, x.type, &y))
+			have = c.moved = true;
+		if (have) {
+			c.addr_new = y.addr;
+			c.retained_new = y.retained;
+			pending[npending++] = (struct pending_count){ y.node, out->size };
 		}
 		if (c.is_map)
 			err = describe_map(d, tcs, q->map_rtype, &c);
@@ -292,16 +331,19 @@ static struct cnr_error *match_points(struct cnr_diff *d, struct change_vector *
 		if (!err && !change_vector_push(out, c))
 			err = &cnr_enomem;
 	}
+	if (!err)
+		fill_counts(hg, pending, npending, out);
 	cnr_type_cache_destroy(tcs[0]);
 	cnr_type_cache_destroy(tcs[1]);
 	free(old_used);
+	free(pending);
 	return err;
 }
 
-static struct cnr_error *split_changes(struct cnr_diff *d)
+static struct cnr_error *split_changes(struct cnr_diff *d, struct cnr_heap_graph *hg)
 {
 	struct change_vector all = { 0 }, grew = { 0 }, shrank = { 0 };
-	struct cnr_error *err = match_points(d, &all);
+	struct cnr_error *err = match_points(d, hg, &all);
 	for (size_t i = 0; !err && i < all.size; i++) {
 		struct cnr_diff_change *c = &all.data[i];
 		bool changed = c->delta || c->len_old != c->len_new || c->addr_old != c->addr_new;
@@ -416,8 +458,10 @@ static void fold_rows(struct rows_vector *v)
 	qsort(v->data, v->size, sizeof(*v->data), cmp_rows_bytes);
 }
 
-// Add one object to the row of key (type, holder node) in v.
-static bool count_row(struct u64_index *at, struct rows_vector *v, uint64_t key, const char *type, uint64_t bytes)
+// Add one object to the row of key (type, holder node) in v; a new row
+// holds the holder's node in place of its text until holder_text().
+static bool count_row(struct cnr_diff *d, struct u64_index *at, struct rows_vector *v, uint64_t key, const char *type,
+		      uint32_t holder, uint64_t bytes)
 {
 	bool inserted;
 	uint32_t *idx = u64_index_insert(at, key, &inserted);
@@ -428,49 +472,60 @@ static bool count_row(struct u64_index *at, struct rows_vector *v, uint64_t key,
 		if (!row)
 			return false;
 		*idx = (uint32_t)(v->size - 1);
-		*row = (struct cnr_diff_objects_row){ .type = type, .holder = (const char *)(uintptr_t)(key & 0xffffffff) };
+		*row = (struct cnr_diff_objects_row){ .type = pool_str(d, type),
+						      .holder = (const char *)(uintptr_t)holder };
+		if (!row->type)
+			return false;
 	}
 	v->data[*idx].count++;
 	v->data[*idx].bytes += bytes;
 	return true;
 }
 
+// The new objects: every live object of the new core (a pass over its
+// dominator tree's preorder) that is not the same object in the old
+// core's table; the freed ones: the old table's objects no new one matched.
 static struct cnr_error *new_and_freed(struct cnr_diff *d, const struct cnr_heap_graph *hg)
 {
-	const struct cnr_diff_side *o = d->old, *n = d->new_;
+	const struct cnr_diff_side *o = d->old;
+	const struct cnr_graph *g = hg->graph;
 	uint32_t *holder = NULL;
-	struct u64_index new_at = { 0 }, freed_at = { 0 };
+	uint64_t *matched = calloc(cnr_graph_bit_words(o->nobjects ? (uint32_t)o->nobjects : 1), sizeof(uint64_t));
+	struct u64_index type_at = { 0 }, new_at = { 0 }, freed_at = { 0 };
 	struct rows_vector nv = { 0 }, fv = { 0 };
-	struct cnr_error *err = holders(n, hg, &holder);
-	size_t i = 0, j = 0; // old, new: a merge of the two address-ordered lists
-	while (!err && (i < o->nobjects || j < n->nobjects)) {
-		const struct cnr_diff_object *x = i < o->nobjects ? &o->objects[i] : NULL;
-		const struct cnr_diff_object *y = j < n->nobjects ? &n->objects[j] : NULL;
-		bool ok = true;
-		if (x && y && x->addr == y->addr && cnr_diff_same_object(o, x, n, y)) {
-			i++, j++;
+	struct cnr_error *err = matched ? holders(d->new_, hg, &holder) : &cnr_enomem;
+	const uint32_t *order;
+	uint32_t n = err ? 0 : cnr_graph_dom_order(g, &order);
+	for (uint32_t k = 0; k < n && !err; k++) {
+		uint32_t v = order[k];
+		uint64_t size = cnr_graph_size(g, v), addr, slot;
+		if (size == 0)
+			continue;
+		cnr_heap_graph_slot(hg, v, &addr, &slot);
+		const struct cnr_obj_type *ty = cnr_heap_graph_type(hg, v);
+		struct cnr_diff_found x, y = { .addr = addr, .size = slot > UINT32_MAX ? UINT32_MAX : (uint32_t)slot,
+					       .type = cnr_diff_type_name(ty) };
+		if (cnr_diff_side_find(o, addr, &x) && cnr_diff_same_object(&x, &y)) {
+			cnr_graph_set_bit(matched, (uint32_t)x.index);
 			continue;
 		}
-		if (y && (!x || y->addr <= x->addr)) { // only in new (or another object there)
-			uint32_t h = holder[y->node];
-			ok = count_row(&new_at, &nv, (uint64_t)y->type << 32 | h, n->types[y->type], y->size);
-			d->new_count++;
-			d->new_bytes += y->size;
-			j++;
-			if (x && x->addr == y->addr) { // and the old object there is gone
-				ok = ok && count_row(&freed_at, &fv, (uint64_t)x->type << 32, o->types[x->type], x->size);
-				d->freed_count++;
-				d->freed_bytes += x->size;
-				i++;
-			}
-		} else {
-			ok = count_row(&freed_at, &fv, (uint64_t)x->type << 32, o->types[x->type], x->size);
-			d->freed_count++;
-			d->freed_bytes += x->size;
-			i++;
-		}
-		if (!ok)
+		bool inserted;
+		uint32_t *id = u64_index_insert(&type_at, (uint64_t)(uintptr_t)ty, &inserted);
+		if (id && inserted)
+			*id = (uint32_t)type_at.size;
+		if (!id || !count_row(d, &new_at, &nv, (uint64_t)*id << 32 | holder[v], y.type, holder[v], slot))
 			err = &cnr_enomem;
+		d->new_count++;
+		d->new_bytes += slot;
+	}
+	for (size_t i = 0; i < o->nobjects && !err; i++) {
+		const struct cnr_diff_object *x = &o->objects[i];
+		if (cnr_graph_bit(matched, (uint32_t)i))
+			continue;
+		if (!count_row(d, &freed_at, &fv, x->type, o->types[x->type], 0, x->size))
+			err = &cnr_enomem;
+		d->freed_count++;
+		d->freed_bytes += x->size;
 	}
 	// The holder words carry node ids until here: now their text.
 	for (size_t k = 0; !err && k < nv.size; k++) {
@@ -483,6 +538,8 @@ static struct cnr_error *new_and_freed(struct cnr_diff *d, const struct cnr_heap
 	fold_rows(&nv);
 	fold_rows(&fv);
 	free(holder);
+	free(matched);
+	u64_index_deinit(&type_at);
 	u64_index_deinit(&new_at);
 	u64_index_deinit(&freed_at);
 	d->new_objects = nv.data;
@@ -634,7 +691,7 @@ struct cnr_error *cnr_diff_build(const struct cnr_diff_side *old, const struct c
 	struct cnr_diff d = { .old = old, .new_ = new_ };
 	struct cnr_error *err = summarize(&d);
 	if (!err)
-		err = split_changes(&d);
+		err = split_changes(&d, hg);
 	if (!err)
 		err = new_and_freed(&d, hg);
 	if (!err)

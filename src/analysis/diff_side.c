@@ -12,7 +12,6 @@
 #include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/reach.h"
-#include "graph/suspects.h"
 #include "util/hash_map.h"
 #include "util/search.h"
 
@@ -29,51 +28,52 @@ static int cmp_object_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-// Every live object: address, type, size, retained bytes and dominated count.
+const char *cnr_diff_type_name(const struct cnr_obj_type *ty)
+{
+	return ty && ty->name ? ty->name : "unknown";
+}
+
+// Every live object: address, type, size, retained bytes and dominated
+// count, in one pass over the dominator tree's preorder (the objects a
+// node dominates follow it there: ends[k] - k of them, itself included).
 static struct cnr_error *copy_objects(struct cnr_diff_side *s, struct cnr_heap_graph *hg)
 {
 	const struct cnr_graph *g = hg->graph;
-	uint32_t n = cnr_graph_node_count(g);
-	struct cnr_graph_dom_tree t = { 0 };
+	const uint32_t *order, *ends = cnr_graph_dom_ends(g);
+	uint32_t n = cnr_graph_dom_order(g, &order);
 	struct type_ids ids = { 0 };
-	struct cnr_error *err = cnr_graph_dom_tree_init(hg->graph, &t);
-	if (err)
-		return err;
-	size_t live = 0;
-	for (uint32_t v = 0; v < n; v++)
-		live += cnr_graph_is_reachable(g, v) && cnr_graph_size(g, v) > 0;
-	s->objects = malloc((live ? live : 1) * sizeof(*s->objects));
-	s->types = malloc(sizeof(*s->types));
-	size_t cap_types = 1;
-	if (!s->objects || !s->types) {
-		err = &cnr_enomem;
-		goto out;
-	}
-	for (uint32_t v = 0; v < n && s->nobjects < live; v++) {
+	struct cnr_error *err = NULL;
+	size_t cap_types = 16;
+	s->objects = malloc((n ? n : 1) * sizeof(*s->objects));
+	s->types = malloc(cap_types * sizeof(*s->types));
+	if (!s->objects || !s->types)
+		return &cnr_enomem;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t v = order[k];
 		uint64_t size = cnr_graph_size(g, v);
-		if (!cnr_graph_is_reachable(g, v) || size == 0)
+		if (size == 0)
 			continue;
 		const struct cnr_obj_type *ty = cnr_heap_graph_type(hg, v);
 		bool inserted;
 		uint32_t *id = type_ids_insert(&ids, (uint64_t)(uintptr_t)ty, &inserted);
 		if (!id) {
 			err = &cnr_enomem;
-			goto out;
+			break;
 		}
 		if (inserted) {
 			if (s->ntypes == cap_types) {
 				const char **more = realloc(s->types, 2 * cap_types * sizeof(*s->types));
 				if (!more) {
 					err = &cnr_enomem;
-					goto out;
+					break;
 				}
 				s->types = more;
 				cap_types *= 2;
 			}
-			const char *name = pool_str(s, ty && ty->name ? ty->name : "unknown");
+			const char *name = pool_str(s, cnr_diff_type_name(ty));
 			if (!name) {
 				err = &cnr_enomem;
-				goto out;
+				break;
 			}
 			*id = (uint32_t)s->ntypes;
 			s->types[s->ntypes++] = name;
@@ -86,14 +86,12 @@ static struct cnr_error *copy_objects(struct cnr_diff_side *s, struct cnr_heap_g
 			.retained = cnr_graph_retained(g, v),
 			.type = *id,
 			.size = slot > UINT32_MAX ? UINT32_MAX : (uint32_t)slot,
-			.objects = t.size[v],
-			.node = v,
+			.objects = ends[k] - k,
 		};
 	}
-	qsort(s->objects, s->nobjects, sizeof(*s->objects), cmp_object_addr);
-out:
 	type_ids_deinit(&ids);
-	cnr_graph_dom_tree_deinit(&t);
+	if (!err)
+		qsort(s->objects, s->nobjects, sizeof(*s->objects), cmp_object_addr);
 	return err;
 }
 
@@ -222,14 +220,18 @@ static struct cnr_error *copy_goroutines(struct cnr_diff_side *s, struct cnr_pro
 }
 
 struct cnr_error *cnr_diff_side_build(struct cnr_program *prog, struct cnr_heap_graph *hg, struct cnr_leak_model *m,
-				      struct cnr_diff_side *ret)
+				      bool keep_hg, struct cnr_diff_side *ret)
 {
 	struct cnr_diff_side s = {
 		.prog = prog, .info = m->info, .ms = m->ms, .ms_ok = m->ms_ok, .now = hg->gs.now,
 		.live_objects = hg->live_objects, .live_bytes = hg->live_bytes,
 		.garbage_objects = hg->garbage_objects, .garbage_bytes = hg->garbage_bytes,
 	};
-	struct cnr_error *err = copy_objects(&s, hg);
+	struct cnr_error *err = NULL;
+	if (keep_hg)
+		s.hg = hg;
+	else
+		err = copy_objects(&s, hg);
 	if (!err)
 		err = copy_points(&s, m);
 	if (!err)
@@ -262,31 +264,49 @@ void cnr_diff_side_deinit(struct cnr_diff_side *s)
 	memset(s, 0, sizeof(*s));
 }
 
-const struct cnr_diff_object *cnr_diff_side_object(const struct cnr_diff_side *s, uint64_t addr)
+bool cnr_diff_side_find(const struct cnr_diff_side *s, uint64_t addr, struct cnr_diff_found *ret)
 {
-	size_t i = CNR_PARTITION_POINT(s->nobjects, k, s->objects[k].addr < addr);
-	return i < s->nobjects && s->objects[i].addr == addr ? &s->objects[i] : NULL;
-}
-
-bool cnr_diff_same_object(const struct cnr_diff_side *a, const struct cnr_diff_object *x, const struct cnr_diff_side *b,
-			  const struct cnr_diff_object *y)
-{
-	return x && y && x->addr == y->addr && x->size == y->size && strcmp(a->types[x->type], b->types[y->type]) == 0;
-}
-
-const struct cnr_diff_object *cnr_diff_side_replacement(const struct cnr_diff_side *from,
-							const struct cnr_diff_object *x,
-							const struct cnr_diff_side *to, const char *name)
-{
-	if (!x)
-		return NULL;
-	size_t i = CNR_PARTITION_POINT(to->nglobals, k, strcmp(to->globals[k].name, name) < 0);
-	for (; i < to->nglobals && strcmp(to->globals[i].name, name) == 0; i++) {
-		const struct cnr_diff_object *y = cnr_diff_side_object(to, to->globals[i].addr);
-		if (y && strcmp(from->types[x->type], to->types[y->type]) == 0)
-			return y;
+	if (s->hg) {
+		uint64_t id = cnr_heap_graph_object(s->hg, addr), start, size;
+		const struct cnr_graph *g = s->hg->graph;
+		if (id == UINT64_MAX || id >= cnr_graph_node_count(g))
+			return false;
+		cnr_heap_graph_slot(s->hg, id, &start, &size);
+		if (start != addr || !cnr_graph_is_reachable(g, (uint32_t)id) || cnr_graph_size(g, (uint32_t)id) == 0)
+			return false;
+		*ret = (struct cnr_diff_found){
+			.addr = addr, .retained = cnr_graph_retained(g, (uint32_t)id),
+			.type = cnr_diff_type_name(cnr_heap_graph_type(s->hg, (uint32_t)id)),
+			.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size, .objects = UINT32_MAX,
+			.node = (uint32_t)id, .index = SIZE_MAX,
+		};
+		return true;
 	}
-	return NULL;
+	size_t i = CNR_PARTITION_POINT(s->nobjects, k, s->objects[k].addr < addr);
+	if (i == s->nobjects || s->objects[i].addr != addr)
+		return false;
+	const struct cnr_diff_object *o = &s->objects[i];
+	*ret = (struct cnr_diff_found){
+		.addr = addr, .retained = o->retained, .type = s->types[o->type], .size = o->size,
+		.objects = o->objects, .node = UINT32_MAX, .index = i,
+	};
+	return true;
+}
+
+bool cnr_diff_same_object(const struct cnr_diff_found *x, const struct cnr_diff_found *y)
+{
+	return x->addr == y->addr && x->size == y->size && strcmp(x->type, y->type) == 0;
+}
+
+bool cnr_diff_side_replacement(const struct cnr_diff_side *s, const char *name, const char *type,
+			       struct cnr_diff_found *ret)
+{
+	size_t i = CNR_PARTITION_POINT(s->nglobals, k, strcmp(s->globals[k].name, name) < 0);
+	for (; i < s->nglobals && strcmp(s->globals[i].name, name) == 0; i++) {
+		if (cnr_diff_side_find(s, s->globals[i].addr, ret) && strcmp(ret->type, type) == 0)
+			return true;
+	}
+	return false;
 }
 
 bool cnr_diff_side_has_goroutine(const struct cnr_diff_side *s, uint64_t goid)

@@ -4,7 +4,8 @@
 // is released before the new core's is built and a diff costs about the
 // memory of one analysis.  The facts: the summary counters; every live
 // object by address with its type, slot size, retained bytes and the
-// objects it dominates (32 bytes each); the accumulation points (the
+// objects it dominates (32 bytes each; the new core's side reads them from
+// its heap graph, which stays for the comparison); the accumulation points (the
 // model's object suspects) with their retention paths and map contents;
 // the goroutine groups (the grouping of analysis/goroutine_groups.h) by a
 // key that two cores of one executable share; and the goroutines by id.
@@ -16,14 +17,25 @@
 #include <stdint.h>
 
 #include "analysis/leak_model.h"
+#include "goruntime/typing.h"
 #include "util/string_pool.h"
 
+// A live object of the old core's side, in its table (32 bytes).
 struct cnr_diff_object {
 	uint64_t addr, retained;
 	uint32_t type;    // index into types
 	uint32_t size;    // its slot's bytes (capped at UINT32_MAX)
 	uint32_t objects; // objects it dominates, itself included
-	uint32_t node;    // its node in the side's heap graph (while that graph lives)
+};
+
+// A live object found by address in either side.
+struct cnr_diff_found {
+	uint64_t addr, retained;
+	const char *type; // as typing names it ("main.Session", "[...]*main.Event")
+	uint32_t size;
+	uint32_t objects; // UINT32_MAX: not known here (a side that keeps its heap graph)
+	uint32_t node;    // in the side's heap graph, if it keeps it
+	size_t index;     // in the side's table, if it has one
 };
 
 // An accumulation point: one of the model's object suspects.
@@ -57,12 +69,15 @@ struct cnr_diff_global {
 
 struct cnr_diff_side {
 	struct cnr_program *prog; // borrowed, open for as long as the side is used
+	// The side of the core whose heap graph stays (the new one) reads its
+	// objects there; the other keeps them in objects[].
+	const struct cnr_heap_graph *hg;
 	struct cnr_program_info info;
 	struct cnr_memstats ms;
 	bool ms_ok;
 	int64_t now; // the core's monotonic "now" (cnr_goroutines.now), 0 if unknown
 	uint64_t live_objects, live_bytes, garbage_objects, garbage_bytes;
-	struct cnr_diff_object *objects; // live ones, by address
+	struct cnr_diff_object *objects; // live ones, by address (NULL when hg is kept)
 	size_t nobjects;
 	const char **types; // names, each once
 	size_t ntypes;
@@ -81,23 +96,25 @@ struct cnr_diff_side {
 
 // Copy the side out of prog's typed heap graph hg and its model m (built
 // with cnr_leak_model_build()); the map summaries move out of m (m can be
-// released as usual).  Free with cnr_diff_side_deinit().
+// released as usual).  With keep_hg the side reads its objects from hg,
+// which must then outlive it; else it copies them (and hg can go).  Free
+// with cnr_diff_side_deinit().
 struct cnr_error *cnr_diff_side_build(struct cnr_program *prog, struct cnr_heap_graph *hg, struct cnr_leak_model *m,
-				      struct cnr_diff_side *ret);
+				      bool keep_hg, struct cnr_diff_side *ret);
 void cnr_diff_side_deinit(struct cnr_diff_side *s);
 
-// The live object at addr, or NULL.
-const struct cnr_diff_object *cnr_diff_side_object(const struct cnr_diff_side *s, uint64_t addr);
+// The live object that starts at addr, into *ret; false if none.
+bool cnr_diff_side_find(const struct cnr_diff_side *s, uint64_t addr, struct cnr_diff_found *ret);
 // The same object in both sides: one address, type and slot size, live in
 // both (Go's collector does not move objects).
-bool cnr_diff_same_object(const struct cnr_diff_side *a, const struct cnr_diff_object *x, const struct cnr_diff_side *b,
-			  const struct cnr_diff_object *y);
-// The live object of `to` that the global named name points at and that
-// has the type of object x of `from`, or NULL: the object that took x's
-// place (a slice's grown backing array) when x is held by that global.
-const struct cnr_diff_object *cnr_diff_side_replacement(const struct cnr_diff_side *from,
-							const struct cnr_diff_object *x,
-							const struct cnr_diff_side *to, const char *name);
+bool cnr_diff_same_object(const struct cnr_diff_found *x, const struct cnr_diff_found *y);
+// The live object of s that the global named name points at and that has
+// type, into *ret: the object that took another's place (a slice's grown
+// backing array) when both are held by that global.  False if none.
+bool cnr_diff_side_replacement(const struct cnr_diff_side *s, const char *name, const char *type,
+			       struct cnr_diff_found *ret);
+// The name objects of type ty are compared by ("unknown" if untyped).
+const char *cnr_diff_type_name(const struct cnr_obj_type *ty);
 // Whether goroutine id goid is live in s.
 bool cnr_diff_side_has_goroutine(const struct cnr_diff_side *s, uint64_t goid);
 

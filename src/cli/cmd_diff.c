@@ -29,7 +29,7 @@ static struct cnr_error *analyse(struct cnr_program *prog, struct cnr_heap_graph
 	struct cnr_leak_model m;
 	err = cnr_leak_model_build(prog, hg, CNR_DIFF_POINTS, &m);
 	if (!err) {
-		err = cnr_diff_side_build(prog, hg, &m, ret);
+		err = cnr_diff_side_build(prog, hg, &m, keep_hg, ret);
 		cnr_leak_model_deinit(&m);
 	}
 	if (err || !keep_hg)
