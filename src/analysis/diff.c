@@ -15,6 +15,7 @@
 #include "goruntime/typing.h"
 #include "goruntime/types.h"
 #include "graph/dominators.h"
+#include "graph/reach.h"
 #include "util/hash_map.h"
 #include "util/search.h"
 #include "util/vector.h"
@@ -482,41 +483,47 @@ static bool count_row(struct cnr_diff *d, struct u64_index *at, struct rows_vect
 	return true;
 }
 
-// The new objects: every live object of the new core (a pass over its
-// dominator tree's preorder) that is not the same object in the old
-// core's table; the freed ones: the old table's objects no new one matched.
+// The new objects: every live object of the new core, in address order
+// (its spans sorted by address, a span's slots ascending), that is not the
+// same object in the old core's table, which is merged alongside; the
+// freed ones: the old table's objects no new one matched.
 static struct cnr_error *new_and_freed(struct cnr_diff *d, const struct cnr_heap_graph *hg)
 {
 	const struct cnr_diff_side *o = d->old;
 	const struct cnr_graph *g = hg->graph;
-	uint32_t *holder = NULL;
+	uint32_t nn = cnr_graph_node_count(g), *holder = NULL;
 	uint64_t *matched = calloc(cnr_graph_bit_words(o->nobjects ? (uint32_t)o->nobjects : 1), sizeof(uint64_t));
 	struct u64_index type_at = { 0 }, new_at = { 0 }, freed_at = { 0 };
 	struct rows_vector nv = { 0 }, fv = { 0 };
 	struct cnr_error *err = matched ? holders(d->new_, hg, &holder) : &cnr_enomem;
-	const uint32_t *order;
-	uint32_t n = err ? 0 : cnr_graph_dom_order(g, &order);
-	for (uint32_t k = 0; k < n && !err; k++) {
-		uint32_t v = order[k];
-		uint64_t size = cnr_graph_size(g, v), addr, slot;
-		if (size == 0)
-			continue;
-		cnr_heap_graph_slot(hg, v, &addr, &slot);
-		const struct cnr_obj_type *ty = cnr_heap_graph_type(hg, v);
-		struct cnr_diff_found x, y = { .addr = addr, .size = slot > UINT32_MAX ? UINT32_MAX : (uint32_t)slot,
-					       .type = cnr_diff_type_name(ty) };
-		if (cnr_diff_side_find(o, addr, &x) && cnr_diff_same_object(&x, &y)) {
-			cnr_graph_set_bit(matched, (uint32_t)x.index);
-			continue;
+	size_t at = 0; // the old table's first object not below the current address
+	for (size_t i = 0; !err && i < hg->heap.nspans; i++) {
+		const struct cnr_heap_span *sp = &hg->heap.spans[i];
+		for (uint32_t e = 0; e < sp->nelems && !err; e++) {
+			uint64_t id = sp->first + e, size;
+			if (id >= nn || !cnr_graph_is_reachable(g, (uint32_t)id) || (size = cnr_graph_size(g, (uint32_t)id)) == 0)
+				continue;
+			uint32_t v = (uint32_t)id;
+			uint64_t addr = sp->base + e * sp->elemsize;
+			const struct cnr_obj_type *ty = cnr_heap_graph_type(hg, v);
+			const char *type = cnr_diff_type_name(ty);
+			uint32_t size32 = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+			while (at < o->nobjects && o->objects[at].addr < addr)
+				at++;
+			if (at < o->nobjects && o->objects[at].addr == addr && o->objects[at].size == size32 &&
+			    strcmp(o->types[o->objects[at].type], type) == 0) {
+				cnr_graph_set_bit(matched, (uint32_t)at);
+				continue;
+			}
+			bool inserted;
+			uint32_t *tid = u64_index_insert(&type_at, (uint64_t)(uintptr_t)ty, &inserted);
+			if (tid && inserted)
+				*tid = (uint32_t)type_at.size;
+			if (!tid || !count_row(d, &new_at, &nv, (uint64_t)*tid << 32 | holder[v], type, holder[v], size))
+				err = &cnr_enomem;
+			d->new_count++;
+			d->new_bytes += size;
 		}
-		bool inserted;
-		uint32_t *id = u64_index_insert(&type_at, (uint64_t)(uintptr_t)ty, &inserted);
-		if (id && inserted)
-			*id = (uint32_t)type_at.size;
-		if (!id || !count_row(d, &new_at, &nv, (uint64_t)*id << 32 | holder[v], y.type, holder[v], slot))
-			err = &cnr_enomem;
-		d->new_count++;
-		d->new_bytes += slot;
 	}
 	for (size_t i = 0; i < o->nobjects && !err; i++) {
 		const struct cnr_diff_object *x = &o->objects[i];

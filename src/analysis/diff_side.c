@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "goruntime/heap.h"
 #include "goruntime/heap_objects.h"
 #include "goruntime/typing.h"
 #include "graph/dominators.h"
@@ -22,76 +23,76 @@ static const char *pool_str(struct cnr_diff_side *s, const char *text)
 	return cnr_string_pool_add(&s->pool, text, strlen(text));
 }
 
-static int cmp_object_addr(const void *a, const void *b)
-{
-	const struct cnr_diff_object *x = a, *y = b;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
 const char *cnr_diff_type_name(const struct cnr_obj_type *ty)
 {
 	return ty && ty->name ? ty->name : "unknown";
 }
 
 // Every live object: address, type, size, retained bytes and dominated
-// count, in one pass over the dominator tree's preorder (the objects a
-// node dominates follow it there: ends[k] - k of them, itself included).
+// count, in address order (the spans are sorted by address, a span's
+// slots ascend); the counts come first from one pass over the dominator
+// tree's preorder (the objects a node dominates follow it there: ends[k]
+// - k of them, itself included).
 static struct cnr_error *copy_objects(struct cnr_diff_side *s, struct cnr_heap_graph *hg)
 {
 	const struct cnr_graph *g = hg->graph;
 	const uint32_t *order, *ends = cnr_graph_dom_ends(g);
-	uint32_t n = cnr_graph_dom_order(g, &order);
+	uint32_t n = cnr_graph_dom_order(g, &order), nn = cnr_graph_node_count(g);
+	uint32_t *count = malloc((nn ? nn : 1) * sizeof(*count));
 	struct type_ids ids = { 0 };
 	struct cnr_error *err = NULL;
 	size_t cap_types = 16;
 	s->objects = malloc((n ? n : 1) * sizeof(*s->objects));
 	s->types = malloc(cap_types * sizeof(*s->types));
-	if (!s->objects || !s->types)
+	if (!count || !s->objects || !s->types) {
+		free(count);
 		return &cnr_enomem;
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t v = order[k];
-		uint64_t size = cnr_graph_size(g, v);
-		if (size == 0)
-			continue;
-		const struct cnr_obj_type *ty = cnr_heap_graph_type(hg, v);
-		bool inserted;
-		uint32_t *id = type_ids_insert(&ids, (uint64_t)(uintptr_t)ty, &inserted);
-		if (!id) {
-			err = &cnr_enomem;
-			break;
-		}
-		if (inserted) {
-			if (s->ntypes == cap_types) {
-				const char **more = realloc(s->types, 2 * cap_types * sizeof(*s->types));
-				if (!more) {
-					err = &cnr_enomem;
-					break;
-				}
-				s->types = more;
-				cap_types *= 2;
-			}
-			const char *name = pool_str(s, cnr_diff_type_name(ty));
-			if (!name) {
+	}
+	for (uint32_t k = 0; k < n; k++)
+		count[order[k]] = ends[k] - k;
+	for (size_t i = 0; i < hg->heap.nspans && !err; i++) {
+		const struct cnr_heap_span *sp = &hg->heap.spans[i];
+		for (uint32_t e = 0; e < sp->nelems && s->nobjects < n; e++) {
+			uint64_t id = sp->first + e, size;
+			if (id >= nn || !cnr_graph_is_reachable(g, (uint32_t)id) || (size = cnr_graph_size(g, (uint32_t)id)) == 0)
+				continue;
+			uint32_t v = (uint32_t)id;
+			const struct cnr_obj_type *ty = cnr_heap_graph_type(hg, v);
+			bool inserted;
+			uint32_t *tid = type_ids_insert(&ids, (uint64_t)(uintptr_t)ty, &inserted);
+			if (!tid) {
 				err = &cnr_enomem;
 				break;
 			}
-			*id = (uint32_t)s->ntypes;
-			s->types[s->ntypes++] = name;
+			if (inserted) {
+				if (s->ntypes == cap_types) {
+					const char **more = realloc(s->types, 2 * cap_types * sizeof(*s->types));
+					if (!more) {
+						err = &cnr_enomem;
+						break;
+					}
+					s->types = more;
+					cap_types *= 2;
+				}
+				const char *name = pool_str(s, cnr_diff_type_name(ty));
+				if (!name) {
+					err = &cnr_enomem;
+					break;
+				}
+				*tid = (uint32_t)s->ntypes;
+				s->types[s->ntypes++] = name;
+			}
+			s->objects[s->nobjects++] = (struct cnr_diff_object){
+				.addr = sp->base + e * sp->elemsize,
+				.retained = cnr_graph_retained(g, v),
+				.type = *tid,
+				.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+				.objects = count[v],
+			};
 		}
-		struct cnr_diff_object *o = &s->objects[s->nobjects++];
-		uint64_t addr, slot;
-		cnr_heap_graph_slot(hg, v, &addr, &slot);
-		*o = (struct cnr_diff_object){
-			.addr = addr,
-			.retained = cnr_graph_retained(g, v),
-			.type = *id,
-			.size = slot > UINT32_MAX ? UINT32_MAX : (uint32_t)slot,
-			.objects = ends[k] - k,
-		};
 	}
+	free(count);
 	type_ids_deinit(&ids);
-	if (!err)
-		qsort(s->objects, s->nobjects, sizeof(*s->objects), cmp_object_addr);
 	return err;
 }
 
@@ -267,12 +268,13 @@ void cnr_diff_side_deinit(struct cnr_diff_side *s)
 bool cnr_diff_side_find(const struct cnr_diff_side *s, uint64_t addr, struct cnr_diff_found *ret)
 {
 	if (s->hg) {
-		uint64_t id = cnr_heap_graph_object(s->hg, addr), start, size;
+		uint64_t id = cnr_heap_graph_object(s->hg, addr), start, slot;
 		const struct cnr_graph *g = s->hg->graph;
 		if (id == UINT64_MAX || id >= cnr_graph_node_count(g))
 			return false;
-		cnr_heap_graph_slot(s->hg, id, &start, &size);
-		if (start != addr || !cnr_graph_is_reachable(g, (uint32_t)id) || cnr_graph_size(g, (uint32_t)id) == 0)
+		cnr_heap_graph_slot(s->hg, id, &start, &slot);
+		uint64_t size = cnr_graph_size(g, (uint32_t)id); // as the table counts it
+		if (start != addr || !cnr_graph_is_reachable(g, (uint32_t)id) || size == 0)
 			return false;
 		*ret = (struct cnr_diff_found){
 			.addr = addr, .retained = cnr_graph_retained(g, (uint32_t)id),
