@@ -306,11 +306,13 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         if want_id:
             t.eq(mine_id, want_id, f"{label}: the executable's mapping has the runtime profile's build ID")
         else:
-            tool = pprof_tool(truth)
-            go = [tool[0]] if tool and tool[0].endswith("/go") else \
-                [os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(tool[0])))), "bin", "go")] \
-                if tool else None
-            p = subprocess.run(go + ["tool", "buildid", exe], capture_output=True, text=True, timeout=120) if go else None
+            m = re.match(r"go1\.(\d+)", truth.get("go_version", ""))
+            goroot = os.path.join(tap.cache_root(), "toolchains", f"go1.{m.group(1)}", "usr", "lib",
+                                  f"go-1.{m.group(1)}") if m else ""
+            go = os.path.join(goroot, "bin", "go")
+            env = dict(os.environ, GOROOT=goroot, GOTOOLCHAIN="local", GOENV="off")
+            p = subprocess.run([go, "tool", "buildid", exe], capture_output=True, text=True, timeout=120,
+                               env=env) if os.path.exists(go) else None
             t.ok(p is not None and p.returncode == 0 and mine_id == p.stdout.strip(),
                  f"{label}: the executable (no GNU build ID) has its Go build ID in its mapping, as go tool buildid "
                  "prints it", f"{mine_id} vs {p.stdout.strip() if p else None} {p.stderr[-200:] if p else ''}")
