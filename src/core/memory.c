@@ -148,8 +148,11 @@ void cnr_memory_deinit(struct cnr_memory *mem)
 
 const struct cnr_mem_range *cnr_memory_find(struct cnr_memory *mem, uint64_t addr)
 {
-	if (mem->last < mem->nranges) {
-		const struct cnr_mem_range *r = &mem->ranges[mem->last];
+	// The last-hit index is shared by the threads of a heap scan: relaxed
+	// atomics, as any valid index is a fine guess.
+	size_t last = __atomic_load_n(&mem->last, __ATOMIC_RELAXED);
+	if (last < mem->nranges) {
+		const struct cnr_mem_range *r = &mem->ranges[last];
 		if (addr >= r->start && addr < r->end)
 			return r;
 	}
@@ -157,7 +160,7 @@ const struct cnr_mem_range *cnr_memory_find(struct cnr_memory *mem, uint64_t add
 	size_t i = CNR_PARTITION_POINT(mem->nranges, mid, mem->ranges[mid].end <= addr);
 	if (i == mem->nranges || addr < mem->ranges[i].start)
 		return NULL;
-	mem->last = i;
+	__atomic_store_n(&mem->last, i, __ATOMIC_RELAXED);
 	return &mem->ranges[i];
 }
 
