@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "graph/dominators.h"
 #include "graph/reach.h"
 #include "util/hash_map.h"
+#include "util/memory_budget.h"
 #include "util/parallel.h"
 #include "util/vector.h"
 
@@ -27,6 +29,11 @@ enum {
 	PENDING = 1024,                      // pointer words resolved together
 	SCAN_CHUNK = 64,                     // spans per chunk of the parallel scan
 	MAX_WARNINGS = 16,                   // unreadable objects said, the rest counted
+	// Peak own memory (RssAnon) of the hungriest command, `report`, per
+	// heap slot, measured by bench/bench-table on bench/bigmap (README,
+	// "Speed"): the graph, its dominators, the typing and the report's
+	// trees, with bigmap's ~2.3 pointers per object.
+	BYTES_PER_SLOT = 72,
 };
 
 DEFINE_VECTOR(u32_vector, uint32_t)
@@ -415,6 +422,34 @@ static struct cnr_error *scan_pointers(struct builder *b)
 	return err;
 }
 
+static void format_bytes(uint64_t n, char *buf, size_t size)
+{
+	if (n >= 1000000000)
+		snprintf(buf, size, "%.1f GB", n / 1e9);
+	else
+		snprintf(buf, size, "%.0f MB", n / 1e6);
+}
+
+// Refuse, before allocating the graph, a heap whose analysis would not fit
+// in the memory this process may still take (unless --force): better a
+// clear message now than the OOM killer halfway.
+static struct cnr_error *check_memory(struct cnr_program *prog, uint64_t nslots)
+{
+	struct cnr_memory_budget budget;
+	uint64_t need = nslots * BYTES_PER_SLOT;
+	cnr_debug(prog->ctx, "heap: %" PRIu64 " slots; the analysis needs about %" PRIu64 " MB", nslots, need >> 20);
+	if (prog->force || !cnr_memory_budget_read(&budget) || need <= budget.available)
+		return NULL;
+	char needs[32], leaves[32];
+	format_bytes(need, needs, sizeof(needs));
+	format_bytes(budget.available, leaves, sizeof(leaves));
+	return cnr_error_create(CNR_ERROR_NO_MEMORY,
+				"the heap has %" PRIu64 " slots (objects and free slots): analysing it needs about %s of "
+				"memory (%d bytes a slot), but %s leaves %s; run it where more memory is free, or with "
+				"--force to try anyway",
+				nslots, needs, BYTES_PER_SLOT, budget.limit, leaves);
+}
+
 static int cmp_first(const void *a, const void *b)
 {
 	const struct cnr_heap_span *x = *(const struct cnr_heap_span *const *)a, *y = *(const struct cnr_heap_span *const *)b;
@@ -435,6 +470,8 @@ struct cnr_error *cnr_heap_graph_build(struct cnr_program *prog, struct cnr_heap
 				       hg->heap.nslots);
 		goto out;
 	}
+	if ((err = check_memory(prog, hg->heap.nslots)))
+		goto out;
 	b.bits = cnr_go_heap_bits(prog->ops, &prog->go_version);
 	b.inline_marks = cnr_go_span_inline_marks(prog->ops, &prog->go_version);
 	if (b.bits == CNR_HEAP_BITS_SPAN) {
