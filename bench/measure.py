@@ -3,7 +3,7 @@ wall time, CPU time (user + sys, of all threads), peak RssAnon (coroner's
 own memory) and peak RssFile (core pages it maps), sampled from /proc
 every 5 ms, as min/median/max over --runs runs; and under each command the
 median time of its long phases (what `coroner -v` logs as "coroner: PHASE
-took N s (M s CPU)"), with the parallel phases' busiest-thread CPU time.
+took N s (M s CPU, R MB)", R the RssAnon at its end), with the parallel phases' busiest-thread CPU time.
 The load average is printed before and after each command: on a machine
 other jobs share, wall time is noisy and the CPU times are the steadier
 figures.
@@ -21,7 +21,7 @@ import tempfile
 import time
 
 CORONER = os.environ.get("CORONER", "build/coroner")
-PHASE_RE = re.compile(r"^coroner: (.+) took ([0-9.]+) s \(([0-9.]+) s CPU\)$", re.M)
+PHASE_RE = re.compile(r"^coroner: (.+) took ([0-9.]+) s \(([0-9.]+) s CPU, (-?[0-9]+) MB\)$", re.M)
 THREADS_RE = re.compile(r"^coroner: (.+) on ([0-9]+) threads?: ([0-9.]+) s CPU, busiest thread ([0-9.]+) s$", re.M)
 
 
@@ -87,15 +87,16 @@ def run_table(cores, cmds, jobs, runs):
                       f"| {mmm([r[4] / 1024 for r in res], '%.0f')} | {l0:.1f}-{l1:.1f} |", flush=True)
                 phases = {}
                 for r in res:
-                    for name, wall, cpu in PHASE_RE.findall(r[5]):
-                        phases.setdefault(name, []).append((float(wall), float(cpu), None))
+                    for name, wall, cpu, mb in PHASE_RE.findall(r[5]):
+                        phases.setdefault(name, []).append((float(wall), float(cpu), int(mb)))
                     for name, _n, cpu, busiest in THREADS_RE.findall(r[5]):
                         phases.setdefault(name + " (threads)", []).append((None, float(cpu), float(busiest)))
                 lines = []
                 for name, vals in phases.items():
                     if vals[0][0] is not None:
                         lines.append(f"{name} {statistics.median(v[0] for v in vals):.2f} s wall, "
-                                     f"{statistics.median(v[1] for v in vals):.2f} s CPU")
+                                     f"{statistics.median(v[1] for v in vals):.2f} s CPU, "
+                                     f"{max(v[2] for v in vals)} MB after")
                     else:
                         lines.append(f"{name} {statistics.median(v[1] for v in vals):.2f} s CPU, busiest thread "
                                      f"{statistics.median(v[2] for v in vals):.2f} s")
