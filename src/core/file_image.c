@@ -299,6 +299,17 @@ void cnr_file_image_copy(struct cnr_file_image *img, uint64_t off, void *buf, si
 	}
 }
 
+void cnr_file_image_willneed(struct cnr_file_image *img, uint64_t off, uint64_t n)
+{
+	enum { PAGE = 4096 };
+	if (!img->map || off >= img->size)
+		return;
+	if (n > img->size - off)
+		n = img->size - off;
+	uint64_t start = off / PAGE * PAGE;
+	madvise((void *)(uintptr_t)(img->map + start), (size_t)(off + n - start), MADV_WILLNEED);
+}
+
 const uint8_t *cnr_file_image_ptr(struct cnr_file_image *img, uint64_t off, size_t n)
 {
 	if (img->map)

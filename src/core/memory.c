@@ -221,6 +221,20 @@ struct cnr_error *cnr_memory_read_core_only(struct cnr_memory *mem, uint64_t add
 	return read_impl(mem, addr, buf, n, true);
 }
 
+void cnr_memory_willneed(struct cnr_memory *mem, uint64_t addr, uint64_t n)
+{
+	uint64_t end = addr + n < addr ? UINT64_MAX : addr + n;
+	// The ranges overlapping [addr, end), in address order.
+	size_t i = CNR_PARTITION_POINT(mem->nranges, mid, mem->ranges[mid].end <= addr);
+	for (; i < mem->nranges && mem->ranges[i].start < end; i++) {
+		const struct cnr_mem_range *r = &mem->ranges[i];
+		if (r->source != CNR_MEM_CORE)
+			continue;
+		uint64_t lo = addr > r->start ? addr : r->start, hi = end < r->end ? end : r->end;
+		cnr_file_image_willneed(&mem->core->image, r->offset + (lo - r->start), hi - lo);
+	}
+}
+
 const uint8_t *cnr_memory_ptr(struct cnr_memory *mem, uint64_t addr, size_t n)
 {
 	const struct cnr_mem_range *r = cnr_memory_find(mem, addr);
