@@ -74,6 +74,11 @@ def run_table(cores, cmds, jobs, runs):
     print("| core | command | -j | exit | wall s | CPU s | RssAnon MB | RssFile MB | load |")
     print("|---|---|---|---|---|---|---|---|---|")
     notes = []
+
+    def note(line):
+        # Also on stderr at once, so that a table cut short keeps its phases.
+        notes.append(line)
+        print(line, file=sys.stderr, flush=True)
     for label, core, exe in cores:
         for c in cmds:
             for j in jobs:
@@ -101,9 +106,9 @@ def run_table(cores, cmds, jobs, runs):
                         lines.append(f"{name} {statistics.median(v[1] for v in vals):.2f} s CPU, busiest thread "
                                      f"{statistics.median(v[2] for v in vals):.2f} s")
                 if lines:
-                    notes.append(f"- {label} `{c}` -j{j} (medians): " + "; ".join(lines))
+                    note(f"- {label} `{c}` -j{j} (medians): " + "; ".join(lines))
                 if any(r[0] not in (0, 1) for r in res):
-                    notes.append(f"- {label} `{c}` -j{j} failed: " + res[0][5].strip()[-500:].replace("\n", " / "))
+                    note(f"- {label} `{c}` -j{j} failed: " + res[0][5].strip()[-500:].replace("\n", " / "))
     print()
     print("Phases:")
     for n in notes:
