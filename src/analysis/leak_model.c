@@ -87,9 +87,21 @@ static struct cnr_error *find_suspects(struct cnr_leak_model *m, struct cnr_heap
 	return err;
 }
 
+// The objects each suspect retains, from the dominator tree, which is freed
+// then: the retention paths' BFS tree takes its place, and the report's
+// peak memory is the larger of the two rather than both.
+static struct cnr_error *count_suspects(struct cnr_leak_model *m, struct cnr_heap_graph *hg,
+					struct cnr_graph_dom_tree *t)
+{
+	struct cnr_error *err = NULL;
+	for (size_t i = 0; !err && i < m->nsuspects; i++)
+		err = cnr_graph_dom_tree_count(hg->graph, t, m->suspects[i].node, &m->suspects[i].objects);
+	cnr_graph_dom_tree_deinit(t);
+	return err;
+}
+
 static struct cnr_error *describe_suspects(struct cnr_leak_model *m, struct cnr_program *prog,
-					   struct cnr_heap_graph *hg, const struct cnr_graph_dom_tree *t,
-					   struct cnr_type_cache *tc)
+					   struct cnr_heap_graph *hg, struct cnr_type_cache *tc)
 {
 	struct cnr_bfs_tree tree = { 0 };
 	struct cnr_error *err = m->nsuspects ? cnr_graph_bfs_tree(hg->graph, &tree) : NULL;
@@ -97,9 +109,6 @@ static struct cnr_error *describe_suspects(struct cnr_leak_model *m, struct cnr_
 	cnr_progress_begin(&progress, prog->ctx, "map contents", m->nsuspects);
 	for (size_t i = 0; !err && i < m->nsuspects; i++) {
 		struct cnr_leak_suspect *s = &m->suspects[i];
-		err = cnr_graph_dom_tree_count(hg->graph, t, s->node, &s->objects);
-		if (err)
-			break;
 		cnr_heap_graph_type_name(hg, s->node, s->type, sizeof(s->type));
 		cnr_format_retention_path(prog, hg, &tree, s->node, s->path, sizeof(s->path));
 		if (tree.parent[s->node] != CNR_BFS_UNREACHED)
@@ -465,11 +474,13 @@ struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap
 		err = cnr_graph_dom_tree_init(hg->graph, &t);
 	if (!err)
 		err = find_suspects(&m, hg, &t, top);
+	if (!err)
+		err = count_suspects(&m, hg, &t);
 	cnr_progress_end(&progress);
 	if (!err)
 		err = cnr_goroutine_roots_init(hg->graph, hg->roots.v, hg->gs.ngs, &gr);
 	if (!err)
-		err = describe_suspects(&m, prog, hg, &t, tc);
+		err = describe_suspects(&m, prog, hg, tc);
 	if (!err)
 		err = goroutines_reaching(&m, prog, hg, &gr);
 	if (!err)
