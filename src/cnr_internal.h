@@ -63,7 +63,12 @@ struct cnr_ctx {
 	unsigned warnings;
 	cnr_progress_fn *progress_fn;
 	void *progress_arg;
+	unsigned jobs; // threads for the heap scans (cnr_ctx_set_jobs); 0 until set
 };
+
+// The threads the heap scans run on: cnr_ctx_set_jobs(), or the CPUs the
+// process may use (ctx may be NULL).
+unsigned cnr_ctx_jobs(const struct cnr_ctx *ctx);
 
 void cnr_log(struct cnr_ctx *ctx, enum cnr_log_level level, const char *fmt, ...)
 	CNR_PRINTF(3, 4);

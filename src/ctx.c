@@ -1,6 +1,7 @@
 // The library context: logging goes through a caller's callback, never to
 // stdio [drgn, libxkbcommon].
 #include "cnr_internal.h"
+#include "util/parallel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,18 @@ CNR_PUBLIC void cnr_ctx_set_log_level(struct cnr_ctx *ctx, enum cnr_log_level le
 CNR_PUBLIC unsigned cnr_ctx_warning_count(const struct cnr_ctx *ctx)
 {
 	return ctx->warnings;
+}
+
+CNR_PUBLIC void cnr_ctx_set_jobs(struct cnr_ctx *ctx, unsigned jobs)
+{
+	ctx->jobs = jobs;
+}
+
+unsigned cnr_ctx_jobs(const struct cnr_ctx *ctx)
+{
+	if (!ctx || !ctx->jobs)
+		return cnr_parallel_cpus();
+	return ctx->jobs;
 }
 
 CNR_PUBLIC void cnr_ctx_set_progress_fn(struct cnr_ctx *ctx, cnr_progress_fn *fn, void *arg)

@@ -90,6 +90,12 @@ CNR_PUBLIC void cnr_ctx_set_log_level(struct cnr_ctx *ctx, enum cnr_log_level le
  * through @p ctx so far; the CLI turns a non-zero count into exit status 1.
  */
 CNR_PUBLIC unsigned cnr_ctx_warning_count(const struct cnr_ctx *ctx);
+/**
+ * Run the heap scan that builds the object graph (every object's pointer
+ * words) on @p jobs threads; 0 (the default) means the CPUs the process may run on
+ * (sched_getaffinity).  The results are the same whatever @p jobs.
+ */
+CNR_PUBLIC void cnr_ctx_set_jobs(struct cnr_ctx *ctx, unsigned jobs);
 
 /**
  * A progress callback for long work (the heap graph and its dominators on

@@ -139,9 +139,25 @@ static struct cnr_error *describe_accumulation(struct cnr_program *prog, struct 
 	return err;
 }
 
+// The objects each suspect retains and where its bytes accumulate below it,
+// from the dominator tree, which is freed then: the retention paths' BFS
+// tree takes its place, and the report's peak memory is the larger of the
+// two rather than both.
+static struct cnr_error *count_suspects(struct cnr_leak_model *m, struct cnr_program *prog, struct cnr_heap_graph *hg,
+					struct cnr_graph_dom_tree *t, struct cnr_type_cache *tc)
+{
+	struct cnr_error *err = NULL;
+	for (size_t i = 0; !err && i < m->nsuspects; i++) {
+		err = cnr_graph_dom_tree_count(hg->graph, t, m->suspects[i].node, &m->suspects[i].objects);
+		if (!err)
+			err = describe_accumulation(prog, hg, t, tc, &m->suspects[i]);
+	}
+	cnr_graph_dom_tree_deinit(t);
+	return err;
+}
+
 static struct cnr_error *describe_suspects(struct cnr_leak_model *m, struct cnr_program *prog,
-					   struct cnr_heap_graph *hg, const struct cnr_graph_dom_tree *t,
-					   struct cnr_type_cache *tc)
+					   struct cnr_heap_graph *hg, struct cnr_type_cache *tc)
 {
 	struct cnr_bfs_tree tree = { 0 };
 	struct cnr_error *err = m->nsuspects ? cnr_graph_bfs_tree(hg->graph, &tree) : NULL;
@@ -149,9 +165,6 @@ static struct cnr_error *describe_suspects(struct cnr_leak_model *m, struct cnr_
 	cnr_progress_begin(&progress, prog->ctx, "map contents", m->nsuspects);
 	for (size_t i = 0; !err && i < m->nsuspects; i++) {
 		struct cnr_leak_suspect *s = &m->suspects[i];
-		err = cnr_graph_dom_tree_count(hg->graph, t, s->node, &s->objects);
-		if (err)
-			break;
 		cnr_heap_graph_type_name(hg, s->node, s->type, sizeof(s->type));
 		cnr_format_retention_path(prog, hg, &tree, s->node, s->path, sizeof(s->path));
 		if (tree.parent[s->node] != CNR_BFS_UNREACHED)
@@ -164,8 +177,6 @@ static struct cnr_error *describe_suspects(struct cnr_leak_model *m, struct cnr_
 		}
 		if (s->is_map)
 			err = summarize_map(prog, tc, hg, s->addr, s->map_rtype, &s->map, &s->has_summary);
-		if (!err)
-			err = describe_accumulation(prog, hg, t, tc, s);
 		if (s->has_summary)
 			s->substrings = s->map.substrings;
 		else if (s->has_accumulation && s->acc.has_summary)
@@ -299,9 +310,8 @@ static struct cnr_error *rank_groups(struct cnr_leak_model *m, struct cnr_heap_g
 
 // --- goroutine groups among the suspects ----------------------------------------
 
-// Where the group's goroutines were created (their go statement), as Go's
-// traceback prints it; left empty if unknown (or goroutine 1).
-static void creation_site(struct cnr_program *prog, const struct cnr_goroutine *g, struct cnr_leak_suspect *s)
+void cnr_goroutine_creation_site(struct cnr_program *prog, const struct cnr_goroutine *g, char *created_by,
+				 size_t created_by_len, char *site, size_t site_len)
 {
 	struct cnr_func f;
 	if (!g->gopc || g->goid == 1 || !cnr_pclntab_find(prog->pclntab, g->gopc, &f))
@@ -314,8 +324,8 @@ static void creation_site(struct cnr_program *prog, const struct cnr_goroutine *
 		cnr_error_destroy(e);
 		return;
 	}
-	snprintf(s->created_by, sizeof(s->created_by), "%s", sfs[0].function);
-	snprintf(s->site, sizeof(s->site), "%s:%d", sfs[0].file, (int)sfs[0].line);
+	snprintf(created_by, created_by_len, "%s", sfs[0].function);
+	snprintf(site, site_len, "%s:%d", sfs[0].file, (int)sfs[0].line);
 }
 
 static int cmp_pick_retained(const void *a, const void *b, void *arg)
@@ -371,7 +381,8 @@ static struct cnr_error *add_group_suspects(struct cnr_leak_model *m, struct cnr
 			s->retained = lg->retained;
 			s->over_share = picks[j].over_share;
 			s->likely_goroutine_leak = picks[j].likely_leak;
-			creation_site(prog, &hg->gs.gs[m->groups.members[lg->group->first]], s);
+			cnr_goroutine_creation_site(prog, &hg->gs.gs[m->groups.members[lg->group->first]], s->created_by,
+						    sizeof(s->created_by), s->site, sizeof(s->site));
 			m->ngroup_suspects++;
 			j++;
 		}
@@ -471,11 +482,13 @@ struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap
 		err = cnr_graph_dom_tree_init(hg->graph, &t);
 	if (!err)
 		err = find_suspects(&m, hg, &t, top);
+	if (!err)
+		err = count_suspects(&m, prog, hg, &t, tc);
 	cnr_progress_end(&progress);
 	if (!err)
 		err = cnr_goroutine_roots_init(hg->graph, hg->roots.v, hg->gs.ngs, &gr);
 	if (!err)
-		err = describe_suspects(&m, prog, hg, &t, tc);
+		err = describe_suspects(&m, prog, hg, tc);
 	if (!err)
 		err = goroutines_reaching(&m, prog, hg, &gr);
 	if (!err)

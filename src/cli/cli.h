@@ -59,6 +59,7 @@ struct cnr_common_opts {
 	bool force;
 	int verbose;
 	uint32_t root_kinds; // --roots KIND,...: bit (1 << enum cnr_root_kind); 0 = all
+	unsigned jobs;       // -j N: threads for the heap scans; 0 = the CPUs available
 };
 
 // Parse argv (argv[0] is the command name) into opts; prints usage and
@@ -143,6 +144,8 @@ extern const char *const dot_usage[];
 int cmd_dot(int argc, char **argv);
 extern const char *const report_usage[];
 int cmd_report(int argc, char **argv);
+extern const char *const diff_usage[];
+int cmd_diff(int argc, char **argv);
 extern const char *const allocs_usage[];
 int cmd_allocs(int argc, char **argv);
 extern const char *const pprof_usage[];

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+enum { MAX_JOBS = 256 }; // util/parallel.c caps its threads there too
+
 void cnr_cli_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -36,6 +38,7 @@ void cnr_cli_print_usage(const char *const *usage, bool to_stderr)
 	      "    --force      go on with an unsupported Go version or a mismatched executable\n"
 	      "    --roots KIND,...  only these kinds of GC roots (roots, live, path, object, top):\n"
 	      "                 globals, stacks, chans, finalizers, cleanups, defers, panics, timers, weak\n"
+	      "    -j, --jobs N scan the heap on N threads (default: the CPUs available)\n"
 	      "    -v           more diagnostics on stderr (-vv for debug)\n",
 	      out);
 }
@@ -46,7 +49,7 @@ int cnr_cli_parse_common(int argc, char **argv, const char *const *usage, struct
 		{ "exe", required_argument, NULL, 'e' }, { "json", no_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },     { "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },      { "roots", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
+		{ "jobs", required_argument, NULL, 'J' },  { NULL, 0, NULL, 0 },
 	};
 	memset(opts, 0, sizeof(*opts));
 	optind = 0; // 0, not 1: glibc's getopt starts afresh (the argv differs from the last call's)
@@ -58,6 +61,15 @@ int cnr_cli_parse_common(int argc, char **argv, const char *const *usage, struct
 		case 'j': opts->json = true; break;
 		case 'f': opts->force = true; break;
 		case 'v': opts->verbose++; break;
+		case 'J': {
+			uint64_t n;
+			if (!cnr_cli_parse_number(optarg, MAX_JOBS, &n) || n < 1) {
+				cnr_cli_error("--jobs wants a number from 1 to %d, not '%s'", MAX_JOBS, optarg);
+				return CNR_EXIT_USAGE;
+			}
+			opts->jobs = (unsigned)n;
+			break;
+		}
 		case 'h': cnr_cli_print_usage(usage, false); return CNR_EXIT_OK;
 		case 'r': {
 			const char *bad;
@@ -114,6 +126,7 @@ int cnr_cli_open(const struct cnr_common_opts *opts, struct cnr_ctx **ctx_ret, s
 				   : opts->verbose == 1 ? CNR_LOG_INFO
 							: CNR_LOG_NOTICE);
 	cnr_cli_progress_install(ctx, opts->verbose);
+	cnr_ctx_set_jobs(ctx, opts->jobs);
 	struct cnr_program *prog;
 	err = cnr_program_open(ctx, opts->core, opts->exe, opts->force ? CNR_OPEN_FORCE : 0, &prog);
 	if (err) {
@@ -292,7 +305,7 @@ bool cnr_cli_take_number(int *argc, char **argv, const char *flag, uint32_t min,
 static const struct cnr_cli_option common_options[] = {
 	{ "--exe", 0, CNR_ARG_TEXT },	  { "--json", 0, CNR_ARG_NONE },   { "--force", 0, CNR_ARG_NONE },
 	{ "--verbose", 'v', CNR_ARG_NONE }, { "--help", 'h', CNR_ARG_NONE }, { "--roots", 0, CNR_ARG_TEXT },
-	{ NULL, 0, 0 },
+	{ "--jobs", 'j', CNR_ARG_NUMBER }, { NULL, 0, 0 },
 };
 
 static size_t count_options(const struct cnr_cli_option *o)

@@ -258,14 +258,16 @@ void cnr_file_image_deinit(struct cnr_file_image *img)
 // Index of the last chunk starting at or before off, or SIZE_MAX.
 static size_t find_chunk(struct cnr_file_image *img, uint64_t off)
 {
-	size_t c = img->last_chunk;
+	// Shared by the threads of a heap scan: relaxed atomics (any valid
+	// index is a fine guess).
+	size_t c = __atomic_load_n(&img->last_chunk, __ATOMIC_RELAXED);
 	if (c < img->nchunks && img->chunks[c].offset <= off &&
 	    off - img->chunks[c].offset < img->chunks[c].size)
 		return c;
 	size_t lo = CNR_PARTITION_POINT(img->nchunks, mid, img->chunks[mid].offset <= off);
 	if (lo == 0)
 		return SIZE_MAX;
-	img->last_chunk = lo - 1;
+	__atomic_store_n(&img->last_chunk, lo - 1, __ATOMIC_RELAXED);
 	return lo - 1;
 }
 
@@ -295,6 +297,17 @@ void cnr_file_image_copy(struct cnr_file_image *img, uint64_t off, void *buf, si
 		off += take;
 		n -= take;
 	}
+}
+
+void cnr_file_image_willneed(struct cnr_file_image *img, uint64_t off, uint64_t n)
+{
+	enum { PAGE = 4096 };
+	if (!img->map || off >= img->size)
+		return;
+	if (n > img->size - off)
+		n = img->size - off;
+	uint64_t start = off / PAGE * PAGE;
+	madvise((void *)(uintptr_t)(img->map + start), (size_t)(off + n - start), MADV_WILLNEED);
 }
 
 const uint8_t *cnr_file_image_ptr(struct cnr_file_image *img, uint64_t off, size_t n)

@@ -66,5 +66,9 @@ void cnr_file_image_copy(struct cnr_file_image *img, uint64_t off, void *buf, si
 // A pointer to [off, off+n) if those bytes are contiguous in memory
 // (always for mapped images), else NULL; valid until deinit.
 const uint8_t *cnr_file_image_ptr(struct cnr_file_image *img, uint64_t off, size_t n);
+// Tell the kernel bytes [off, off + n) of a mapped image will be read soon
+// (madvise MADV_WILLNEED: read-ahead, in file order, while the caller
+// works); nothing for in-memory images or bytes past the end.
+void cnr_file_image_willneed(struct cnr_file_image *img, uint64_t off, uint64_t n);
 
 #endif

@@ -148,8 +148,11 @@ void cnr_memory_deinit(struct cnr_memory *mem)
 
 const struct cnr_mem_range *cnr_memory_find(struct cnr_memory *mem, uint64_t addr)
 {
-	if (mem->last < mem->nranges) {
-		const struct cnr_mem_range *r = &mem->ranges[mem->last];
+	// The last-hit index is shared by the threads of a heap scan: relaxed
+	// atomics, as any valid index is a fine guess.
+	size_t last = __atomic_load_n(&mem->last, __ATOMIC_RELAXED);
+	if (last < mem->nranges) {
+		const struct cnr_mem_range *r = &mem->ranges[last];
 		if (addr >= r->start && addr < r->end)
 			return r;
 	}
@@ -157,7 +160,7 @@ const struct cnr_mem_range *cnr_memory_find(struct cnr_memory *mem, uint64_t add
 	size_t i = CNR_PARTITION_POINT(mem->nranges, mid, mem->ranges[mid].end <= addr);
 	if (i == mem->nranges || addr < mem->ranges[i].start)
 		return NULL;
-	mem->last = i;
+	__atomic_store_n(&mem->last, i, __ATOMIC_RELAXED);
 	return &mem->ranges[i];
 }
 
@@ -216,6 +219,20 @@ bool cnr_memory_readable(struct cnr_memory *mem, uint64_t addr, void *buf, size_
 struct cnr_error *cnr_memory_read_core_only(struct cnr_memory *mem, uint64_t addr, void *buf, size_t n)
 {
 	return read_impl(mem, addr, buf, n, true);
+}
+
+void cnr_memory_willneed(struct cnr_memory *mem, uint64_t addr, uint64_t n)
+{
+	uint64_t end = addr + n < addr ? UINT64_MAX : addr + n;
+	// The ranges overlapping [addr, end), in address order.
+	size_t i = CNR_PARTITION_POINT(mem->nranges, mid, mem->ranges[mid].end <= addr);
+	for (; i < mem->nranges && mem->ranges[i].start < end; i++) {
+		const struct cnr_mem_range *r = &mem->ranges[i];
+		if (r->source != CNR_MEM_CORE)
+			continue;
+		uint64_t lo = addr > r->start ? addr : r->start, hi = end < r->end ? end : r->end;
+		cnr_file_image_willneed(&mem->core->image, r->offset + (lo - r->start), hi - lo);
+	}
 }
 
 const uint8_t *cnr_memory_ptr(struct cnr_memory *mem, uint64_t addr, size_t n)

@@ -69,6 +69,11 @@ static inline bool cnr_memory_readable_u64(struct cnr_memory *mem, uint64_t addr
 // else NULL (fall back to cnr_memory_read).  Valid while the core is open.
 const uint8_t *cnr_memory_ptr(struct cnr_memory *mem, uint64_t addr, size_t n);
 
+// Start reading the core file's bytes of [addr, addr + n) ahead
+// (cnr_file_image_willneed), so that a scan of them that follows finds
+// them in the page cache rather than faulting them in one by one.
+void cnr_memory_willneed(struct cnr_memory *mem, uint64_t addr, uint64_t n);
+
 // The range holding addr, or NULL.
 const struct cnr_mem_range *cnr_memory_find(struct cnr_memory *mem, uint64_t addr);
 // Why bytes in range r (NULL: no range) cannot be read, for messages:

@@ -209,6 +209,7 @@ CNR_PUBLIC struct cnr_error *cnr_program_open(struct cnr_ctx *ctx, const char *c
 		return &cnr_enomem;
 	prog->ctx = ctx;
 	prog->root_kinds = UINT32_MAX;
+	prog->force = force;
 	struct cnr_error *err = cnr_core_open(core_path, &prog->core);
 	if (err)
 		goto fail;

@@ -44,6 +44,7 @@ struct cnr_program {
 	// The kinds of roots cnr_roots_read returns: bit (1 << enum
 	// cnr_root_kind, goruntime/roots.h); all of them after opening.
 	uint32_t root_kinds;
+	bool force; // CNR_OPEN_FORCE: go on where coroner would refuse
 };
 
 // Resolve the runtime layouts from DWARF and load the pclntab, once.

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import tempfile
 
-from tap import Tap, run, skip, fixtures, load_json
+from tap import Tap, run, skip, fixtures, load_json, coroner
 
 
 def one_line_error(err):
@@ -154,6 +154,29 @@ def main():
         t.ok(code == 0 and len(rows) == 1 + 3 + 2, "heap --top 3: header, 3 groups, the rest, the total", out)
 
         options_anywhere(t, a, core_a, exe_a)
+
+        # -j N: the same output whatever the number of threads.
+        for cmd in (["report", "--json"], ["top", "--json"], ["dot"], ["live"]):
+            outs = [run(cmd + ["-j", str(j), core_a, exe_a]) for j in (1, 2, 3)]
+            t.ok(all(o == outs[0] for o in outs) and outs[0][0] == 0,
+                 f"{cmd[0]} -j 1, -j 2 and -j 3 print the same", f"exit {[o[0] for o in outs]}")
+        code, out, err = run(["live", "-j", "0", core_a, exe_a])
+        t.ok(code == 64 and one_line_error(err) and "--jobs" in err, "-j 0 is a usage error", err)
+
+        # A heap that would not fit in the memory allowed is refused before
+        # the graph is built, saying how much it needs; --force goes on.
+        small = dict(os.environ, CORONER_MEMORY_LIMIT="1M")
+        p = subprocess.run([coroner(), "live", core_a, exe_a], env=small,
+                           capture_output=True, text=True)
+        t.ok(p.returncode == 2 and one_line_error(p.stderr) and "needs about" in p.stderr
+             and "CORONER_MEMORY_LIMIT leaves 1 MB" in p.stderr and "--force" in p.stderr,
+             "a heap over CORONER_MEMORY_LIMIT: exit 2, one line saying what it needs", p.stderr)
+        p = subprocess.run([coroner(), "live", "--force", core_a, exe_a], env=small,
+                           capture_output=True, text=True)
+        t.eq(p.returncode, 0, "over CORONER_MEMORY_LIMIT with --force: analysed anyway")
+        p = subprocess.run([coroner(), "live", core_a, exe_a],
+                           env=dict(os.environ, CORONER_MEMORY_LIMIT="4G"), capture_output=True, text=True)
+        t.eq(p.returncode, 0, "a heap under CORONER_MEMORY_LIMIT is analysed")
 
         # An unsupported Go version: the same executable with its version
         # string rewritten to go1.18 (same length) is refused, naming the
