@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/heap_maps.h"
 #include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/paths.h"
@@ -66,13 +67,16 @@ struct cnr_error *cnr_object_paths_find(struct cnr_program *prog, struct cnr_hea
 			err = &cnr_enomem;
 			break;
 		}
-		path->nhops = paths[p].length;
+		// A map's internals fold into it (`.items → map["k"]`): the
+		// hop out of the last one names the key.
+		const uint32_t *nodes = paths[p].nodes;
 		for (uint32_t i = 0; i < paths[p].length; i++) {
-			struct cnr_path_hop *h = &path->hops[i];
-			describe(hg, paths[p].nodes[i], &h->addr, &h->size, &h->retained, h->type);
+			if (i && i + 1 < paths[p].length && cnr_map_internal_node(hg, nodes[i]))
+				continue;
+			struct cnr_path_hop *h = &path->hops[path->nhops++];
+			describe(hg, nodes[i], &h->addr, &h->size, &h->retained, h->type);
 			if (i)
-				cnr_heap_graph_edge_label(prog, hg, paths[p].nodes[i - 1], paths[p].nodes[i], h->via,
-							  sizeof(h->via));
+				cnr_heap_graph_edge_label(prog, hg, nodes[i - 1], nodes[i], h->via, sizeof(h->via));
 		}
 	}
 	for (uint32_t p = 0; paths && p < n; p++)

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "analysis/heap_maps.h"
 #include "goruntime/typing.h"
 
 enum { MAX_PATH_NODES = 4096 };
@@ -24,6 +25,10 @@ void cnr_format_retention_path(struct cnr_program *prog, const struct cnr_heap_g
 		o += (size_t)snprintf(buf + o, len - o, " → …");
 	for (uint32_t i = 1; i < n && o < len; i++) {
 		char via[256];
+		// A map's internals fold into it: the hop out of the last one
+		// names the key.
+		if (i + 1 < n && cnr_map_internal_node(hg, nodes[i]))
+			continue;
 		cnr_heap_graph_edge_label(prog, hg, nodes[i - 1], nodes[i], via, sizeof(via));
 		o += (size_t)snprintf(buf + o, len - o, " → %s", via);
 	}
