@@ -17,6 +17,14 @@ itself (truth.json extra):
 - shared_slots: main.sharer used slices before blocking on its jobs
   channel: no root of that frame is named after a slice's len or cap word,
   and the channel is named after a channel variable, or not at all.
+- slice_field: `object` of a main.Blob shows its Data field's pointer, len
+  and cap as the program read them, pointing at the live backing array.
+- static_globals: package variables initialised with a composite
+  literal's address (var fileSet = &FileSet{...}, and the generic
+  var profiles = &Cache[string, *Profile]{...}) that the compiler laid
+  out in the data segment: the heap objects their fields hold are held by
+  roots named `main.fileSet → .Root`, `main.profiles → .Items` (not
+  `global at 0x...`), and `path` and `maps` start there.
 
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
 """
@@ -71,6 +79,38 @@ def check(t, core, exe, truth, label, kind, stderr_path):
         want = f"map at {shm['map_addr']}: {shm['keys']} string keys' bytes could not be read"
         t.ok(code == 1 and want in err, f"{label}: map {shm['map']} says its {shm['keys']} string keys' bytes "
              f"could not be read (exit 1)", f"exit {code}\n{err[-1500:]}")
+
+    sf = extra.get("slice_field")
+    if sf:
+        code, out, err = run(["object", "--json", sf["object"], core, exe])
+        if t.ok(code == 0, f"{label}: object {sf['object']} exits 0", f"exit {code}\n{err[-2000:]}"):
+            f = next((f for f in json.loads(out).get("fields", []) if f["path"] == sf["field"]), {})
+            t.eq((f.get("value", "").split(" ")[0], f.get("len"), f.get("cap"), f.get("points_to")),
+                 (sf["ptr"], sf["len"], sf["cap"], sf["ptr"]),
+                 f"{label}: object shows {sf['field']}'s ptr, len, cap and its backing array")
+            t.ok(f.get("points_to_type", "").endswith("]" + sf["elem_type"]),
+                 f"{label}: the backing array is typed [N]{sf['elem_type']}", f)
+
+    statics = extra.get("static_globals") or []
+    if statics:
+        code, out, err = run(["roots", "--json", core, exe])
+        roots = json.loads(out) if code == 0 else []
+        for sg in statics:
+            want = f"{sg['global']} → {sg['field']}"
+            names = [r["name"] for r in roots if r["kind"] == "global" and int(r["value"], 16) == int(sg["target"], 16)]
+            t.ok(want in names, f"{label}: what {sg['global']}'s static {sg['type']} holds in {sg['field']} is "
+                 f"held by the root {want}", names)
+            code, out, err = run(["path", "--json", sg["target"], core, exe])
+            paths = json.loads(out).get("paths", []) if code == 0 else []
+            t.eq(paths[0]["root"] if paths else None, want, f"{label}: path {sg['target']} starts at {want}")
+        code, out, err = run(["maps", "--top", "0", "--json", core, exe])
+        rows = {int(r["addr"], 16): r for r in json.loads(out)["rows"]} if code in (0, 1) and out else {}
+        for sg in statics:
+            if sg["target_type"].startswith("map["):
+                r = rows.get(int(sg["target"], 16), {})
+                t.eq((r.get("root"), r.get("len"), r.get("type")),
+                     (f"{sg['global']} → {sg['field']}", sg["map_len"], sg["target_type"]),
+                     f"{label}: maps lists {sg['global']}{sg['field']} held by its static")
 
     sh = extra["shared_slots"]
     code, out, err = run(["roots", "--json", core, exe])
