@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/heap_maps.h"
+#include "analysis/retention_path.h"
 #include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/paths.h"
@@ -67,11 +67,11 @@ struct cnr_error *cnr_object_paths_find(struct cnr_program *prog, struct cnr_hea
 			err = &cnr_enomem;
 			break;
 		}
-		// A map's internals fold into it (`.items → map["k"]`): the
-		// hop out of the last one names the key.
+		// Runtime internals fold into the hop before (`.items →
+		// map["k"]`, analysis/retention_path.h).
 		const uint32_t *nodes = paths[p].nodes;
 		for (uint32_t i = 0; i < paths[p].length; i++) {
-			if (i && i + 1 < paths[p].length && cnr_map_internal_node(hg, nodes[i]))
+			if (cnr_path_hop_folded(hg, nodes, i, paths[p].length))
 				continue;
 			struct cnr_path_hop *h = &path->hops[path->nhops++];
 			describe(hg, nodes[i], &h->addr, &h->size, &h->retained, h->type);

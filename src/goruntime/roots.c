@@ -351,7 +351,7 @@ static void on_slot(void *arg, const struct cnr_live_slot *s)
 	const char *base = strrchr(fc->file, '/') ? strrchr(fc->file, '/') + 1 : fc->file;
 	int n = snprintf(name, sizeof(name), "goroutine %" PRIu64 " %s (%s:%d) ", fc->g->goid, fc->function, base,
 			 fc->line);
-	if (s->var && s->var_offset)
+	if (s->var && s->var_offset && !s->map_header) // a stack map header's words are its map
 		snprintf(name + n, sizeof(name) - (size_t)n, "var %s+%" PRIu64, s->var, s->var_offset);
 	else if (s->var)
 		snprintf(name + n, sizeof(name) - (size_t)n, "var %s", s->var);

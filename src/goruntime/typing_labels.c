@@ -43,8 +43,13 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 	unsigned j;
 	int n = 0;
 	char key[96];
-	if (cnr_layout_type_shape(bucket->name) == CNR_RT_HMAP_BUCKET && (sscanf(path, ".values[%u]%n", &j, &n) == 1 ||
-						    sscanf(path, ".keys[%u]%n", &j, &n) == 1)) {
+	// DWARF's bucket<K,V> (values), or the runtime's own noalg.map.bucket[K]V
+	// (elems) where the header that would have typed it from DWARF is not a
+	// heap object (a map header kept on a stack).
+	enum cnr_rt_shape shape = cnr_layout_type_shape(bucket->name);
+	bool old_bucket = shape == CNR_RT_HMAP_BUCKET || shape == CNR_RT_RTYPE_BUCKET || has_prefix(bucket->name, "noalg.map.bucket[");
+	if (old_bucket && (sscanf(path, ".values[%u]%n", &j, &n) == 1 || sscanf(path, ".elems[%u]%n", &j, &n) == 1 ||
+			   sscanf(path, ".keys[%u]%n", &j, &n) == 1)) {
 		const struct cnr_dwarf_field *keys = cnr_dwarf_field(dw, bucket, "keys");
 		const struct cnr_dwarf_type *kat = keys ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, keys->type_offset)) : NULL;
 		const struct cnr_dwarf_type *kt = kat ? cnr_dwarf_type_at(dw, kat->type_offset) : NULL;
