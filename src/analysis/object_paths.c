@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analysis/retention_path.h"
+#include "analysis/top.h"
 #include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/paths.h"
@@ -14,9 +15,14 @@
 uint64_t cnr_live_object_of_type(const struct cnr_heap_graph *hg, const char *name, uint64_t *count_ret)
 {
 	uint64_t best = UINT64_MAX, best_retained = 0, count = 0;
+	bool unknown = strncmp(name, "unknown (", 9) == 0; // a group of untyped objects, as top names it
 	for (uint32_t id = 0; id < cnr_graph_node_count(hg->graph); id++) {
 		const struct cnr_obj_type *t = cnr_heap_graph_type(hg, id);
-		if (!t || strcmp(t->name, name) != 0 || !cnr_graph_is_reachable(hg->graph, id))
+		char group[256];
+		if (unknown && !t)
+			cnr_top_type_group_name(hg, id, group, sizeof(group));
+		if ((unknown ? t || strcmp(group, name) != 0 : !t || strcmp(t->name, name) != 0) ||
+		    !cnr_graph_is_reachable(hg->graph, id))
 			continue;
 		count++;
 		uint64_t r = cnr_graph_retained(hg->graph, id);

@@ -11,11 +11,17 @@ against what the program recorded:
 - a hop through an interface is the field, not its data word: realshapes'
   main.ifaceHolder holds an *Item in its interface field Store, and the
   path to the Item is `main.ifaceHolder → .Store`.
+- a hop out of a closure names the captured variable where DWARF gives
+  its offset in the closure (DW_AT_go_closure_offset, 0x2907, as binutils'
+  objdump reads it: Go 1.23+), else says it is a capture: leaks' timer
+  map, which only a time.AfterFunc closure holds, is `captured m` or
+  `closure capture +0x8`.
 
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
 """
 import json
 import re
+import subprocess
 
 from tap import run, run_suite
 
@@ -27,6 +33,24 @@ def path_json(t, label, addr, core, exe):
     if not t.ok(code == 0, f"{label}: path {addr} exits 0", f"exit {code}\n{err[-1500:]}"):
         return None
     return json.loads(out)
+
+
+def closure_captures(exe, func):
+    """{offset: name} of the variables DWARF says func's closures capture
+    (objdump; attribute 0x2907 is DW_AT_go_closure_offset)."""
+    out = subprocess.run(["objdump", "--dwarf=info", exe], capture_output=True, text=True).stdout
+    got, inside, name = {}, False, None
+    for line in out.splitlines():
+        if "DW_TAG_subprogram" in line:
+            inside = False
+        m = re.search(r"DW_AT_name\s*:\s*(\S+)$", line)
+        if m:
+            inside = inside or m.group(1) == func
+            name = m.group(1)
+        m = re.search(r"Unknown AT value: 2907: (\d+)", line)
+        if m and inside:
+            got[int(m.group(1))] = name
+    return got
 
 
 def check(t, core, exe, truth, label, kind, stderr_path):
@@ -50,6 +74,15 @@ def check(t, core, exe, truth, label, kind, stderr_path):
                    or re.match(r'main\.nested → map\["([^"]*)"\]', p).group(1) not in keys]
             t.ok(under and not bad, f"{label}: the maps under main.nested are held by main.nested → map[\"K\"] → … "
                  f"(K a key the program stored)", bad[:5] or under[:5])
+    tm = (truth.get("extra") or {}).get("timer_map")
+    if tm:
+        p = path_json(t, label, tm["addr"], core, exe)
+        hops = p["paths"][0]["hops"] if p and p["paths"] else []
+        fn = hops[0]["type"][len("closure "):] if hops and hops[0]["type"].startswith("closure ") else None
+        if t.ok(fn and len(hops) == 2, f"{label}: the timer map is held by a closure", json.dumps(hops)[:1500]):
+            caps = closure_captures(exe, fn)
+            want = f"captured {caps[8]}" if 8 in caps else "closure capture +0x8"
+            t.eq(hops[1].get("via"), want, f"{label}: the hop out of {fn}'s closure says what DWARF knows: {want}")
     iface = (truth.get("extra") or {}).get("iface_field")
     if iface:
         p = path_json(t, label, iface["target"], core, exe)
