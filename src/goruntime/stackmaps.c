@@ -18,9 +18,8 @@ enum {
 // The frame's DWARF variables that are in memory at its pc.
 struct frame_vars {
 	const struct cnr_dwarf *dw;
-	struct cnr_memory *mem;
 	uint64_t fp;
-	uint64_t stack_lo, stack_hi; // the goroutine's stack
+	uint64_t stack_hi; // the top of the goroutine's stack
 	size_t n;
 	struct {
 		const char *name;
@@ -278,11 +277,8 @@ struct cnr_error *cnr_frame_live_slots(struct cnr_program *prog, const struct cn
 	if (!fv)
 		return &cnr_enomem;
 	fv->dw = prog->dwarf;
-	fv->mem = &prog->mem;
 	fv->fp = fr->fp;
-	fv->stack_lo = g->stack_lo;
 	fv->stack_hi = g->stack_hi;
-	read_stack_objects(prog, fr, fv);
 	const struct cnr_dwarf_func *df = cnr_dwarf_func_at(prog->dwarf, fr->func.entry - prog->bias);
 	if (df) {
 		err = cnr_dwarf_frame_vars(prog->dwarf, df, targetpc - prog->bias, add_var, fv);
@@ -291,6 +287,8 @@ struct cnr_error *cnr_frame_live_slots(struct cnr_program *prog, const struct cn
 			cnr_error_destroy(err);
 		}
 	}
+	if (fv->nmaps) // only a map variable without a location can own one
+		read_stack_objects(prog, fr, fv);
 	err = live_slots(prog, &sl, fr, exact, targetpc, fv, fn, arg);
 	free(fv);
 	return err;
