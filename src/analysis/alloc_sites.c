@@ -193,34 +193,102 @@ static struct cnr_alloc_site *new_sites(const struct cnr_alloc_sites *as)
 	return all;
 }
 
+// Add the sampled objects of the preorder interval [lo, hi) (one node's
+// dominator subtree) to all.
+static void add_subtree(const struct cnr_alloc_sites *as, uint32_t lo, uint32_t hi, struct cnr_alloc_site *all)
+{
+	const struct cnr_graph *g = as->hg->graph;
+	size_t a = 0, b = as->n;
+	while (a < b) { // first sampled object with pre >= lo
+		size_t m = a + (b - a) / 2;
+		if (as->v[m].pre < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	for (size_t i = a; i < as->n && as->v[i].pre < hi; i++) {
+		const struct sampled *s = &as->v[i];
+		uint64_t size = cnr_graph_size(g, s->node);
+		all[s->site].samples++;
+		all[s->site].bytes += size;
+		all[s->site].estimate += (double)as->mp->records[s->record].size * as->scale[s->record];
+	}
+}
+
 struct cnr_error *cnr_alloc_sites_retained_by(const struct cnr_alloc_sites *as, uint32_t node,
 					      struct cnr_alloc_site **ret, size_t *n_ret)
 {
 	const struct cnr_graph *g = as->hg->graph;
-	const uint32_t *ends = cnr_graph_dom_ends(g);
 	struct cnr_alloc_site *all = new_sites(as);
 	if (!all)
 		return &cnr_enomem;
 	uint32_t lo = node < cnr_graph_node_count(g) ? as->pre_of[node] : UINT32_MAX;
-	if (lo != UINT32_MAX) {
-		uint32_t hi = ends[lo];
-		size_t a = 0, b = as->n;
-		while (a < b) { // first sampled object with pre >= lo
-			size_t m = a + (b - a) / 2;
-			if (as->v[m].pre < lo)
-				a = m + 1;
-			else
-				b = m;
-		}
-		for (size_t i = a; i < as->n && as->v[i].pre < hi; i++) {
-			const struct sampled *s = &as->v[i];
-			uint64_t size = cnr_graph_size(g, s->node);
-			all[s->site].samples++;
-			all[s->site].bytes += size;
-			all[s->site].estimate += (double)as->mp->records[s->record].size * as->scale[s->record];
+	if (lo != UINT32_MAX)
+		add_subtree(as, lo, cnr_graph_dom_ends(g)[lo], all);
+	return finish(as, all, ret, n_ret);
+}
+
+struct cnr_error *cnr_alloc_sites_retained_by_groups(const struct cnr_alloc_sites *as, const uint32_t *group_of,
+						     uint32_t max_group, const uint32_t *groups, size_t n,
+						     struct cnr_alloc_sites_list *ret)
+{
+	const struct cnr_graph *g = as->hg->graph;
+	const uint32_t *order, *ends = cnr_graph_dom_ends(g);
+	uint32_t norder = cnr_graph_dom_order(g, &order);
+	struct cnr_alloc_sites_list l = { .sites = calloc(n + 1, sizeof(*l.sites)), .nsites = calloc(n + 1, sizeof(size_t)) };
+	uint32_t *slot_of = calloc((size_t)max_group + 1, sizeof(*slot_of)); // group -> 1 + its index in groups
+	uint32_t *open_end = calloc(n + 1, sizeof(*open_end));                // per group: end of its open outer member
+	struct cnr_alloc_site **all = calloc(n + 1, sizeof(*all));
+	struct cnr_error *err = NULL;
+	if (!l.sites || !l.nsites || !slot_of || !open_end || !all) {
+		err = &cnr_enomem;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (groups[i] <= max_group)
+			slot_of[groups[i]] = (uint32_t)i + 1;
+		if (!(all[i] = new_sites(as))) {
+			err = &cnr_enomem;
+			goto out;
 		}
 	}
-	return finish(as, all, ret, n_ret);
+	// A member with no open member of its group above it in the
+	// dominator tree is outermost: its subtree is part of what the group
+	// retains, each object once (the preorder has contiguous subtrees).
+	for (uint32_t k = 0; k < norder; k++) {
+		uint32_t gid = group_of[order[k]];
+		uint32_t slot = gid <= max_group ? slot_of[gid] : 0;
+		if (!slot || k < open_end[slot - 1])
+			continue;
+		open_end[slot - 1] = ends[k];
+		add_subtree(as, k, ends[k], all[slot - 1]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		finish(as, all[i], &l.sites[i], &l.nsites[i]);
+		all[i] = NULL;
+	}
+	l.n = n;
+out:
+	for (size_t i = 0; all && i < n; i++)
+		free(all[i]);
+	free(all);
+	free(open_end);
+	free(slot_of);
+	if (err) {
+		cnr_alloc_sites_list_deinit(&l);
+		return err;
+	}
+	*ret = l;
+	return NULL;
+}
+
+void cnr_alloc_sites_list_deinit(struct cnr_alloc_sites_list *l)
+{
+	for (size_t i = 0; l->sites && i < l->n; i++)
+		free(l->sites[i]);
+	free(l->sites);
+	free(l->nsites);
+	memset(l, 0, sizeof(*l));
 }
 
 struct cnr_error *cnr_alloc_sites_by_retention(const struct cnr_alloc_sites *as, struct cnr_alloc_site **ret,

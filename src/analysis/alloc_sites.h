@@ -39,6 +39,24 @@ uint64_t cnr_alloc_sites_sampled(const struct cnr_alloc_sites *as);
 struct cnr_error *cnr_alloc_sites_retained_by(const struct cnr_alloc_sites *as, uint32_t node,
 					      struct cnr_alloc_site **ret, size_t *n_ret);
 
+// Sites for each of several sets of objects.
+struct cnr_alloc_sites_list {
+	struct cnr_alloc_site **sites; // [n]: each as cnr_alloc_sites_retained_by() returns it
+	size_t *nsites;                // [n]
+	size_t n;
+};
+
+// For each group groups[i] of a grouping of the graph's nodes (group_of:
+// node -> its group in 1 .. max_group, 0 for none): the sites of the
+// sampled objects the group retains, as `top --group type` counts its
+// retained bytes — the dominator subtrees of its outermost members (those
+// with no member of the same group above them), each object once.  Free
+// with cnr_alloc_sites_list_deinit().
+struct cnr_error *cnr_alloc_sites_retained_by_groups(const struct cnr_alloc_sites *as, const uint32_t *group_of,
+						     uint32_t max_group, const uint32_t *groups, size_t n,
+						     struct cnr_alloc_sites_list *ret);
+void cnr_alloc_sites_list_deinit(struct cnr_alloc_sites_list *l);
+
 // By site over the whole live heap: the bytes the site's sampled objects
 // retain (each byte once per site: objects under another sampled object
 // of the same site count through it), scaled; `top --group site`.

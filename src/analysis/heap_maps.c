@@ -16,27 +16,10 @@ enum { MAX_INTERNALS = 1 << 24, MAX_OWN_HOPS = 64 };
 
 DEFINE_VECTOR(node_vector, uint32_t)
 
-static bool has_prefix(const char *s, const char *p)
-{
-	return strncmp(s, p, strlen(p)) == 0;
-}
-
-// The runtime's own objects of a map: old maps' bucket arrays and overflow
-// buckets (DWARF's bucket<K,V>, the runtime's map.bucket[K]V), Swiss maps'
-// directory, tables and group arrays (DWARF's table<K,V>, or the runtime's
-// own internal/runtime/maps.table when the linker did not describe the map).
+// The runtime's own objects of a map (goruntime/layout.h names them).
 static bool map_internal(const struct cnr_obj_type *t)
 {
-	if (!t)
-		return false;
-	const char *n = t->name;
-	if (has_prefix(n, "[...]"))
-		n += 5;
-	if (has_prefix(n, "*"))
-		n += 1;
-	return has_prefix(n, "bucket<") || has_prefix(n, "map.bucket[") || has_prefix(n, "table<") ||
-	       has_prefix(n, "internal/runtime/maps.table") ||
-	       has_prefix(n, "noalg.map.group[") || has_prefix(n, "runtime.mapextra") || has_prefix(n, "runtime.bmap");
+	return t && cnr_layout_map_internal(t->name);
 }
 
 // Whether header dominates node within MAX_OWN_HOPS steps up the
@@ -208,6 +191,10 @@ void cnr_maps_list_describe(struct cnr_program *prog, const struct cnr_heap_grap
 			  ? &hg->roots.v[cnr_graph_root(hg->graph, l->tree.root_entry[r->id]).label]
 			  : NULL;
 	cnr_heap_graph_type_name(hg, r->id, e->type, sizeof(e->type));
+	e->sites = NULL;
+	e->nsites = 0;
+	if (l->join && l->join->sites && (err = cnr_alloc_sites_retained_by(l->join->sites, r->id, &e->sites, &e->nsites)))
+		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "map at 0x%" PRIx64 ": allocation sites", r->addr));
 }
 
 void cnr_maps_entry_deinit(struct cnr_maps_entry *e)
@@ -215,4 +202,7 @@ void cnr_maps_entry_deinit(struct cnr_maps_entry *e)
 	if (e->has_summary)
 		cnr_map_summary_deinit(&e->sum);
 	e->has_summary = false;
+	free(e->sites);
+	e->sites = NULL;
+	e->nsites = 0;
 }

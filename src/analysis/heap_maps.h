@@ -8,9 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis/alloc_sites.h"
+#include "analysis/map_contents.h"
 #include "goruntime/heap_graph.h"
 #include "graph/bfs_tree.h"
-#include "analysis/map_contents.h"
 
 struct cnr_map_row {
 	uint32_t id;
@@ -49,6 +50,9 @@ struct cnr_maps_list {
 	size_t n, shown;
 	uint64_t total_retained;  // of all n (nested maps count in their parents too)
 	struct cnr_bfs_tree tree; // for the paths (only when something is shown)
+	// The allocation sites of what each shown map retains: set by the
+	// caller (cnr_alloc_join_load), or NULL.
+	const struct cnr_alloc_join *join;
 };
 
 enum { CNR_MAPS_PATH_LEN = 2048 };
@@ -60,6 +64,8 @@ struct cnr_maps_entry {
 	char type[256];
 	char path[CNR_MAPS_PATH_LEN];
 	const struct cnr_root *root; // the path's root, NULL if unreached
+	struct cnr_alloc_site *sites; // with l->join's profile: what the map retains (its dominator subtree)
+	size_t nsites;
 };
 
 // top 0: show all.  Free with cnr_maps_list_deinit().

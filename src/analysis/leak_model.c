@@ -335,9 +335,8 @@ static struct cnr_error *rank_groups(struct cnr_leak_model *m, struct cnr_heap_g
 
 // --- goroutine groups among the suspects ----------------------------------------
 
-// Where the group's goroutines were created (their go statement), as Go's
-// traceback prints it; left empty if unknown (or goroutine 1).
-static void creation_site(struct cnr_program *prog, const struct cnr_goroutine *g, struct cnr_leak_suspect *s)
+void cnr_goroutine_creation_site(struct cnr_program *prog, const struct cnr_goroutine *g, char *created_by,
+				 size_t created_by_len, char *site, size_t site_len)
 {
 	struct cnr_func f;
 	if (!g->gopc || g->goid == 1 || !cnr_pclntab_find(prog->pclntab, g->gopc, &f))
@@ -350,8 +349,8 @@ static void creation_site(struct cnr_program *prog, const struct cnr_goroutine *
 		cnr_error_destroy(e);
 		return;
 	}
-	snprintf(s->created_by, sizeof(s->created_by), "%s", sfs[0].function);
-	snprintf(s->site, sizeof(s->site), "%s:%d", sfs[0].file, (int)sfs[0].line);
+	snprintf(created_by, created_by_len, "%s", sfs[0].function);
+	snprintf(site, site_len, "%s:%d", sfs[0].file, (int)sfs[0].line);
 }
 
 static int cmp_pick_retained(const void *a, const void *b, void *arg)
@@ -408,7 +407,8 @@ static struct cnr_error *add_group_suspects(struct cnr_leak_model *m, struct cnr
 			s->retained = lg->retained;
 			s->over_share = picks[j].over_share;
 			s->likely_goroutine_leak = picks[j].likely_leak;
-			creation_site(prog, &hg->gs.gs[m->groups.members[lg->group->first]], s);
+			cnr_goroutine_creation_site(prog, &hg->gs.gs[m->groups.members[lg->group->first]], s->created_by,
+						    sizeof(s->created_by), s->site, sizeof(s->site));
 			m->ngroup_suspects++;
 			j++;
 		}

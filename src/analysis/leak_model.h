@@ -105,4 +105,10 @@ struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap
 				       struct cnr_leak_model *ret);
 void cnr_leak_model_deinit(struct cnr_leak_model *m);
 
+// Where goroutine g was created (its go statement), as Go's traceback
+// prints it: the function into created_by ("main.(*Service).handle") and
+// "file:line" into site; both left untouched if unknown (or goroutine 1).
+void cnr_goroutine_creation_site(struct cnr_program *prog, const struct cnr_goroutine *g, char *created_by,
+				 size_t created_by_len, char *site, size_t site_len);
+
 #endif

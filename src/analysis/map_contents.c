@@ -870,6 +870,24 @@ static void collect_deinit(struct collect *c)
 	u64_vector_deinit(&c->edge_off);
 }
 
+// The heap profile's sites of what the map retains.
+static struct cnr_error *map_alloc_sites(struct cnr_program *prog, const struct cnr_heap_graph *hg, uint64_t addr,
+					 struct cnr_map_contents *mc)
+{
+	if (!(mc->join = calloc(1, sizeof(*mc->join))))
+		return &cnr_enomem;
+	struct cnr_error *err = cnr_alloc_join_load(prog, hg, mc->join);
+	if (err) {
+		free(mc->join);
+		mc->join = NULL;
+		return err;
+	}
+	uint64_t id = cnr_heap_graph_object(hg, addr);
+	if (mc->join->sites && id != UINT64_MAX)
+		err = cnr_alloc_sites_retained_by(mc->join->sites, (uint32_t)id, &mc->sites, &mc->nsites);
+	return err;
+}
+
 struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr, uint64_t type_addr,
 					 const struct cnr_map_contents_opts *opts, struct cnr_map_contents *ret)
 {
@@ -909,6 +927,8 @@ struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr
 	if ((err = walk(&c, addr, type_addr, &mc.info)))
 		goto out;
 	if (c.hg && (err = entries_retained(&c, addr, &mc)))
+		goto out;
+	if (c.hg && (err = map_alloc_sites(prog, c.hg, addr, &mc)))
 		goto out;
 	if (opts->sort != CNR_MAP_SORT_WALK && c.entries.size) {
 		qsort_r(c.entries.data, c.entries.size, sizeof(*c.entries.data), cmp_entry, &c);
@@ -981,6 +1001,11 @@ out:
 
 void cnr_map_contents_deinit(struct cnr_map_contents *mc)
 {
+	free(mc->sites);
+	if (mc->join) {
+		cnr_alloc_join_deinit(mc->join);
+		free(mc->join);
+	}
 	free(mc->value_types);
 	free(mc->key_prefixes);
 	free(mc->clusters);

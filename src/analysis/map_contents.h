@@ -6,6 +6,7 @@
 #ifndef CNR_ANALYSIS_MAP_CONTENTS_H
 #define CNR_ANALYSIS_MAP_CONTENTS_H
 
+#include "analysis/alloc_sites.h"
 #include "goruntime/maps.h"
 #include "util/string_pool.h"
 
@@ -72,6 +73,13 @@ struct cnr_map_contents {
 	struct cnr_map_entry_view *entries; // the first opts.limit in opts.sort order
 	size_t nentries;
 	unsigned errors;           // values that could not be read (logged as one warning)
+	// has_retained: the heap profile, and the allocation sites of what the
+	// map retains (its dominator subtree) when the core holds a profile
+	// (join->sites).  Only the sites' labels, the profile and the
+	// absence text are used after the build (the graph is gone).
+	struct cnr_alloc_join *join;
+	struct cnr_alloc_site *sites;
+	size_t nsites;
 	struct cnr_type_cache *tc;
 	struct cnr_string_pool pool; // owns the strings
 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/alloc_sites.h"
 #include "analysis/goroutine_groups.h"
 #include "analysis/goroutine_roots.h"
 #include "goruntime/typing.h"
@@ -92,6 +93,7 @@ static struct cnr_error *count_types(const struct cnr_heap_graph *hg, struct row
 					}
 					memset(r, 0, sizeof(*r));
 					type_group(hg, sp, id, r->label, sizeof(r->label));
+					r->group = (uint32_t)rows->size;
 					*slotp = (uint32_t)(rows->size - 1);
 				}
 				last_key = key;
@@ -212,8 +214,8 @@ void cnr_top_sort(struct cnr_top_row *rows, size_t n, enum cnr_top_sort sort)
 		qsort_r(rows, n, sizeof(*rows), cmp_row, &sort);
 }
 
-struct cnr_error *cnr_top_rows(struct cnr_heap_graph *hg, enum cnr_top_group group, enum cnr_top_sort sort,
-			       struct cnr_top_row **ret, size_t *count_ret)
+static struct cnr_error *rows_grouped(struct cnr_heap_graph *hg, enum cnr_top_group group, enum cnr_top_sort sort,
+				      struct cnr_top_row **ret, size_t *count_ret, uint32_t **group_of_ret)
 {
 	struct row_vector rows = { 0 };
 	uint32_t *group_of = NULL;
@@ -229,13 +231,43 @@ struct cnr_error *cnr_top_rows(struct cnr_heap_graph *hg, enum cnr_top_group gro
 		if (!err)
 			err = retained_by_type(hg, &rows, group_of);
 	}
-	free(group_of);
 	if (err) {
+		free(group_of);
 		row_vector_deinit(&rows);
 		return err;
 	}
 	cnr_top_sort(rows.data, rows.size, sort);
 	*ret = rows.data;
 	*count_ret = rows.size;
+	if (group_of_ret)
+		*group_of_ret = group_of;
+	else
+		free(group_of);
 	return NULL;
+}
+
+struct cnr_error *cnr_top_rows(struct cnr_heap_graph *hg, enum cnr_top_group group, enum cnr_top_sort sort,
+			       struct cnr_top_row **ret, size_t *count_ret)
+{
+	return rows_grouped(hg, group, sort, ret, count_ret, NULL);
+}
+
+struct cnr_error *cnr_top_type_groups(struct cnr_heap_graph *hg, enum cnr_top_sort sort, struct cnr_top_row **ret,
+				      size_t *count_ret, uint32_t **group_of_ret)
+{
+	return rows_grouped(hg, CNR_TOP_BY_TYPE, sort, ret, count_ret, group_of_ret);
+}
+
+struct cnr_error *cnr_top_row_sites(const struct cnr_alloc_join *join, const uint32_t *group_of, size_t nrows,
+				    const struct cnr_top_row *rows, size_t n, struct cnr_alloc_sites_list *ret)
+{
+	uint32_t *groups = malloc((n ? n : 1) * sizeof(*groups));
+	if (!groups)
+		return &cnr_enomem;
+	for (size_t i = 0; i < n; i++)
+		groups[i] = rows[i].group;
+	struct cnr_error *err =
+		cnr_alloc_sites_retained_by_groups(join->sites, group_of, (uint32_t)nrows, groups, n, ret);
+	free(groups);
+	return err;
 }

@@ -25,6 +25,7 @@ enum cnr_top_sort {
 struct cnr_top_row {
 	char label[256]; // the type name, "unknown (48-byte class, pointers)", or the root's name
 	uint64_t count, shallow, retained;
+	uint32_t group;  // by type: the row's group in cnr_top_type_groups()'s group_of (1 ..); else 0
 };
 
 // The name of object id's group by type, as top prints it: its type name,
@@ -42,6 +43,20 @@ void cnr_top_type_group_name(const struct cnr_heap_graph *hg, uint32_t id, char 
 // is freed with free().
 struct cnr_error *cnr_top_rows(struct cnr_heap_graph *hg, enum cnr_top_group group, enum cnr_top_sort sort,
 			       struct cnr_top_row **ret, size_t *count_ret);
+
+// By type, as cnr_top_rows(), and the group of every node: group_of[id]
+// is the row's group (cnr_top_row.group, 1 .. *count_ret), 0 for objects
+// in no row.  *group_of_ret ([node count]) is freed with free().
+struct cnr_error *cnr_top_type_groups(struct cnr_heap_graph *hg, enum cnr_top_sort sort, struct cnr_top_row **ret,
+				      size_t *count_ret, uint32_t **group_of_ret);
+
+// The allocation sites of what each of rows[0 .. n) retains (by type,
+// rows and group_of from cnr_top_type_groups(), nrows of them in all),
+// from join (which has a profile: join->sites).
+struct cnr_alloc_join;
+struct cnr_alloc_sites_list;
+struct cnr_error *cnr_top_row_sites(const struct cnr_alloc_join *join, const uint32_t *group_of, size_t nrows,
+				    const struct cnr_top_row *rows, size_t n, struct cnr_alloc_sites_list *ret);
 
 // Sort rows (as cnr_top_rows() does): by the key, largest first, ties by label.
 void cnr_top_sort(struct cnr_top_row *rows, size_t n, enum cnr_top_sort sort);

@@ -143,6 +143,8 @@ extern const char *const dot_usage[];
 int cmd_dot(int argc, char **argv);
 extern const char *const report_usage[];
 int cmd_report(int argc, char **argv);
+extern const char *const diff_usage[];
+int cmd_diff(int argc, char **argv);
 extern const char *const allocs_usage[];
 int cmd_allocs(int argc, char **argv);
 extern const char *const pprof_usage[];

@@ -27,8 +27,12 @@ static int maps_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 	if (err)
 		return cnr_cli_fail(err);
 	struct cnr_maps_list l;
+	struct cnr_alloc_join join;
 	err = cnr_maps_list_init(&hg, mo->type, mo->top, &l);
+	if (!err && (err = cnr_alloc_join_load(prog, &hg, &join)))
+		cnr_maps_list_deinit(&l);
 	if (!err) {
+		l.join = &join;
 		// One map at a time: a map's contents can be large.
 		struct cnr_maps_writer w;
 		cnr_maps_report_begin(&w, &l, mo->type, opts->json, stdout);
@@ -40,6 +44,7 @@ static int maps_body(struct cnr_program *prog, const struct cnr_common_opts *opt
 		}
 		cnr_maps_report_end(&w, &l);
 		cnr_maps_list_deinit(&l);
+		cnr_alloc_join_deinit(&join);
 	}
 	cnr_typed_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;

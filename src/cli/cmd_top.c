@@ -58,6 +58,32 @@ static struct cnr_error *site_report(struct cnr_program *prog, struct cnr_heap_g
 	return err;
 }
 
+// By type, with the allocation sites of what each row retains.
+static struct cnr_error *type_report(struct cnr_program *prog, struct cnr_heap_graph *hg, enum cnr_top_sort sort,
+				     size_t top, bool json)
+{
+	struct cnr_top_row *rows = NULL;
+	size_t nrows = 0;
+	uint32_t *group_of = NULL;
+	struct cnr_alloc_join join;
+	struct cnr_alloc_sites_list sites = { 0 };
+	struct cnr_error *err = cnr_graph_compute_dominators(hg->graph);
+	if (err || (err = cnr_top_type_groups(hg, sort, &rows, &nrows, &group_of)))
+		return err;
+	size_t shown = top && top < nrows ? top : nrows;
+	if (!(err = cnr_alloc_join_load(prog, hg, &join))) {
+		if (join.sites)
+			err = cnr_top_row_sites(&join, group_of, nrows, rows, shown, &sites);
+		if (!err)
+			cnr_top_report(hg, CNR_TOP_BY_TYPE, rows, shown, &join, &sites, json, stdout);
+		cnr_alloc_sites_list_deinit(&sites);
+		cnr_alloc_join_deinit(&join);
+	}
+	free(group_of);
+	free(rows);
+	return err;
+}
+
 static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts, void *arg)
 {
 	const struct top_args *a = arg;
@@ -78,9 +104,14 @@ static int top_body(struct cnr_program *prog, const struct cnr_common_opts *opts
 	enum cnr_top_group group = strcmp(a->group, "root") == 0	? CNR_TOP_BY_ROOT
 				   : strcmp(a->group, "goroutine") == 0 ? CNR_TOP_BY_GOROUTINE
 									: CNR_TOP_BY_TYPE;
+	if (group == CNR_TOP_BY_TYPE) {
+		err = type_report(prog, &hg, sort, a->top, opts->json);
+		cnr_typed_heap_graph_deinit(&hg);
+		return err ? cnr_cli_fail(err) : CNR_EXIT_OK;
+	}
 	err = cnr_top_rows(&hg, group, sort, &rows, &nrows);
 	if (!err)
-		cnr_top_report(&hg, group, rows, a->top && a->top < nrows ? a->top : nrows, opts->json, stdout);
+		cnr_top_report(&hg, group, rows, a->top && a->top < nrows ? a->top : nrows, NULL, NULL, opts->json, stdout);
 	free(rows);
 	cnr_typed_heap_graph_deinit(&hg);
 	return err ? cnr_cli_fail(err) : CNR_EXIT_OK;

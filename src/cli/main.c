@@ -15,6 +15,7 @@ static const struct cnr_cli_option no_options[] = { { NULL, 0, 0 } };
 static const struct cnr_cli_option report_options[] = {
 	{ "--top", 0, CNR_ARG_NUMBER }, { "--max-goroutine-groups", 0, CNR_ARG_NUMBER }, { NULL, 0, 0 }
 };
+static const struct cnr_cli_option diff_options[] = { { "--top", 0, CNR_ARG_NUMBER }, { NULL, 0, 0 } };
 static const struct cnr_cli_option goroutines_options[] = { { "--all", 0, CNR_ARG_NONE }, { NULL, 0, 0 } };
 static const struct cnr_cli_option heap_options[] = { { "--top", 0, CNR_ARG_NUMBER }, { NULL, 0, 0 } };
 static const struct cnr_cli_option maps_options[] = {
@@ -43,6 +44,8 @@ static const struct cnr_cli_option dot_options[] = {
 static const struct cnr_cmd commands[] = {
 	{ "report", cmd_report, "the leak report: summary, suspects with their paths, goroutines, top types",
 	  report_usage, report_options },
+	{ "diff", cmd_diff, "two cores of one process compared: what grew, new objects and goroutines, what shrank",
+	  diff_usage, diff_options },
 	{ "info", cmd_info, "what the core is: Go version, executable, signal, threads, memory", info_usage, no_options },
 	{ "goroutines", cmd_goroutines, "every goroutine: state, wait reason, stack, creator, channel waits",
 	  goroutines_usage, goroutines_options },

@@ -38,7 +38,7 @@ struct reader {
 	size_t nstatus;
 	char **wait_names;
 	size_t nwait;
-	int64_t gidle, grunning, gsyscall, gwaiting, gdead, gdeadextra, gscan;
+	struct cnr_gstatus_layout st;
 	struct thread_g *threads;
 	size_t nthreads;
 	struct g_vector gs;
@@ -366,9 +366,7 @@ static void read_waits(struct reader *r, struct cnr_goroutine *g, uint64_t sudog
 	struct cnr_program *prog = r->prog;
 	const struct cnr_rt_layout *l = r->l;
 	g->first_wait = r->waits.size;
-	// 1.26+ maybeTraceablePtr{vp, vu}: vu (the second word) is the address.
-	uint64_t elem_off = l->sudog_elem + (l->sudog_elem_size == 16 ? 8 : 0);
-	uint64_t c_off = l->sudog_c + (l->sudog_c_size == 16 ? 8 : 0);
+	uint64_t elem_off = l->sudog_elem_addr, c_off = l->sudog_c_addr;
 	struct cnr_seen_set seen = { 0 };
 	for (int i = 0; sudog && i < MAX_SUDOGS; i++) {
 		if (!cnr_seen_add(&seen, sudog)) {
@@ -419,8 +417,8 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 		return;
 	}
 	uint32_t raw = u32_at(buf + l->g_atomicstatus);
-	uint32_t status = raw & ~(uint32_t)r->gscan;
-	if (status == r->gdead || (r->gdeadextra >= 0 && status == r->gdeadextra)) {
+	uint32_t status = raw & ~(uint32_t)r->st.gscan;
+	if (status == r->st.gdead || (r->st.gdeadextra >= 0 && status == r->st.gdeadextra)) {
 		r->ndead++;
 		return;
 	}
@@ -428,7 +426,7 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 		.addr = gaddr,
 		.goid = u64_at(buf + l->g_goid),
 		.status = status,
-		.scan = raw & r->gscan,
+		.scan = raw & r->st.gscan,
 		.waitreason = buf[l->g_waitreason],
 		.waitsince = (int64_t)u64_at(buf + l->g_waitsince),
 		.gopc = u64_at(buf + l->g_gopc),
@@ -445,7 +443,7 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 		cnr_warn(prog->ctx, "goroutine %" PRIu64 " (runtime.g at 0x%" PRIx64 "): status %" PRIu32
 			 " is not one of runtime.gStatusStrings; shown as '%s'", g.goid, gaddr, status, g.state);
 	}
-	if (status == (uint32_t)r->gwaiting && g.waitreason) {
+	if (status == (uint32_t)r->st.gwaiting && g.waitreason) {
 		if (g.waitreason < r->nwait && r->wait_names[g.waitreason][0])
 			g.state = r->wait_names[g.waitreason];
 		else
@@ -463,7 +461,7 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 		g.tid = r->threads[t].tid;
 		// On its own stack the thread's registers are the truth; on the
 		// system stack, curg.sched was saved by systemstack/mcall.
-		if (status == (uint32_t)r->grunning && r->threads[t].sp >= g.stack_lo && r->threads[t].sp < g.stack_hi) {
+		if (status == (uint32_t)r->st.grunning && r->threads[t].sp >= g.stack_lo && r->threads[t].sp < g.stack_hi) {
 			pc = r->threads[t].pc;
 			sp = r->threads[t].sp;
 			lr = r->threads[t].lr;
@@ -476,7 +474,7 @@ static void read_one(struct reader *r, uint64_t gaddr, size_t index)
 		sp = syscallsp;
 		lr = 0; // as the runtime's traceback of a goroutine in a syscall
 	}
-	if (status == (uint32_t)r->grunning && !syscallsp && !g.tid && !prog->core->nthreads) {
+	if (status == (uint32_t)r->st.grunning && !syscallsp && !g.tid && !prog->core->nthreads) {
 		// Its registers were in the notes the core lost; g.sched is stale
 		// while a goroutine runs.
 		cnr_warn(prog->ctx, "goroutine %" PRIu64 " was running and the core has no thread registers "
@@ -525,26 +523,6 @@ static int64_t estimate_now(struct cnr_program *prog)
 	return now;
 }
 
-static struct cnr_error *read_constants(struct reader *r)
-{
-	struct cnr_program *prog = r->prog;
-	struct cnr_error *err;
-	if ((err = cnr_program_constant(prog, "runtime._Gidle", &r->gidle)) ||
-	    (err = cnr_program_constant(prog, "runtime._Grunning", &r->grunning)) ||
-	    (err = cnr_program_constant(prog, "runtime._Gsyscall", &r->gsyscall)) ||
-	    (err = cnr_program_constant(prog, "runtime._Gwaiting", &r->gwaiting)) ||
-	    (err = cnr_program_constant(prog, "runtime._Gdead", &r->gdead)) ||
-	    (err = cnr_program_constant(prog, "runtime._Gscan", &r->gscan)))
-		return err;
-	// runtime/runtime2.go (1.26+): _Gdeadextra, a dead g kept for cgo.
-	err = cnr_program_constant(prog, "runtime._Gdeadextra", &r->gdeadextra);
-	if (err) {
-		cnr_error_destroy(err);
-		r->gdeadextra = -1;
-	}
-	return NULL;
-}
-
 struct cnr_error *cnr_goroutines_read(struct cnr_program *prog, struct cnr_goroutines *ret)
 {
 	struct cnr_error *err = cnr_program_load_runtime(prog);
@@ -553,7 +531,7 @@ struct cnr_error *cnr_goroutines_read(struct cnr_program *prog, struct cnr_gorou
 	struct reader r = { .prog = prog, .l = &prog->layout, .tab = prog->pclntab };
 	uint64_t allgs_addr, allglen_addr, hdr[3], allglen;
 	uint64_t *ptrs = NULL;
-	if ((err = read_constants(&r)) ||
+	if ((err = cnr_gstatus_layout_init(prog, &r.st)) ||
 	    (err = read_string_array(prog, "runtime.gStatusStrings", &r.status_names, &r.nstatus)) ||
 	    (err = read_string_array(prog, "runtime.waitReasonStrings", &r.wait_names, &r.nwait)) ||
 	    (err = cnr_program_global(prog, "runtime.allgs", &allgs_addr, NULL)) ||
@@ -617,7 +595,7 @@ struct cnr_error *cnr_goroutines_read(struct cnr_program *prog, struct cnr_gorou
 	}
 	for (size_t i = 0; i < r.gs.size; i++) {
 		struct cnr_goroutine *g = &r.gs.data[i];
-		g->waited_ns = g->waitsince && g->status == (uint32_t)r.gwaiting ? ret->now - g->waitsince : -1;
+		g->waited_ns = g->waitsince && g->status == (uint32_t)r.st.gwaiting ? ret->now - g->waitsince : -1;
 	}
 	// Names live in the status/wait arrays we keep; hand them over.
 	ret->gs = r.gs.data;

@@ -1,10 +1,14 @@
 // Runtime struct layouts from the executable's DWARF: the field offsets
-// coroner reads, under every name Go gave them, and the probes for runtime
-// type names that changed between releases.
+// and constants coroner reads, under every name Go gave them, and the
+// probes for runtime type names and shapes that changed between releases.
 #include "goruntime/layout.h"
 
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "goruntime/program.h"
 
 struct field_spec {
 	const char *type;
@@ -84,12 +88,20 @@ static const struct field_spec fields[] = {
 	F("runtime.waitq", "first", waitq_first),
 };
 
-static uint64_t type_size(const struct cnr_dwarf *dw, const char *type, const char *field)
+// The byte size of type.field, 0 if the DWARF does not say.
+static uint64_t field_size(const struct cnr_dwarf *dw, const char *type, const char *field)
 {
 	const struct cnr_dwarf_type *t = cnr_dwarf_type_by_name(dw, type);
 	const struct cnr_dwarf_field *f = t ? cnr_dwarf_field(dw, t, field) : NULL;
 	const struct cnr_dwarf_type *ft = f ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, f->type_offset)) : NULL;
-	return ft && ft->has_size ? ft->size : 8;
+	return ft && ft->has_size ? ft->size : 0;
+}
+
+// The same, a word if the DWARF does not say (Go gives pointers no size).
+static uint64_t type_size(const struct cnr_dwarf *dw, const char *type, const char *field)
+{
+	uint64_t size = field_size(dw, type, field);
+	return size ? size : 8;
 }
 
 struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_dwarf *dw)
@@ -142,8 +154,83 @@ struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_d
 		l->funcid_wrapper = -1;
 	// 1.26 runtime/runtime2.go: sudog.elem and sudog.c became
 	// maybeTraceablePtr{vp, vu}; the address is vu, the second word.
-	l->sudog_elem_size = type_size(dw, "runtime.sudog", "elem");
-	l->sudog_c_size = type_size(dw, "runtime.sudog", "c");
+	l->sudog_elem_addr = l->sudog_elem + (type_size(dw, "runtime.sudog", "elem") == 16 ? 8 : 0);
+	l->sudog_c_addr = l->sudog_c + (type_size(dw, "runtime.sudog", "c") == 16 ? 8 : 0);
+	return NULL;
+}
+
+struct cnr_error *cnr_gstatus_layout_init(struct cnr_program *prog, struct cnr_gstatus_layout *l)
+{
+	struct cnr_error *err;
+	if ((err = cnr_program_constant(prog, "runtime._Gidle", &l->gidle)) ||
+	    (err = cnr_program_constant(prog, "runtime._Grunning", &l->grunning)) ||
+	    (err = cnr_program_constant(prog, "runtime._Gsyscall", &l->gsyscall)) ||
+	    (err = cnr_program_constant(prog, "runtime._Gwaiting", &l->gwaiting)) ||
+	    (err = cnr_program_constant(prog, "runtime._Gdead", &l->gdead)) ||
+	    (err = cnr_program_constant(prog, "runtime._Gscan", &l->gscan)))
+		return err;
+	// runtime/runtime2.go (1.26+): _Gdeadextra, a dead g kept for cgo.
+	err = cnr_program_constant(prog, "runtime._Gdeadextra", &l->gdeadextra);
+	if (err) {
+		cnr_error_destroy(err);
+		l->gdeadextra = -1;
+	}
+	return NULL;
+}
+
+struct cnr_error *cnr_specials_layout_init(struct cnr_program *prog, struct cnr_specials_layout *l)
+{
+	const struct cnr_dwarf *dw = prog->dwarf;
+	struct cnr_error *err;
+	if ((err = cnr_dwarf_offsetof(dw, "runtime.mspan", "specials", &l->span_specials)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "startAddr", &l->span_start)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "elemsize", &l->span_elemsize)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "state", &l->span_state)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "next", &l->sp_next)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "offset", &l->sp_offset)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "kind", &l->sp_kind)) ||
+	    (err = cnr_program_constant(prog, "runtime.mSpanInUse", &l->in_use)))
+		return err;
+	// runtime/mheap.go: special.offset is uint16 up to 1.23, uintptr from 1.24.
+	l->sp_offset_size = field_size(dw, "runtime.special", "offset");
+	if (l->sp_offset_size != 2 && l->sp_offset_size != 8)
+		return cnr_error_corrupt("runtime.special.offset is %" PRIu64 " bytes", l->sp_offset_size);
+	return NULL;
+}
+
+struct cnr_error *cnr_special_roots_layout_init(struct cnr_program *prog, struct cnr_special_roots_layout *l)
+{
+	const struct cnr_dwarf *dw = prog->dwarf;
+	struct cnr_error *err;
+	// Releases without weak handles or cleanups return early: their
+	// fields stay false.
+	memset(l, 0, sizeof(*l));
+	if ((err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "fn", &l->fin_fn)) ||
+	    (err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "ot", &l->fin_ot)) ||
+	    (err = cnr_program_constant(prog, "runtime._KindSpecialFinalizer", &l->kind_finalizer)))
+		return err;
+	// Weak handles exist from Go 1.23 (runtime/mheap.go specialWeakHandle;
+	// runtime/mgcmark.go markrootSpans marks .handle): the DWARF has them or not.
+	l->kind_weak = -1;
+	if (cnr_dwarf_constant(dw, "runtime._KindSpecialWeakHandle", &l->kind_weak) &&
+	    (err = cnr_dwarf_offsetof(dw, "runtime.specialWeakHandle", "handle", &l->weak_handle))) {
+		cnr_error_destroy(err);
+		l->kind_weak = -1;
+	}
+	// Cleanups exist from Go 1.24 (runtime.AddCleanup): the DWARF has them
+	// or not; specialCleanup.fn (1.24-1.25) or .cleanup.fn (1.26+).
+	l->kind_cleanup = -1;
+	if (!cnr_dwarf_constant(dw, "runtime._KindSpecialCleanup", &l->kind_cleanup))
+		return NULL;
+	if ((err = cnr_dwarf_offsetof(dw, "runtime.specialCleanup", "fn", &l->cleanup_fn))) {
+		cnr_error_destroy(err);
+		if ((err = cnr_dwarf_offsetof(dw, "runtime.specialCleanup", "cleanup.fn", &l->cleanup_fn)))
+			return cnr_error_wrap(err, "cleanups");
+	}
+	err = cnr_dwarf_offsetof(dw, "runtime.specialCleanup", "cleanup.arg", &l->cleanup_arg);
+	l->has_cleanup_arg = !err;
+	cnr_error_destroy(err);
+	l->has_cleanup = true;
 	return NULL;
 }
 
@@ -235,6 +322,31 @@ const struct cnr_dwarf_var *cnr_layout_size_class_table(const struct cnr_dwarf *
 {
 	const struct cnr_dwarf_var *v = cnr_dwarf_global(dw, "runtime.class_to_size");
 	return v ? v : cnr_dwarf_global(dw, "internal/runtime/gc.SizeClassToSize");
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+bool cnr_layout_map_internal(const char *n)
+{
+	if (has_prefix(n, "[...]"))
+		n += 5;
+	if (has_prefix(n, "*"))
+		n += 1;
+	return has_prefix(n, "bucket<") || has_prefix(n, "map.bucket[") || has_prefix(n, "table<") ||
+	       has_prefix(n, "internal/runtime/maps.table") || has_prefix(n, "noalg.map.group[") ||
+	       has_prefix(n, "runtime.mapextra") || has_prefix(n, "runtime.bmap");
+}
+
+bool cnr_layout_sync_node_record(const char *node_name, bool is_entry, char *buf, size_t n)
+{
+	static const char node[] = "internal/sync.node";
+	if (!node_name || !has_prefix(node_name, node))
+		return false;
+	int len = snprintf(buf, n, "internal/sync.%s%s", is_entry ? "entry" : "indirect", node_name + strlen(node));
+	return len >= 0 && (size_t)len < n;
 }
 
 enum cnr_rt_shape cnr_layout_type_shape(const char *name)

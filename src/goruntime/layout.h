@@ -33,8 +33,9 @@ struct cnr_rt_layout {
 	uint64_t m_g0, m_curg, m_procid, m_alllink, m_gsignal;
 	// runtime.sudog
 	uint64_t sudog_elem, sudog_c, sudog_waitlink, sudog_isselect;
-	uint64_t sudog_elem_size; // 8, or 16 for maybeTraceablePtr (1.26+)
-	uint64_t sudog_c_size;
+	// The address words of sudog.elem and sudog.c: the fields themselves,
+	// or the second word (vu) of a maybeTraceablePtr (1.26+).
+	uint64_t sudog_elem_addr, sudog_c_addr;
 	// runtime.hchan
 	uint64_t hchan_qcount, hchan_dataqsiz, hchan_buf, hchan_elemsize, hchan_closed, hchan_elemtype;
 	uint64_t hchan_recvq, hchan_sendq;
@@ -45,6 +46,43 @@ struct cnr_rt_layout {
 };
 
 struct cnr_error *cnr_rt_layout_init(struct cnr_rt_layout *l, const struct cnr_dwarf *dw);
+
+struct cnr_program;
+
+// The goroutine status constants (runtime/runtime2.go _G*).
+struct cnr_gstatus_layout {
+	int64_t gidle, grunning, gsyscall, gwaiting, gdead, gscan;
+	int64_t gdeadextra; // a dead g kept for cgo (1.26+); -1 if the release has none
+};
+
+struct cnr_error *cnr_gstatus_layout_init(struct cnr_program *prog, struct cnr_gstatus_layout *l);
+
+// What the walk over the spans' specials reads (runtime/mheap.go mspan,
+// special).
+struct cnr_specials_layout {
+	uint64_t span_specials, span_start, span_elemsize, span_state;
+	uint64_t sp_next, sp_offset, sp_kind;
+	uint64_t sp_offset_size; // special.offset: uint16 (up to 1.23) or uintptr (1.24+)
+	int64_t in_use;          // runtime.mSpanInUse
+};
+
+struct cnr_error *cnr_specials_layout_init(struct cnr_program *prog, struct cnr_specials_layout *l);
+
+// The specials that hold roots (runtime/mgcmark.go markrootSpans):
+// finalizers; weak handles (1.23+); cleanups (1.24+), whose
+// specialCleanup.fn is the closure that calls the cleanup with its arg
+// (1.24-1.25) or, from 1.26, specialCleanup.cleanup a cleanupFn{call, fn,
+// arg} (runtime/mcleanup.go) holding the user's function and the arg apart.
+struct cnr_special_roots_layout {
+	uint64_t fin_fn, fin_ot, cleanup_fn, cleanup_arg, weak_handle;
+	int64_t kind_finalizer, kind_cleanup, kind_weak; // -1 if the release has none
+	bool has_cleanup;
+	bool has_cleanup_arg; // 1.26+: cleanup_arg is the arg; else fn is a closure capturing "cleanup"
+};
+
+// Releases without weak handles or cleanups get kind -1 and has_* false.
+// An error about cleanups is wrapped as "cleanups".
+struct cnr_error *cnr_special_roots_layout_init(struct cnr_program *prog, struct cnr_special_roots_layout *l);
 
 // The heap profile's structures (runtime/mprof.go, runtime/mheap.go),
 // resolved on demand: only `allocs`, `pprof` and the joins read them.
@@ -97,5 +135,19 @@ enum cnr_rt_shape {
 
 // The shape of the type named name (NULL: CNR_RT_OTHER).
 enum cnr_rt_shape cnr_layout_type_shape(const char *name);
+
+// Whether a heap object of the type named name (an array "[...]T" of
+// them, or a pointer) is a map's own internal object: old maps' bucket
+// arrays and overflow buckets (DWARF's bucket<K,V>, the runtime's
+// map.bucket[K]V, runtime.bmap, runtime.mapextra), Swiss maps' directory,
+// tables and group arrays (DWARF's table<K,V>, or the runtime's own
+// internal/runtime/maps.table when the linker did not describe the map).
+bool cnr_layout_map_internal(const char *name);
+
+// sync.Map's trie (internal/sync, 1.24+): the name of the concrete record
+// a node "internal/sync.node[K,V]" heads, entry[K,V] or indirect[K,V]
+// (node.isEntry says which), into buf; false if node_name is not a node
+// or buf is too small.
+bool cnr_layout_sync_node_record(const char *node_name, bool is_entry, char *buf, size_t n);
 
 #endif

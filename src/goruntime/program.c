@@ -373,6 +373,7 @@ CNR_PUBLIC void cnr_program_destroy(struct cnr_program *prog)
 	cnr_pclntab_destroy(prog->pclntab);
 	cnr_dwarf_destroy(prog->dwarf);
 	cnr_memory_deinit(&prog->mem);
+	cnr_exe_destroy(prog->original);
 	cnr_exe_destroy(prog->exe);
 	cnr_core_destroy(prog->core);
 	free(prog->go_version_text);

@@ -30,6 +30,12 @@ struct cnr_program {
 	// its globals were moved by this many bytes to match the core.
 	bool rebuild;
 	int64_t rebuild_data_delta;
+	// When the rebuild's read-only data sits elsewhere (Go 1.27 puts the
+	// build settings, -ldflags included, in .rodata): the stripped binary
+	// that ran, whose read-only bytes the memory serves, and how far the
+	// rebuild's read-only data after the build settings moved; else NULL, 0.
+	struct cnr_exe *original;
+	int64_t rebuild_ro_delta;
 	char *stripped_advice;   // what to do about an executable without DWARF
 	// The runtime model, loaded on first use by cnr_program_load_runtime().
 	bool runtime_loaded;

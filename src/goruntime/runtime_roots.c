@@ -125,61 +125,16 @@ static void warn(struct walk *w, struct cnr_error *err, const char *what)
 // special (Go 1.24+), its fn (a closure holding the cleanup's arg).  The
 // object itself is what a developer asks about: "which object has a
 // finalizer", so a finalizer is reported as a root of its object too.
-struct special_layout {
-	uint64_t fin_fn, fin_ot, cleanup_fn, cleanup_arg, weak_handle;
-	int64_t kind_finalizer, kind_cleanup, kind_weak; // -1 if the release has none
-	bool has_cleanup, has_cleanup_arg;
-};
-
-static struct cnr_error *special_layout_init(struct cnr_program *prog, struct special_layout *l)
-{
-	const struct cnr_dwarf *dw = prog->dwarf;
-	struct cnr_error *err;
-	// Releases without weak handles or cleanups return early: their
-	// fields stay false.
-	memset(l, 0, sizeof(*l));
-	if ((err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "fn", &l->fin_fn)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.specialfinalizer", "ot", &l->fin_ot)) ||
-	    (err = cnr_program_constant(prog, "runtime._KindSpecialFinalizer", &l->kind_finalizer)))
-		return err;
-	// Weak handles exist from Go 1.23 (runtime/mheap.go specialWeakHandle;
-	// runtime/mgcmark.go markrootSpans marks .handle): the DWARF has them or not.
-	l->kind_weak = -1;
-	if (cnr_dwarf_constant(dw, "runtime._KindSpecialWeakHandle", &l->kind_weak) &&
-	    (err = cnr_dwarf_offsetof(dw, "runtime.specialWeakHandle", "handle", &l->weak_handle))) {
-		cnr_error_destroy(err);
-		l->kind_weak = -1;
-	}
-	// Cleanups exist from Go 1.24 (runtime.AddCleanup): the DWARF has them
-	// or not.  runtime/mheap.go: specialCleanup.fn is the closure that calls
-	// the cleanup with its arg (1.24-1.25); from 1.26 specialCleanup.cleanup
-	// is a cleanupFn{call, fn, arg} (runtime/mcleanup.go) holding the
-	// user's function and the arg apart.
-	l->kind_cleanup = -1;
-	if (!cnr_dwarf_constant(dw, "runtime._KindSpecialCleanup", &l->kind_cleanup))
-		return NULL;
-	if ((err = cnr_dwarf_offsetof(dw, "runtime.specialCleanup", "fn", &l->cleanup_fn))) {
-		cnr_error_destroy(err);
-		if ((err = cnr_dwarf_offsetof(dw, "runtime.specialCleanup", "cleanup.fn", &l->cleanup_fn)))
-			return cnr_error_wrap(err, "cleanups");
-	}
-	err = cnr_dwarf_offsetof(dw, "runtime.specialCleanup", "cleanup.arg", &l->cleanup_arg);
-	l->has_cleanup_arg = !err;
-	cnr_error_destroy(err);
-	l->has_cleanup = true;
-	return NULL;
-}
-
 struct special_walk {
 	struct walk *w;
-	const struct special_layout *l;
+	const struct cnr_special_roots_layout *l;
 };
 
 static struct cnr_error *special_root(const struct cnr_special *s, void *arg)
 {
 	struct special_walk *sw = arg;
 	struct walk *w = sw->w;
-	const struct special_layout *l = sw->l;
+	const struct cnr_special_roots_layout *l = sw->l;
 	struct cnr_memory *mem = &w->prog->mem;
 	uint64_t sp = s->addr, obj = s->object;
 	struct cnr_error *err;
@@ -228,8 +183,8 @@ static struct cnr_error *special_root(const struct cnr_special *s, void *arg)
 static struct cnr_error *special_roots(struct walk *w)
 {
 	static const char what[] = "cannot find finalizers, cleanups and weak handles";
-	struct special_layout l;
-	struct cnr_error *err = special_layout_init(w->prog, &l);
+	struct cnr_special_roots_layout l;
+	struct cnr_error *err = cnr_special_roots_layout_init(w->prog, &l);
 	if (err) {
 		warn(w, err, what);
 		return NULL;

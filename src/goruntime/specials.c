@@ -16,41 +16,7 @@ enum {
 	MAX_SPECIALS_PER_SPAN = 1 << 16, // more than one per object of any span
 };
 
-struct special_layout {
-	uint64_t span_specials, span_start, span_elemsize, span_state;
-	uint64_t sp_next, sp_offset, sp_offset_size, sp_kind;
-	int64_t in_use;
-};
-
-static uint64_t field_size(const struct cnr_dwarf *dw, const char *type, const char *field)
-{
-	const struct cnr_dwarf_type *t = cnr_dwarf_type_by_name(dw, type);
-	const struct cnr_dwarf_field *f = t ? cnr_dwarf_field(dw, t, field) : NULL;
-	const struct cnr_dwarf_type *ft = f ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, f->type_offset)) : NULL;
-	return ft && ft->has_size ? ft->size : 0;
-}
-
-static struct cnr_error *special_layout_init(struct cnr_program *prog, struct special_layout *l)
-{
-	const struct cnr_dwarf *dw = prog->dwarf;
-	struct cnr_error *err;
-	if ((err = cnr_dwarf_offsetof(dw, "runtime.mspan", "specials", &l->span_specials)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "startAddr", &l->span_start)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "elemsize", &l->span_elemsize)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.mspan", "state", &l->span_state)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "next", &l->sp_next)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "offset", &l->sp_offset)) ||
-	    (err = cnr_dwarf_offsetof(dw, "runtime.special", "kind", &l->sp_kind)) ||
-	    (err = cnr_program_constant(prog, "runtime.mSpanInUse", &l->in_use)))
-		return err;
-	// runtime/mheap.go: special.offset is uint16 up to 1.23, uintptr from 1.24.
-	l->sp_offset_size = field_size(dw, "runtime.special", "offset");
-	if (l->sp_offset_size != 2 && l->sp_offset_size != 8)
-		return cnr_error_corrupt("runtime.special.offset is %" PRIu64 " bytes", l->sp_offset_size);
-	return NULL;
-}
-
-static struct cnr_error *span_specials(struct cnr_program *prog, const struct special_layout *l, uint64_t span,
+static struct cnr_error *span_specials(struct cnr_program *prog, const struct cnr_specials_layout *l, uint64_t span,
 				       uint64_t *budget, cnr_special_fn *fn, void *arg)
 {
 	struct cnr_memory *mem = &prog->mem;
@@ -106,10 +72,10 @@ static struct cnr_error *span_specials(struct cnr_program *prog, const struct sp
 
 struct cnr_error *cnr_specials_walk(struct cnr_program *prog, const char *what, cnr_special_fn *fn, void *arg)
 {
-	struct special_layout l;
+	struct cnr_specials_layout l;
 	uint64_t mheap, allspans_off, hdr[3];
 	struct cnr_error *err;
-	if ((err = special_layout_init(prog, &l)) || (err = cnr_program_global(prog, "runtime.mheap_", &mheap, NULL)) ||
+	if ((err = cnr_specials_layout_init(prog, &l)) || (err = cnr_program_global(prog, "runtime.mheap_", &mheap, NULL)) ||
 	    (err = cnr_dwarf_offsetof(prog->dwarf, "runtime.mheap", "allspans", &allspans_off)) ||
 	    (err = cnr_memory_read(&prog->mem, mheap + allspans_off, hdr, sizeof(hdr)))) {
 		cnr_warn_error(prog->ctx, cnr_error_wrap(err, "%s", what));

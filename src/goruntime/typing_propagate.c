@@ -148,9 +148,8 @@ static struct cnr_error *type_target(struct typer *tp, uint64_t addr, uint64_t t
 		// an indirect node; isEntry, its first byte, says which.
 		uint8_t is_entry;
 		char name[MAX_NAME];
-		if (cnr_memory_readable(&tp->prog->mem, addr, &is_entry, 1)) {
-			snprintf(name, sizeof(name), "internal/sync.%s%s", is_entry ? "entry" : "indirect",
-				 tt->name + strlen("internal/sync.node"));
+		if (cnr_memory_readable(&tp->prog->mem, addr, &is_entry, 1) &&
+		    cnr_layout_sync_node_record(tt->name, is_entry, name, sizeof(name))) {
 			const struct cnr_dwarf_type *full = cnr_dwarf_type_by_name(tp->prog->dwarf, name);
 			if (!full && shape_name(name, sizeof(name)))
 				full = cnr_dwarf_type_by_name(tp->prog->dwarf, name); // only the shape instance has DWARF

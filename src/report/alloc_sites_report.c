@@ -6,6 +6,7 @@
 
 #include "analysis/top.h"
 #include "report/live_report.h"
+#include "report/top_report.h"
 
 static uint64_t total_samples(const struct cnr_alloc_site *sites, size_t n, double *estimate)
 {
@@ -16,6 +17,14 @@ static uint64_t total_samples(const struct cnr_alloc_site *sites, size_t n, doub
 		*estimate += sites[i].estimate;
 	}
 	return s;
+}
+
+static uint64_t total_bytes(const struct cnr_alloc_site *sites, size_t n)
+{
+	uint64_t b = 0;
+	for (size_t i = 0; i < n; i++)
+		b += sites[i].bytes;
+	return b;
 }
 
 void cnr_alloc_sites_text(const struct cnr_alloc_join *join, const struct cnr_alloc_site *sites, size_t n,
@@ -56,6 +65,8 @@ void cnr_alloc_sites_json(struct cnr_json *j, const struct cnr_alloc_join *join,
 	uint64_t samples = join->sites ? total_samples(sites, n, &est) : 0;
 	cnr_json_key(j, "samples");
 	cnr_json_uint(j, samples);
+	cnr_json_key(j, "sampled_bytes");
+	cnr_json_uint(j, join->sites ? total_bytes(sites, n) : 0);
 	cnr_json_key(j, "sampled");
 	cnr_json_bool(j, join->mp.rate != 1);
 	cnr_json_key(j, "sites");
@@ -101,21 +112,7 @@ void cnr_top_site_report(const struct cnr_heap_graph *hg, const struct cnr_alloc
 		cnr_json_int(&j, join->mp.rate);
 		cnr_json_key(&j, "no_profile");
 		cnr_json_string(&j, join->absence);
-		cnr_json_key(&j, "rows");
-		cnr_json_begin_array(&j);
-		for (size_t i = 0; i < n; i++) {
-			cnr_json_begin_object(&j);
-			cnr_json_key(&j, "site");
-			cnr_json_string(&j, rows[i].label);
-			cnr_json_key(&j, "count");
-			cnr_json_uint(&j, rows[i].count);
-			cnr_json_key(&j, "shallow");
-			cnr_json_uint(&j, rows[i].shallow);
-			cnr_json_key(&j, "retained");
-			cnr_json_uint(&j, rows[i].retained);
-			cnr_json_end_object(&j);
-		}
-		cnr_json_end_array(&j);
+		cnr_top_rows_json(&j, "site", rows, n, NULL, NULL);
 		cnr_json_end_object(&j);
 		fputc('\n', out);
 		return;

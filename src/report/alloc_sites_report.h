@@ -15,7 +15,9 @@
 // retains").
 void cnr_alloc_sites_text(const struct cnr_alloc_join *join, const struct cnr_alloc_site *sites, size_t n,
 			  size_t top, const char *indent, FILE *out);
-// The same as a JSON object value: {"samples", "mem_profile_rate", "sampled": true, "sites": [...]}.
+// The same as a JSON object value: {"mem_profile_rate", "no_profile",
+// "samples", "sampled_bytes" (the sampled objects' own bytes, all sites),
+// "sampled": rate != 1, "sites": [the first top]}.
 void cnr_alloc_sites_json(struct cnr_json *j, const struct cnr_alloc_join *join, const struct cnr_alloc_site *sites,
 			  size_t n, size_t top);
 

@@ -8,11 +8,15 @@
 #include <stdio.h>
 
 #include "analysis/goroutine_groups.h"
+#include "analysis/goroutine_traces.h"
 #include "goruntime/goroutines.h"
 
-void cnr_goroutines_report_grouped(struct cnr_program *prog, const struct cnr_goroutines *gs,
-				   const struct cnr_goroutine_groups *gg, FILE *out);
-void cnr_goroutines_report_all(struct cnr_program *prog, const struct cnr_goroutines *gs, FILE *out);
-void cnr_goroutines_report_json(struct cnr_program *prog, const struct cnr_goroutines *gs, FILE *out);
+// t: the traces of each group's first member, group by group.
+void cnr_goroutines_report_grouped(const struct cnr_goroutines *gs, const struct cnr_goroutine_groups *gg,
+				   const struct cnr_goroutine_traces *t, FILE *out);
+// t: the traces of every goroutine (without slots for the text, with
+// them for JSON).
+void cnr_goroutines_report_all(const struct cnr_goroutines *gs, const struct cnr_goroutine_traces *t, FILE *out);
+void cnr_goroutines_report_json(const struct cnr_goroutines *gs, const struct cnr_goroutine_traces *t, FILE *out);
 
 #endif

@@ -1,6 +1,7 @@
 #include "report/json_writer.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include "util/utf8.h"
@@ -135,4 +136,13 @@ void cnr_json_hex(struct cnr_json *j, uint64_t v)
 {
 	before_value(j);
 	fprintf(j->out, "\"0x%" PRIx64 "\"", v);
+}
+
+void cnr_json_decimal(struct cnr_json *j, double v)
+{
+	before_value(j);
+	if (!isfinite(v))
+		fputs("null", j->out);
+	else
+		fprintf(j->out, "%.1f", v);
 }

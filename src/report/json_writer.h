@@ -29,5 +29,7 @@ void cnr_json_bool(struct cnr_json *j, bool v);
 void cnr_json_null(struct cnr_json *j);
 // Addresses as "0x..." strings: JSON numbers lose precision past 2^53.
 void cnr_json_hex(struct cnr_json *j, uint64_t v);
+// A number with one decimal ("12.5"); null if not finite.
+void cnr_json_decimal(struct cnr_json *j, double v);
 
 #endif

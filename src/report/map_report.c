@@ -6,9 +6,11 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "report/alloc_sites_report.h"
 #include "report/json_writer.h"
 
 enum { ESCAPED = 256 * 8 + 16 }; // a key or pattern of up to 256 bytes, escaped
+enum { SHOWN_SITES = 5 };         // allocation sites of what the map retains
 
 static const char *sort_name(enum cnr_map_sort s)
 {
@@ -157,6 +159,10 @@ static void json_report(const struct cnr_map_contents *mc, FILE *out)
 	cnr_json_key(&j, "capped_entries");
 	cnr_json_uint(&j, mc->capped_entries);
 	cnr_json_end_object(&j);
+	if (mc->join) {
+		cnr_json_key(&j, "alloc_sites");
+		cnr_alloc_sites_json(&j, mc->join, mc->sites, mc->nsites, SHOWN_SITES);
+	}
 	cnr_json_key(&j, "sort");
 	cnr_json_string(&j, sort_name(mc->sort));
 	cnr_json_key(&j, "sample");
@@ -212,6 +218,8 @@ static void text_report(const struct cnr_map_contents *mc, FILE *out)
 		fprintf(out, "retained: %" PRIu64 " bytes (the map; %" PRIu64 " of them its own: header and internals), %" PRIu64
 			     " bytes of it go with single entries\n",
 			mc->retained_bytes, mc->shallow_bytes, mc->entries_retained_bytes);
+	if (mc->join)
+		cnr_alloc_sites_text(mc->join, mc->sites, mc->nsites, SHOWN_SITES, "", out);
 	text_counts(out, "value types", mc->value_types, mc->nvalue_types);
 	if (info->key->kind == CNR_KIND_STRING) {
 		text_counts(out, "key prefixes", mc->key_prefixes, mc->nkey_prefixes);

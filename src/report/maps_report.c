@@ -4,9 +4,11 @@
 #include <inttypes.h>
 #include <string.h>
 
-enum { SHOWN_VALUE_TYPES = 3 };
+#include "report/alloc_sites_report.h"
 
-static void json_row(struct cnr_json *j, const struct cnr_maps_entry *e)
+enum { SHOWN_VALUE_TYPES = 3, SHOWN_SITES = 3 };
+
+static void json_row(struct cnr_json *j, const struct cnr_maps_entry *e, const struct cnr_alloc_join *join)
 {
 	const struct cnr_map_row *r = e->row;
 	const struct cnr_map_info *mi = &e->sum.info;
@@ -60,6 +62,10 @@ static void json_row(struct cnr_json *j, const struct cnr_maps_entry *e)
 	cnr_json_string(j, e->root ? cnr_root_kind_name(e->root->kind) : "");
 	cnr_json_key(j, "path");
 	cnr_json_string(j, e->path);
+	if (join) {
+		cnr_json_key(j, "alloc_sites");
+		cnr_alloc_sites_json(j, join, e->sites, e->nsites, SHOWN_SITES);
+	}
 	cnr_json_end_object(j);
 }
 
@@ -79,7 +85,7 @@ static void capacity_text(const struct cnr_map_info *mi, char *buf, size_t len)
 void cnr_maps_report_begin(struct cnr_maps_writer *w, const struct cnr_maps_list *l, const char *type, bool json,
 			   FILE *out)
 {
-	*w = (struct cnr_maps_writer){ .out = out, .json = json };
+	*w = (struct cnr_maps_writer){ .out = out, .json = json, .join = l->join };
 	if (json) {
 		cnr_json_init(&w->j, out);
 		cnr_json_begin_object(&w->j);
@@ -99,7 +105,7 @@ void cnr_maps_report_begin(struct cnr_maps_writer *w, const struct cnr_maps_list
 void cnr_maps_report_row(struct cnr_maps_writer *w, const struct cnr_maps_entry *e)
 {
 	if (w->json) {
-		json_row(&w->j, e);
+		json_row(&w->j, e, w->join);
 		return;
 	}
 	FILE *out = w->out;
@@ -119,6 +125,9 @@ void cnr_maps_report_row(struct cnr_maps_writer *w, const struct cnr_maps_entry 
 		}
 		fprintf(out, "%s\n", sum->nvalue_types > SHOWN_VALUE_TYPES ? ", …" : "");
 	}
+	// What it retains was allocated there: only maps holding sampled objects.
+	if (w->join && w->join->sites && e->nsites)
+		cnr_alloc_sites_text(w->join, e->sites, e->nsites, SHOWN_SITES, "                ", out);
 }
 
 void cnr_maps_report_end(struct cnr_maps_writer *w, const struct cnr_maps_list *l)
@@ -127,7 +136,10 @@ void cnr_maps_report_end(struct cnr_maps_writer *w, const struct cnr_maps_list *
 		cnr_json_end_array(&w->j);
 		cnr_json_end_object(&w->j);
 		fputc('\n', w->out);
-	} else if (l->shown < l->n) {
-		fprintf(w->out, "… %zu more maps (--top 0 shows all)\n", l->n - l->shown);
+	} else {
+		if (l->shown < l->n)
+			fprintf(w->out, "… %zu more maps (--top 0 shows all)\n", l->n - l->shown);
+		if (w->join && !w->join->sites)
+			fprintf(w->out, "allocation sites: none known: %s\n", w->join->absence);
 	}
 }

@@ -15,6 +15,7 @@ struct cnr_maps_writer {
 	FILE *out;
 	bool json;
 	struct cnr_json j;
+	const struct cnr_alloc_join *join; // the list's
 };
 
 void cnr_maps_report_begin(struct cnr_maps_writer *w, const struct cnr_maps_list *l, const char *type, bool json,

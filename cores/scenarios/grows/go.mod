@@ -1,0 +1,3 @@
+module coroner/scenarios/grows
+
+go 1.19
