@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/heap_maps.h"
+#include "analysis/leak_model.h"
 #include "goruntime/program.h"
 #include "goruntime/typing.h"
 #include "graph/dominators.h"
@@ -61,18 +63,26 @@ static struct cnr_error *add_node(struct dot *d, enum cnr_dot_node_kind kind, ui
 	return NULL;
 }
 
-static struct cnr_error *add_edge(struct dot *d, uint32_t from, uint32_t to, enum cnr_dot_edge_kind kind)
+// The edge from node from to node to, added if new; via: the graph node
+// whose pointer word its label names (CNR_GRAPH_NO_NODE: from's).
+static struct cnr_error *add_edge_via(struct dot *d, uint32_t from, uint32_t to, enum cnr_dot_edge_kind kind,
+				      uint32_t via)
 {
 	bool inserted;
 	uint32_t *slot = dot_index_insert(&d->edge_index, (uint64_t)from << 32 | to, &inserted);
 	if (!slot)
 		return &cnr_enomem;
 	if (inserted) {
-		if (!dedge_vector_push(&d->edges, (struct cnr_dot_edge){ .from = from, .to = to, .kind = kind }))
+		if (!dedge_vector_push(&d->edges, (struct cnr_dot_edge){ .from = from, .to = to, .kind = kind, .via = via }))
 			return &cnr_enomem;
 		*slot = (uint32_t)(d->edges.size - 1);
 	}
 	return NULL;
+}
+
+static struct cnr_error *add_edge(struct dot *d, uint32_t from, uint32_t to, enum cnr_dot_edge_kind kind)
+{
+	return add_edge_via(d, from, to, kind, CNR_GRAPH_NO_NODE);
 }
 
 // The nodes a chain would add: the root's and the path's not drawn yet.
@@ -123,6 +133,51 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static bool is_map(const struct cnr_heap_graph *hg, uint32_t node)
+{
+	const struct cnr_obj_type *ty = cnr_heap_graph_type(hg, node);
+	return ty && ty->map_rtype && ty->shape == CNR_SHAPE_ONE;
+}
+
+// The up to k objects under map header s in the dominator tree that
+// retain the most, below its internals (directory, tables, groups;
+// buckets): what its entries hold.  holder[i] gets the internal object
+// whose slot points to top[i] (its immediate dominator).  A bounded walk.
+static uint32_t top_map_entries(struct dot *d, const struct cnr_graph_dom_tree *t, uint32_t s, uint32_t k,
+				uint32_t *top, uint32_t *holder)
+{
+	enum { MAX_INTERNALS = 4096, PER_INTERNAL = 64 };
+	uint32_t stack[64], nstack = 0, n = 0, visited = 0;
+	uint32_t kids[PER_INTERNAL];
+	stack[nstack++] = s;
+	while (nstack && visited++ < MAX_INTERNALS) {
+		uint32_t v = stack[--nstack];
+		uint32_t nk = cnr_graph_dom_tree_top_children(d->g, t, v, PER_INTERNAL, kids);
+		for (uint32_t i = 0; i < nk; i++) {
+			if (cnr_map_internal_node(d->hg, kids[i])) {
+				if (nstack < sizeof(stack) / sizeof(stack[0]))
+					stack[nstack++] = kids[i];
+				continue;
+			}
+			// Insert by retained bytes, largest first (ties: lower node).
+			uint64_t r = cnr_graph_retained(d->g, kids[i]);
+			uint32_t at = n;
+			while (at > 0 && (cnr_graph_retained(d->g, top[at - 1]) < r ||
+					  (cnr_graph_retained(d->g, top[at - 1]) == r && top[at - 1] > kids[i])))
+				at--;
+			if (at >= k)
+				continue;
+			uint32_t last = n < k ? n : k - 1;
+			memmove(top + at + 1, top + at, (last - at) * sizeof(*top));
+			memmove(holder + at + 1, holder + at, (last - at) * sizeof(*holder));
+			top[at] = kids[i];
+			holder[at] = v;
+			n = n < k ? n + 1 : k;
+		}
+	}
+	return n;
+}
+
 // Draw up to k of the objects suspect s dominates, the largest, and fold
 // the rest into one node.  An object s points to directly hangs from it by
 // that pointer; one it holds through others, by a dashed "dominates" edge.
@@ -130,13 +185,16 @@ static struct cnr_error *add_children(struct dot *d, const struct cnr_graph_dom_
 {
 	uint32_t s = d->nodes.data[sn].id;
 	uint32_t *top = malloc(((size_t)k + 1) * sizeof(*top)), *sorted = malloc(((size_t)k + 1) * sizeof(*sorted));
+	uint32_t *holder = malloc(((size_t)k + 1) * sizeof(*holder));
 	bool *direct = calloc((size_t)k + 1, sizeof(*direct));
+	// A map's internals fold into it: its children are what its entries hold.
+	bool map_entries = is_map(d->hg, s);
 	struct cnr_error *err = NULL;
-	if (!top || !sorted || !direct) {
+	if (!top || !sorted || !direct || !holder) {
 		err = &cnr_enomem;
 		goto out;
 	}
-	uint32_t n = cnr_graph_dom_tree_top_children(d->g, t, s, k, top);
+	uint32_t n = map_entries ? top_map_entries(d, t, s, k, top, holder) : cnr_graph_dom_tree_top_children(d->g, t, s, k, top);
 	// Small fry next to the largest is folded too: it would crowd the
 	// graph and say nothing the summary does not.
 	while (n > 1 && cnr_graph_retained(d->g, top[n - 1]) < cnr_graph_retained(d->g, top[0]) / SMALL_FRY)
@@ -145,17 +203,24 @@ static struct cnr_error *add_children(struct dot *d, const struct cnr_graph_dom_
 	qsort(sorted, n, sizeof(*sorted), cmp_u32);
 	const uint32_t *succ;
 	uint32_t ns = cnr_graph_successors(d->g, s, &succ);
-	for (uint32_t i = 0; i < ns && n; i++) {
+	for (uint32_t i = 0; i < ns && n && !map_entries; i++) {
 		const uint32_t *hit = bsearch(&succ[i], sorted, n, sizeof(*sorted), cmp_u32);
 		if (hit)
 			direct[hit - sorted] = true;
+	}
+	for (uint32_t i = 0; i < n && map_entries; i++) { // held by a slot of the map: map["k"]
+		const uint32_t *hs, *at = bsearch(&top[i], sorted, n, sizeof(*sorted), cmp_u32);
+		uint32_t nh = cnr_graph_successors(d->g, holder[i], &hs);
+		for (uint32_t j = 0; j < nh && at; j++)
+			direct[at - sorted] |= hs[j] == top[i];
 	}
 	uint64_t count = d->nodes.data[sn].count - 1, bytes = cnr_graph_retained(d->g, s) - cnr_graph_size(d->g, s);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t c;
 		const uint32_t *hit = bsearch(&top[i], sorted, n, sizeof(*sorted), cmp_u32);
 		if ((err = add_node(d, CNR_DOT_OBJECT, top[i], &c)) ||
-		    (err = add_edge(d, sn, c, direct[hit - sorted] ? CNR_DOT_EDGE_POINTER : CNR_DOT_EDGE_DOMINATES)))
+		    (err = add_edge_via(d, sn, c, direct[hit - sorted] ? CNR_DOT_EDGE_POINTER : CNR_DOT_EDGE_DOMINATES,
+					map_entries ? holder[i] : CNR_GRAPH_NO_NODE)))
 			goto out;
 		uint64_t sub;
 		if ((err = cnr_graph_dom_tree_count(d->g, t, top[i], &sub)))
@@ -174,6 +239,7 @@ out:
 	free(top);
 	free(sorted);
 	free(direct);
+	free(holder);
 	return err;
 }
 
@@ -199,8 +265,8 @@ static struct cnr_error *resolve(struct dot *d)
 		struct cnr_dot_edge *e = &d->edges.data[i];
 		if (e->kind != CNR_DOT_EDGE_POINTER)
 			continue;
-		cnr_heap_graph_edge_label(d->prog, d->hg, d->nodes.data[e->from].id, d->nodes.data[e->to].id, name,
-					  sizeof(name));
+		cnr_heap_graph_edge_label(d->prog, d->hg, e->via != CNR_GRAPH_NO_NODE ? e->via : d->nodes.data[e->from].id,
+					  d->nodes.data[e->to].id, name, sizeof(name));
 		if (!(e->label = strdup(name)))
 			return &cnr_enomem;
 	}
@@ -234,8 +300,13 @@ struct cnr_error *cnr_dot_layout_build(struct cnr_program *prog, struct cnr_heap
 		err = find_from(hg, opts->from_addr, &sus[0]);
 		nsus = 1;
 	} else {
-		// Objects retaining less than 0.1% of the live heap are no suspects.
-		err = cnr_graph_find_suspects(d.g, &t, opts->top, hg->live_bytes / 1000 + 1, sus, &nsus);
+		// The object suspects report shows, ranked alike (a map's
+		// internals lifted to the map).
+		struct cnr_suspect_pick *picks = malloc((size_t)opts->top * sizeof(*picks));
+		err = picks ? cnr_heap_object_suspects(hg, &t, opts->top, picks, &nsus, NULL, NULL) : &cnr_enomem;
+		for (uint32_t i = 0; !err && i < nsus; i++)
+			sus[i] = picks[i].node;
+		free(picks);
 	}
 	if (err)
 		goto out;

@@ -49,6 +49,7 @@ struct cnr_dot_edge {
 	uint32_t from, to; // node indices
 	enum cnr_dot_edge_kind kind;
 	char *label;       // CNR_DOT_EDGE_POINTER: the field, as Go writes it ("" if none)
+	uint32_t via;      // the graph node whose word the label names (a map's group for map["k"]), or NO_NODE: from's
 };
 
 struct cnr_dot_layout {

@@ -28,6 +28,8 @@ static bool map_internal(const struct cnr_obj_type *t)
 static bool owns(const struct cnr_graph *g, uint32_t header, uint32_t node)
 {
 	uint32_t nnodes = cnr_graph_node_count(g);
+	if (node == header)
+		return true;
 	for (int i = 0; i < MAX_OWN_HOPS && node < nnodes; i++) {
 		node = cnr_graph_idom(g, node);
 		if (node == header)
@@ -64,6 +66,16 @@ static struct cnr_error *shallow_bytes(const struct cnr_heap_graph *hg, uint32_t
 	}
 	*ret = sum;
 	return NULL;
+}
+
+bool cnr_map_internal_node(const struct cnr_heap_graph *hg, uint32_t id)
+{
+	return map_internal(cnr_heap_graph_type(hg, id));
+}
+
+bool cnr_map_owns(const struct cnr_heap_graph *hg, uint32_t header, uint32_t node)
+{
+	return owns(hg->graph, header, node);
 }
 
 struct cnr_error *cnr_map_own_bytes(const struct cnr_heap_graph *hg, uint32_t header, uint64_t *shallow_ret,

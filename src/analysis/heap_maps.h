@@ -27,6 +27,15 @@ struct cnr_map_row {
 struct cnr_error *cnr_map_own_bytes(const struct cnr_heap_graph *hg, uint32_t header, uint64_t *shallow_ret,
 				    uint64_t *retained_ret);
 
+// Whether object id is one of a map's runtime internals (buckets,
+// overflow buckets; directory, tables, groups): a path folds it into the
+// map (`.items → map["k"]`).
+bool cnr_map_internal_node(const struct cnr_heap_graph *hg, uint32_t id);
+
+// Whether node is header or one of the internals header owns (dominates,
+// a few steps down): the part of the map a slot in node belongs to.
+bool cnr_map_owns(const struct cnr_heap_graph *hg, uint32_t header, uint32_t node);
+
 // The live map headers of hg with their bytes (as cnr_map_own_bytes()
 // counts them), sorted by retained bytes (then address).  *ret is
 // malloc'ed.

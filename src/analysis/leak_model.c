@@ -44,22 +44,44 @@ static uint64_t op_address(void *arg, uint32_t node)
 	return addr;
 }
 
-static struct cnr_error *find_suspects(struct cnr_leak_model *m, struct cnr_heap_graph *hg,
-				       const struct cnr_graph_dom_tree *t, uint32_t top)
+struct cnr_error *cnr_heap_object_suspects(struct cnr_heap_graph *hg, const struct cnr_graph_dom_tree *t, uint32_t top,
+					   struct cnr_suspect_pick *picks, uint32_t *n_ret, struct cnr_map_row **maps_ret,
+					   size_t *nmaps_ret)
 {
 	struct cnr_suspect_ops ops = { op_is_map_header, op_address, hg };
 	struct cnr_map_row *maps = NULL;
 	size_t nmaps = 0;
-	uint32_t *map_nodes = NULL, n = 0;
-	struct cnr_suspect_pick *picks = malloc((size_t)top * sizeof(*picks));
-	m->suspects = calloc(top, sizeof(*m->suspects));
-	struct cnr_error *err = picks && m->suspects ? cnr_heap_maps(hg, NULL, &maps, &nmaps) : &cnr_enomem;
+	uint32_t *map_nodes = NULL;
+	struct cnr_error *err = cnr_heap_maps(hg, NULL, &maps, &nmaps);
 	if (!err && !(map_nodes = malloc((nmaps ? nmaps : 1) * sizeof(*map_nodes))))
 		err = &cnr_enomem;
 	for (size_t i = 0; !err && i < nmaps; i++)
 		map_nodes[i] = maps[i].id;
 	if (!err)
-		err = cnr_select_suspects(hg->graph, t, hg->live_bytes, &ops, map_nodes, nmaps, top, picks, &n);
+		err = cnr_select_suspects(hg->graph, t, hg->live_bytes, &ops, map_nodes, nmaps, top, picks, n_ret);
+	free(map_nodes);
+	if (err || !maps_ret) {
+		free(maps);
+		maps = NULL;
+		nmaps = 0;
+	}
+	if (maps_ret) {
+		*maps_ret = maps;
+		*nmaps_ret = nmaps;
+	}
+	return err;
+}
+
+static struct cnr_error *find_suspects(struct cnr_leak_model *m, struct cnr_heap_graph *hg,
+				       const struct cnr_graph_dom_tree *t, uint32_t top)
+{
+	struct cnr_map_row *maps = NULL;
+	size_t nmaps = 0;
+	uint32_t *map_nodes = NULL, n = 0;
+	struct cnr_suspect_pick *picks = malloc((size_t)top * sizeof(*picks));
+	m->suspects = calloc(top, sizeof(*m->suspects));
+	struct cnr_error *err = picks && m->suspects ? cnr_heap_object_suspects(hg, t, top, picks, &n, &maps, &nmaps)
+						   : &cnr_enomem;
 	for (uint32_t i = 0; !err && i < n; i++) {
 		struct cnr_leak_suspect *s = &m->suspects[m->nsuspects++];
 		s->node = picks[i].node;

@@ -24,6 +24,7 @@
 #include "analysis/goroutine_groups.h"
 #include "analysis/group_frames.h"
 #include "analysis/group_suspects.h"
+#include "analysis/heap_maps.h"
 #include "analysis/slice_waste.h"
 #include "analysis/suspects.h"
 #include "analysis/top.h"
@@ -119,6 +120,14 @@ struct cnr_leak_model {
 // Compute the model of hg (built by cnr_heap_graph_build()) with at most
 // top (>= 1) suspects.  The model points into hg and prog: they must
 // outlive it.  Free with cnr_leak_model_deinit().
+// The object suspects of hg as report ranks them (analysis/suspects.h:
+// accumulation points lifted to their maps, and the big maps), at most
+// top into picks; the one list `report` and `dot` draw from.  With
+// maps_ret, the live maps as cnr_heap_maps() lists them (malloc'ed).
+struct cnr_error *cnr_heap_object_suspects(struct cnr_heap_graph *hg, const struct cnr_graph_dom_tree *t, uint32_t top,
+					   struct cnr_suspect_pick *picks, uint32_t *n_ret, struct cnr_map_row **maps_ret,
+					   size_t *nmaps_ret);
+
 struct cnr_error *cnr_leak_model_build(struct cnr_program *prog, struct cnr_heap_graph *hg, uint32_t top,
 				       struct cnr_leak_model *ret);
 void cnr_leak_model_deinit(struct cnr_leak_model *m);

@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/heap_maps.h"
 #include "analysis/substring_waste.h"
 #include "goruntime/heap_graph.h"
 #include "goruntime/layout.h"
 #include "goruntime/program.h"
 #include "goruntime/typing.h"
 #include "goruntime/values.h"
+#include "graph/dominators.h"
 #include "graph/edge_groups.h"
 #include "util/hash_map.h"
 #include "util/string_pool.h"
@@ -808,9 +810,26 @@ static int cmp_entry(const void *a, const void *b, void *arg)
 	return cmp_key(c, x, y);
 }
 
-// Per-entry retained bytes and the cluster totals.
-static struct cnr_error *entries_retained(struct collect *c, uint64_t addr, uint64_t *map_ret, uint64_t *sum_ret)
+// The map's own and retained bytes (analysis/heap_maps.c: the one
+// definition every command shows), each entry's retained bytes and the
+// cluster totals.  An entry whose slot lies in internals the header does not
+// own (a parked iterator holds the buckets or the table too) is part of
+// nothing the map alone would free: it retains 0 here, so that what the
+// entries retain is always within what the map retains.
+static struct cnr_error *entries_retained(struct collect *c, uint64_t addr, struct cnr_map_contents *mc)
 {
+	uint32_t header = node_of(c, addr);
+	uint64_t ignored;
+	if (header >= cnr_graph_node_count(c->hg->graph)) {
+		cnr_info(c->prog->ctx, "map at 0x%" PRIx64 ": its header is not a heap object; no retained bytes", addr);
+		mc->has_retained = false;
+		return NULL;
+	}
+	struct cnr_error *err = cnr_graph_compute_retained(c->hg->graph);
+	if (!err)
+		err = cnr_map_own_bytes(c->hg, header, &mc->shallow_bytes, &mc->retained_bytes);
+	if (err)
+		return err;
 	size_t n = c->entries.size;
 	uint64_t *ret = malloc((n ? n : 1) * sizeof(*ret));
 	uint64_t *off = malloc((n + 1) * sizeof(*off));
@@ -821,11 +840,14 @@ static struct cnr_error *entries_retained(struct collect *c, uint64_t addr, uint
 	}
 	off[0] = 0;
 	memcpy(off + 1, c->edge_off.data, n * sizeof(*off));
-	struct cnr_error *err = cnr_graph_edge_groups_retained(c->hg->graph, node_of(c, addr), c->edges.data, off, n, ret,
-						       map_ret);
-	uint64_t sum = 0, unknown = 0;
+	err = cnr_graph_edge_groups_retained(c->hg->graph, header, c->edges.data, off, n, ret, &ignored);
+	uint64_t sum = 0, unknown = 0, shared = 0;
 	for (size_t i = 0; !err && i < n; i++) {
 		struct entry *e = &c->entries.data[i];
+		if (ret[i] != UINT64_MAX && ret[i] && !cnr_map_owns(c->hg, header, c->edges.data[off[i]].holder)) {
+			shared++;
+			ret[i] = 0;
+		}
 		e->retained = ret[i];
 		if (ret[i] == UINT64_MAX) {
 			unknown++;
@@ -838,7 +860,10 @@ static struct cnr_error *entries_retained(struct collect *c, uint64_t addr, uint
 	if (unknown)
 		cnr_info(c->prog->ctx, "map at 0x%" PRIx64 ": %" PRIu64 " entries sit outside the heap; their retained bytes are not known",
 			 addr, unknown);
-	*sum_ret = sum;
+	if (shared)
+		cnr_info(c->prog->ctx, "map at 0x%" PRIx64 ": %" PRIu64 " entries sit in buckets or tables that something else "
+			 "holds too (an iterator): what they hold is not the map's alone, counted 0", addr, shared);
+	mc->entries_retained_bytes = sum;
 	free(ret);
 	free(off);
 	return err;
@@ -955,7 +980,7 @@ struct cnr_error *cnr_map_contents_build(struct cnr_program *prog, uint64_t addr
 	}
 	if ((err = walk(&c, addr, type_addr, &mc.info)))
 		goto out;
-	if (c.hg && (err = entries_retained(&c, addr, &mc.retained_bytes, &mc.entries_retained_bytes)))
+	if (c.hg && (err = entries_retained(&c, addr, &mc)))
 		goto out;
 	if (c.hg && (err = map_alloc_sites(prog, c.hg, addr, &mc)))
 		goto out;

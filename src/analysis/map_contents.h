@@ -63,7 +63,9 @@ struct cnr_map_contents {
 	bool redacted, has_retained;
 	bool key_texts; // key_prefixes and clusters apply: string keys, or interface keys holding strings or integers
 	enum cnr_map_sort sort;
-	uint64_t retained_bytes, entries_retained_bytes; // has_retained: the whole map, the part single entries hold
+	// has_retained: the map's own bytes and its retained bytes (as
+	// cnr_map_own_bytes() defines them), the part single entries hold
+	uint64_t shallow_bytes, retained_bytes, entries_retained_bytes;
 	struct cnr_map_count *value_types;  // most first, ties by name
 	size_t nvalue_types;
 	struct cnr_map_count *key_prefixes; // keys with a text (string, interface): most first (merged by shape under redact)

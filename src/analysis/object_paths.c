@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/retention_path.h"
+#include "analysis/top.h"
 #include "goruntime/typing.h"
 #include "graph/dominators.h"
 #include "graph/paths.h"
@@ -13,9 +15,14 @@
 uint64_t cnr_live_object_of_type(const struct cnr_heap_graph *hg, const char *name, uint64_t *count_ret)
 {
 	uint64_t best = UINT64_MAX, best_retained = 0, count = 0;
+	bool unknown = strncmp(name, "unknown (", 9) == 0; // a group of untyped objects, as top names it
 	for (uint32_t id = 0; id < cnr_graph_node_count(hg->graph); id++) {
 		const struct cnr_obj_type *t = cnr_heap_graph_type(hg, id);
-		if (!t || strcmp(t->name, name) != 0 || !cnr_graph_is_reachable(hg->graph, id))
+		char group[256];
+		if (unknown && !t)
+			cnr_top_type_group_name(hg, id, group, sizeof(group));
+		if ((unknown ? t || strcmp(group, name) != 0 : !t || strcmp(t->name, name) != 0) ||
+		    !cnr_graph_is_reachable(hg->graph, id))
 			continue;
 		count++;
 		uint64_t r = cnr_graph_retained(hg->graph, id);
@@ -66,13 +73,16 @@ struct cnr_error *cnr_object_paths_find(struct cnr_program *prog, struct cnr_hea
 			err = &cnr_enomem;
 			break;
 		}
-		path->nhops = paths[p].length;
+		// Runtime internals fold into the hop before (`.items →
+		// map["k"]`, analysis/retention_path.h).
+		const uint32_t *nodes = paths[p].nodes;
 		for (uint32_t i = 0; i < paths[p].length; i++) {
-			struct cnr_path_hop *h = &path->hops[i];
-			describe(hg, paths[p].nodes[i], &h->addr, &h->size, &h->retained, h->type);
+			if (cnr_path_hop_folded(hg, nodes, i, paths[p].length))
+				continue;
+			struct cnr_path_hop *h = &path->hops[path->nhops++];
+			describe(hg, nodes[i], &h->addr, &h->size, &h->retained, h->type);
 			if (i)
-				cnr_heap_graph_edge_label(prog, hg, paths[p].nodes[i - 1], paths[p].nodes[i], h->via,
-							  sizeof(h->via));
+				cnr_heap_graph_edge_label(prog, hg, nodes[i - 1], nodes[i], h->via, sizeof(h->via));
 		}
 	}
 	for (uint32_t p = 0; paths && p < n; p++)

@@ -32,7 +32,8 @@ struct cnr_object_paths {
 	uint32_t npaths;
 };
 
-// The live object of type name retaining the most bytes (the first in
+// The live object of type name (or of the untyped group top names
+// "unknown (...)") retaining the most bytes (the first in
 // node order among equals) as a node of hg's graph, UINT64_MAX if none;
 // *count_ret how many live objects have the type.
 uint64_t cnr_live_object_of_type(const struct cnr_heap_graph *hg, const char *name, uint64_t *count_ret);

@@ -35,6 +35,17 @@ static uint64_t type_group(const struct cnr_heap_graph *hg, const struct cnr_hea
 	return (s->elemsize << 2) | ((uint64_t)s->noscan << 1) | 1;
 }
 
+void cnr_top_type_group_name(const struct cnr_heap_graph *hg, uint32_t id, char *buf, size_t len)
+{
+	uint64_t addr, size;
+	cnr_heap_graph_slot(hg, id, &addr, &size);
+	const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, addr);
+	if (s)
+		type_group(hg, s, id, buf, len);
+	else if (len)
+		cnr_heap_graph_type_name(hg, id, buf, len);
+}
+
 static struct cnr_error *by_root(const struct cnr_heap_graph *hg, struct row_vector *rows)
 {
 	for (size_t i = 0; i < hg->roots.n; i++) {

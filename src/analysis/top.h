@@ -28,6 +28,10 @@ struct cnr_top_row {
 	uint32_t group;  // by type: the row's group in cnr_top_type_groups()'s group_of (1 ..); else 0
 };
 
+// The name of object id's group by type, as top prints it: its type name,
+// else "unknown (48-byte class, pointers)" (what `path --type` accepts).
+void cnr_top_type_group_name(const struct cnr_heap_graph *hg, uint32_t id, char *buf, size_t len);
+
 // The rows of hg's live heap (dominators and retained sizes computed), in
 // sort order, ties by label.  By type, a group retains the bytes dominated
 // by its outermost members (those with no ancestor of the same group in the

@@ -150,7 +150,8 @@ static struct cnr_error *frame_vars_in(struct cnr_dwarf *dw, Dwarf_Die parent, u
 			if (closure && cnr_dwi_attr_udata(dw, child, DW_AT_go_closure_offset, &off) && off < INT32_MAX) {
 				v.cfa_offset = (int64_t)off;
 				fn(arg, &v);
-			} else if (!closure && v.name && var_cfa_offset(dw, child, pc, &v.cfa_offset)) {
+			} else if (!closure && v.name) {
+				v.unlocated = !var_cfa_offset(dw, child, pc, &v.cfa_offset);
 				fn(arg, &v);
 			}
 		} else if (tag == DW_TAG_lexical_block) {

@@ -53,6 +53,7 @@ struct cnr_dwarf_frame_var {
 	uint64_t type_offset;
 	int64_t cfa_offset;
 	bool is_param;
+	bool unlocated; // frame vars: DWARF gives no location at pc (cfa_offset 0)
 };
 
 typedef void cnr_frame_var_fn(void *arg, const struct cnr_dwarf_frame_var *var);
@@ -107,6 +108,9 @@ bool cnr_dwarf_constant(const struct cnr_dwarf *dw, const char *name, int64_t *r
 const struct cnr_dwarf_func *cnr_dwarf_func_at(const struct cnr_dwarf *dw, uint64_t pc);
 // The variables of f that are in memory at pc (location expressions and
 // location lists evaluated at pc; register-only ones are skipped).
+// The variables of f in memory at pc, as CFA offsets, and those DWARF
+// gives no location there (unlocated: optimised into registers, or
+// rematerialised, like the address of a map header kept on the stack).
 struct cnr_error *cnr_dwarf_frame_vars(struct cnr_dwarf *dw, const struct cnr_dwarf_func *f, uint64_t pc,
 				       cnr_frame_var_fn *fn, void *arg);
 // The variables a closure of f captured, each with its offset in the

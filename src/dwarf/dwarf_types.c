@@ -45,6 +45,14 @@ uint64_t cnr_dwarf_field_path(const struct cnr_dwarf *dw, const struct cnr_dwarf
 	if (len)
 		buf[0] = 0;
 	for (int depth = 0; depth < MAX_DEPTH && n < len; depth++) {
+		// An interface is one value to a Go developer (`.store`, not
+		// `.store.data`): the first kind its typedefs state says so.
+		uint8_t kind = 0;
+		for (const struct cnr_dwarf_type *k = t; k && !kind && k->tag == DW_TAG_typedef;
+		     k = cnr_dwarf_type_at(dw, k->type_offset))
+			kind = k->go_kind;
+		if (kind == 20 /* reflect.Interface */)
+			break;
 		t = cnr_dwarf_type_strip(dw, t);
 		if (!t)
 			break;

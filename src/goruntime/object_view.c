@@ -36,7 +36,8 @@ static void add_field(void *arg, const struct cnr_field_view *f)
 {
 	struct fields *fs = arg;
 	struct cnr_object_field o = { .path = keep(fs->v, f->path, &fs->oom), .type = keep(fs->v, f->type, &fs->oom),
-				      .value = keep(fs->v, f->value, &fs->oom), .points_to = f->points_to };
+				      .value = keep(fs->v, f->value, &fs->oom), .points_to = f->points_to,
+				      .slice = f->slice, .len = f->len, .cap = f->cap };
 	if (f->points_to)
 		o.target_type = keep(fs->v, f->target_type, &fs->oom);
 	if (!field_vector_push(&fs->out, o))

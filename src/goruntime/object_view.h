@@ -28,6 +28,8 @@ struct cnr_object_field {
 	const char *path, *type, *value;
 	uint64_t points_to;      // 0 if none
 	const char *target_type; // when points_to
+	bool slice;              // a slice header: len and cap below
+	uint64_t len, cap;
 };
 
 // One of the object's first words.

@@ -55,10 +55,26 @@ bool cnr_root_kinds_parse(const char *list, uint32_t *ret, const char **bad_ret)
 	return true;
 }
 
+enum {
+	TAG_ARRAY = 0x01,   // DW_TAG_array_type
+	TAG_POINTER = 0x0f, // DW_TAG_pointer_type
+	TAG_STRUCT = 0x13,  // DW_TAG_structure_type
+	TAG_TYPEDEF = 0x16, // DW_TAG_typedef
+	MAX_TYPE_DEPTH = 24,
+};
+
 // Globals sorted by address, with their sizes, to name data/bss words.
 struct global {
 	uint64_t addr, size;
 	const struct cnr_dwarf_var *var;
+};
+
+// A static object: what `var x = &T{...}` points to when the compiler
+// laid the composite literal out in the data segment (a pkg..stmp_N no
+// DWARF variable describes), named after the pointer global: x, of type T.
+struct static_obj {
+	uint64_t addr, size, type_offset;
+	const char *name;
 };
 
 struct builder {
@@ -67,6 +83,8 @@ struct builder {
 	struct cnr_string_pool *names;
 	struct global *globals;
 	size_t nglobals;
+	struct static_obj *statics; // sorted by address, disjoint
+	size_t nstatics;
 };
 
 static int cmp_global(const void *a, const void *b)
@@ -82,15 +100,71 @@ static const struct global *global_of(const struct builder *b, uint64_t slot)
 	return lo > 0 && slot - b->globals[lo - 1].addr < b->globals[lo - 1].size ? &b->globals[lo - 1] : NULL;
 }
 
+static int cmp_static(const void *a, const void *b)
+{
+	const struct static_obj *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+// The static objects of [lo, hi) (the module's data and bss) that pointer
+// globals point to: the first global in address order names each; one
+// that overlaps the one before is dropped (a pointer into the middle of
+// another static).
+static struct cnr_error *find_statics(struct builder *b, uint64_t lo, uint64_t hi)
+{
+	const struct cnr_dwarf *dw = b->prog->dwarf;
+	struct static_obj *v = malloc((b->nglobals ? b->nglobals : 1) * sizeof(*v));
+	size_t n = 0;
+	if (!v)
+		return &cnr_enomem;
+	for (size_t i = 0; i < b->nglobals; i++) {
+		const struct global *g = &b->globals[i];
+		const struct cnr_dwarf_type *t = cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, g->var->type_offset));
+		uint64_t p;
+		if (!t || t->tag != TAG_POINTER || g->size != 8 || !cnr_memory_readable_u64(&b->prog->mem, g->addr, &p) ||
+		    p < lo || p >= hi || global_of(b, p))
+			continue;
+		uint64_t size = cnr_dwarf_type_size(dw, cnr_dwarf_type_at(dw, t->type_offset));
+		if (size && size <= hi - p)
+			v[n++] = (struct static_obj){ p, size, t->type_offset, g->var->name };
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_static); // stable enough: equal addresses keep one below
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k && v[i].addr < v[k - 1].addr + v[k - 1].size)
+			continue;
+		v[k++] = v[i];
+	}
+	b->statics = v;
+	b->nstatics = k;
+	return NULL;
+}
+
+static const struct static_obj *static_of(const struct builder *b, uint64_t slot)
+{
+	size_t lo = CNR_PARTITION_POINT(b->nstatics, mid, b->statics[mid].addr <= slot);
+	return lo > 0 && slot - b->statics[lo - 1].addr < b->statics[lo - 1].size ? &b->statics[lo - 1] : NULL;
+}
+
 static const char *global_name(struct builder *b, uint64_t slot)
 {
 	char name[NAME_LEN];
 	const struct global *g = global_of(b, slot);
+	const struct static_obj *st = g ? NULL : static_of(b, slot);
 	if (g) {
 		snprintf(name, sizeof(name), "%s", g->var->name);
 		size_t n = strlen(name);
 		cnr_dwarf_field_path(b->prog->dwarf, cnr_dwarf_type_at(b->prog->dwarf, g->var->type_offset), slot - g->addr,
 				     name + n, sizeof(name) - n);
+	} else if (st) {
+		// Through the pointer global, as the program writes it: x → .items.
+		snprintf(name, sizeof(name), "%s → ", st->name);
+		size_t n = strlen(name);
+		uint64_t left = cnr_dwarf_field_path(b->prog->dwarf, cnr_dwarf_type_at(b->prog->dwarf, st->type_offset),
+						     slot - st->addr, name + n, sizeof(name) - n);
+		if (!name[n])
+			snprintf(name + n, sizeof(name) - n, "+0x%" PRIx64, left);
 	} else {
 		// Pointer words no DWARF variable covers still count.
 		snprintf(name, sizeof(name), "global at 0x%" PRIx64, slot);
@@ -115,14 +189,6 @@ static struct cnr_error *add_root(struct builder *b, enum cnr_root_kind kind, ui
 	struct cnr_root r = { kind, slot, value, name, conservative, 0, 0, goroutine, false, NULL };
 	return root_vector_push(&b->roots, r) ? NULL : &cnr_enomem;
 }
-
-enum {
-	TAG_ARRAY = 0x01,   // DW_TAG_array_type
-	TAG_POINTER = 0x0f, // DW_TAG_pointer_type
-	TAG_STRUCT = 0x13,  // DW_TAG_structure_type
-	TAG_TYPEDEF = 0x16, // DW_TAG_typedef
-	MAX_TYPE_DEPTH = 24,
-};
 
 // Set in mask (bit i = word start+8i, nwords of them) the pointer words
 // of a value of DWARF type t at addr, as the compiler's pointer bitmap of
@@ -205,6 +271,11 @@ static struct cnr_error *global_roots(struct builder *b)
 		uint64_t start_off, end_off, mask_off;
 		const char *what;
 	} sections[] = { { off_data, off_edata, off_dmask, "data" }, { off_bss, off_ebss, off_bmask, "bss" } };
+	uint64_t data_start, bss_end;
+	if ((err = cnr_memory_read_u64(&prog->mem, md + off_data, &data_start)) ||
+	    (err = cnr_memory_read_u64(&prog->mem, md + off_ebss, &bss_end)) ||
+	    (err = find_statics(b, data_start, bss_end > data_start ? bss_end : data_start)))
+		return err;
 	for (size_t s = 0; s < 2; s++) {
 		uint64_t start, end, bytes;
 		int32_t n;
@@ -243,8 +314,14 @@ static struct cnr_error *global_roots(struct builder *b)
 			err = add_root(b, CNR_ROOT_GLOBAL, slot, words[i], global_name(b, slot), false, CNR_ROOT_NO_GOROUTINE);
 			if (!err) {
 				const struct global *g = global_of(b, slot);
+				const struct static_obj *st = g ? NULL : static_of(b, slot);
+				struct cnr_root *r = &b->roots.data[b->roots.size - 1];
 				set_var_type(b, g, slot);
-				b->roots.data[b->roots.size - 1].unnamed = !g;
+				if (st) {
+					r->var_type = st->type_offset;
+					r->var_offset = slot - st->addr;
+				}
+				r->unnamed = !g && !st;
 			}
 		}
 		free(mask);
@@ -277,7 +354,7 @@ static void on_slot(void *arg, const struct cnr_live_slot *s)
 				  fc->line);
 	if (n >= (int)sizeof(name))
 		n = (int)sizeof(name) - 1;
-	if (s->var && s->var_offset)
+	if (s->var && s->var_offset && !s->map_header) // a stack map header's words are its map
 		snprintf(name + n, sizeof(name) - (size_t)n, "var %s+%" PRIu64, s->var, s->var_offset);
 	else if (s->var)
 		snprintf(name + n, sizeof(name) - (size_t)n, "var %s", s->var);
@@ -381,6 +458,7 @@ struct cnr_error *cnr_roots_read(struct cnr_program *prog, const struct cnr_goro
 	if (!err)
 		err = cnr_runtime_roots_read(prog, gs, prog->root_kinds, add_runtime_root, &b);
 	free(b.globals);
+	free(b.statics);
 	if (err) {
 		root_vector_deinit(&b.roots);
 		cnr_string_pool_deinit(&ret->names);

@@ -12,23 +12,45 @@ enum {
 	MAX_FRAME_WORDS = 1 << 20,  // an 8 MiB frame: past that, corrupt
 	MAX_STACKMAPS = 1 << 20,
 	MAX_FRAME_VARS = 256,
+	MAX_STACK_OBJECTS = 64,
 };
 
 // The frame's DWARF variables that are in memory at its pc.
 struct frame_vars {
 	const struct cnr_dwarf *dw;
 	uint64_t fp;
+	uint64_t stack_hi; // the top of the goroutine's stack
 	size_t n;
 	struct {
 		const char *name;
 		uint64_t addr, size, type_offset;
 		bool is_param;
 	} v[MAX_FRAME_VARS];
+	// Map variables without a location at pc, and the frame's stack
+	// objects (runtime.stackObjectRecord: address-taken locals, such as a
+	// map header the compiler kept on the stack).
+	size_t nmaps, nobjs;
+	struct {
+		const char *name;
+		uint64_t header_type; // the header's DWARF type (the map type's pointee)
+		uint64_t header_size;
+	} maps[MAX_FRAME_VARS];
+	struct {
+		uint64_t addr, size;
+	} objs[MAX_STACK_OBJECTS];
 };
 
 static void add_var(void *arg, const struct cnr_dwarf_frame_var *var)
 {
 	struct frame_vars *fv = arg;
+	if (var->unlocated) {
+		const struct cnr_dwarf_type *mt = cnr_dwarf_type_at(fv->dw, var->type_offset);
+		const struct cnr_dwarf_type *p = cnr_dwarf_type_strip(fv->dw, mt);
+		const struct cnr_dwarf_type *h = p && p->tag == DW_TAG_pointer_type ? cnr_dwarf_type_at(fv->dw, p->type_offset) : NULL;
+		if (fv->nmaps < MAX_FRAME_VARS && mt && mt->go_kind == 21 /* reflect.Map */ && h)
+			fv->maps[fv->nmaps++] = (typeof(fv->maps[0])){ var->name, h->offset, cnr_dwarf_type_size(fv->dw, h) };
+		return;
+	}
 	if (fv->n == MAX_FRAME_VARS)
 		return;
 	const struct cnr_dwarf_type *t = cnr_dwarf_type_strip(fv->dw, cnr_dwarf_type_at(fv->dw, var->type_offset));
@@ -77,6 +99,72 @@ static bool pointer_at(const struct cnr_dwarf *dw, const struct cnr_dwarf_type *
 	return false;
 }
 
+// A map variable whose header the compiler kept on the stack (a
+// function-local map that does not escape): DWARF gives the variable no
+// location (its value, the header's address, is rematerialised), the
+// header is one of the frame's stack objects, and its pointer words
+// (buckets, oldbuckets, extra; the Swiss directory) are live slots no
+// variable covers.  A slot inside a stack object the size of the header
+// of exactly one such variable, at a pointer word of that header, is the
+// variable's map: named after it and typed as the header (hash<K,V>, or
+// the Swiss map struct) at the slot's offset, so that what it points to
+// is typed as the map's internals.
+static void name_map_header_slot(const struct frame_vars *fv, struct cnr_live_slot *s)
+{
+	for (size_t k = 0; k < fv->nobjs; k++) {
+		uint64_t h = fv->objs[k].addr, size = fv->objs[k].size;
+		if (s->slot < h || s->slot - h >= size)
+			continue;
+		size_t pick = SIZE_MAX;
+		for (size_t i = 0; i < fv->nmaps; i++) {
+			if (fv->maps[i].header_size != size ||
+			    !pointer_at(fv->dw, cnr_dwarf_type_at(fv->dw, fv->maps[i].header_type), s->slot - h))
+				continue;
+			if (pick != SIZE_MAX && (strcmp(fv->maps[i].name, fv->maps[pick].name) != 0 ||
+						 fv->maps[i].header_type != fv->maps[pick].header_type))
+				return; // two candidates: not guessed
+			pick = i;
+		}
+		if (pick == SIZE_MAX)
+			return;
+		s->var = fv->maps[pick].name;
+		s->var_offset = s->slot - h;
+		s->var_type = fv->maps[pick].header_type;
+		s->map_header = h;
+		return;
+	}
+}
+
+// The frame's stack objects (runtime/stkframe.go getStackMap: a count,
+// then runtime.stackObjectRecord {off, size int32, ...}; off from varp if
+// negative, else from argp), into fv.
+static void read_stack_objects(struct cnr_program *prog, const struct cnr_frame *fr, struct frame_vars *fv)
+{
+	uint64_t p, n, off_off, off_size;
+	const struct cnr_dwarf_type *rt = cnr_dwarf_type_by_name(prog->dwarf, "runtime.stackObjectRecord");
+	uint64_t rsize = rt ? cnr_dwarf_type_size(prog->dwarf, rt) : 0;
+	struct cnr_error *err = NULL;
+	if (!rsize || (err = cnr_dwarf_offsetof(prog->dwarf, "runtime.stackObjectRecord", "off", &off_off)) ||
+	    (err = cnr_dwarf_offsetof(prog->dwarf, "runtime.stackObjectRecord", "size", &off_size)) ||
+	    (err = cnr_pclntab_funcdata(prog->pclntab, &fr->func, CNR_FUNCDATA_STACK_OBJECTS, &p)) || !p ||
+	    !cnr_memory_readable_u64(&prog->mem, p, &n)) {
+		cnr_error_destroy(err);
+		return;
+	}
+	const struct cnr_arch *a = prog->core->arch;
+	uint64_t varp = cnr_arch_frame_varp(a, fr->sp, fr->fp), argp = fr->fp + a->min_frame_size;
+	for (uint64_t i = 0; i < n && i < MAX_STACK_OBJECTS; i++) {
+		int32_t off, size;
+		uint64_t r = p + 8 + i * rsize;
+		if (!cnr_memory_readable(&prog->mem, r + off_off, &off, 4) ||
+		    !cnr_memory_readable(&prog->mem, r + off_size, &size, 4) || size <= 0)
+			continue;
+		uint64_t addr = off < 0 ? varp - (uint64_t)(-(int64_t)off) : argp + (uint64_t)off;
+		if (addr >= fr->sp && addr < fv->stack_hi && (uint64_t)size <= fv->stack_hi - addr)
+			fv->objs[fv->nobjs++] = (typeof(fv->objs[0])){ addr, (uint64_t)size };
+	}
+}
+
 // Name a live pointer slot after the variable that holds it at the
 // frame's pc.  Stack slots are shared by variables with disjoint
 // lifetimes, and a fixed frame-base location says nothing about which one
@@ -100,6 +188,8 @@ static void name_slot(const struct frame_vars *fv, struct cnr_live_slot *s)
 			ambiguous = true;
 		}
 	}
+	if (pick == SIZE_MAX && !ambiguous)
+		name_map_header_slot(fv, s);
 	if (pick == SIZE_MAX || ambiguous)
 		return;
 	s->var = fv->v[pick].name;
@@ -188,6 +278,7 @@ struct cnr_error *cnr_frame_live_slots(struct cnr_program *prog, const struct cn
 		return &cnr_enomem;
 	fv->dw = prog->dwarf;
 	fv->fp = fr->fp;
+	fv->stack_hi = g->stack_hi;
 	const struct cnr_dwarf_func *df = cnr_dwarf_func_at(prog->dwarf, fr->func.entry - prog->bias);
 	if (df) {
 		err = cnr_dwarf_frame_vars(prog->dwarf, df, targetpc - prog->bias, add_var, fv);
@@ -196,6 +287,8 @@ struct cnr_error *cnr_frame_live_slots(struct cnr_program *prog, const struct cn
 			cnr_error_destroy(err);
 		}
 	}
+	if (fv->nmaps) // only a map variable without a location can own one
+		read_stack_objects(prog, fr, fv);
 	err = live_slots(prog, &sl, fr, exact, targetpc, fv, fn, arg);
 	free(fv);
 	return err;

@@ -22,6 +22,9 @@ struct cnr_live_slot {
 	const char *var;
 	uint64_t var_offset;
 	uint64_t var_type; // DWARF type of var (0 if unnamed)
+	// Not 0: the slot is a pointer word of the header of var's map, which
+	// sits on the stack at map_header; var_type is the header's type.
+	uint64_t map_header;
 };
 
 typedef void cnr_slot_fn(void *arg, const struct cnr_live_slot *s);

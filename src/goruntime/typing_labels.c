@@ -43,8 +43,13 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 	unsigned j;
 	int n = 0;
 	char key[96];
-	if (cnr_layout_type_shape(bucket->name) == CNR_RT_HMAP_BUCKET && (sscanf(path, ".values[%u]%n", &j, &n) == 1 ||
-						    sscanf(path, ".keys[%u]%n", &j, &n) == 1)) {
+	// DWARF's bucket<K,V> (values), or the runtime's own noalg.map.bucket[K]V
+	// (elems) where the header that would have typed it from DWARF is not a
+	// heap object (a map header kept on a stack).
+	enum cnr_rt_shape shape = cnr_layout_type_shape(bucket->name);
+	bool old_bucket = shape == CNR_RT_HMAP_BUCKET || shape == CNR_RT_RTYPE_BUCKET || has_prefix(bucket->name, "noalg.map.bucket[");
+	if (old_bucket && (sscanf(path, ".values[%u]%n", &j, &n) == 1 || sscanf(path, ".elems[%u]%n", &j, &n) == 1 ||
+			   sscanf(path, ".keys[%u]%n", &j, &n) == 1)) {
 		const struct cnr_dwarf_field *keys = cnr_dwarf_field(dw, bucket, "keys");
 		const struct cnr_dwarf_type *kat = keys ? cnr_dwarf_type_strip(dw, cnr_dwarf_type_at(dw, keys->type_offset)) : NULL;
 		const struct cnr_dwarf_type *kt = kat ? cnr_dwarf_type_at(dw, kat->type_offset) : NULL;
@@ -84,6 +89,38 @@ static bool map_hop(struct cnr_program *prog, const struct cnr_dwarf_type *bucke
 	return false;
 }
 
+struct capture_find {
+	uint64_t off;
+	const char *name;
+};
+
+static void find_capture(void *arg, const struct cnr_dwarf_frame_var *v)
+{
+	struct capture_find *cf = arg;
+	if (!cf->name && v->name && v->cfa_offset >= 0 && (uint64_t)v->cfa_offset == cf->off)
+		cf->name = v->name;
+}
+
+// A hop out of a closure context at off: the captured variable DWARF
+// names there (DW_AT_go_closure_offset, Go 1.23+; "&x" for a variable
+// captured by reference, whose heap cell the word points to), else the
+// offset, said to be a capture.
+static void closure_hop(struct cnr_program *prog, uint64_t faddr, uint64_t off, char *buf, size_t len)
+{
+	uint64_t pc;
+	struct cnr_func f;
+	const struct cnr_dwarf_func *df = NULL;
+	struct capture_find cf = { off, NULL };
+	if (prog->dwarf && cnr_memory_readable_u64(&prog->mem, faddr, &pc) && cnr_pclntab_find(prog->pclntab, pc, &f))
+		df = cnr_dwarf_func_at(prog->dwarf, f.entry - prog->bias);
+	if (df)
+		cnr_error_destroy(cnr_dwarf_closure_vars(prog->dwarf, df, find_capture, &cf));
+	if (cf.name)
+		snprintf(buf, len, "captured %s", cf.name);
+	else
+		snprintf(buf, len, "closure capture +0x%" PRIx64, off);
+}
+
 void cnr_heap_graph_edge_label(struct cnr_program *prog, const struct cnr_heap_graph *hg, uint32_t from, uint32_t to,
 			       char *buf, size_t len)
 {
@@ -99,6 +136,10 @@ void cnr_heap_graph_edge_label(struct cnr_program *prog, const struct cnr_heap_g
 	cnr_heap_graph_slot(hg, from, &faddr, &fsize);
 	const struct cnr_heap_span *s = cnr_heap_span_of(&hg->heap, faddr);
 	uint64_t header = s && hg->header_min && s->sizeclass && !s->noscan && s->elemsize > hg->header_min ? 8 : 0;
+	if (t && t->shape == CNR_SHAPE_CLOSURE && off >= header + 8) {
+		closure_hop(prog, faddr + header, off - header, buf, len);
+		return;
+	}
 	const struct cnr_dwarf_type *dt = t && t->dwarf && prog->dwarf ? cnr_dwarf_type_at(prog->dwarf, t->dwarf) : NULL;
 	if (!dt || !t->elem_size || off < header) {
 		snprintf(buf, len, "+0x%" PRIx64, off);

@@ -167,14 +167,13 @@ static void quote(const uint8_t *s, size_t n, bool more, char *buf, size_t len)
 	snprintf(buf + o, len - o, "\"%s", more ? "…" : "");
 }
 
-static void emit(struct view *v, const char *path, const char *type, const char *value, uint64_t ptr)
+static void emit_view(struct view *v, struct cnr_field_view f, uint64_t ptr)
 {
 	if (v->shown >= v->max) {
 		v->left_out++;
 		return;
 	}
 	v->shown++;
-	struct cnr_field_view f = { .path = path, .type = type ? type : "?", .value = value };
 	char tname[256];
 	uint64_t id = ptr ? cnr_heap_graph_object(v->hg, ptr) : UINT64_MAX;
 	if (id != UINT64_MAX) {
@@ -186,6 +185,11 @@ static void emit(struct view *v, const char *path, const char *type, const char 
 	v->fn(v->arg, &f);
 }
 
+static void emit(struct view *v, const char *path, const char *type, const char *value, uint64_t ptr)
+{
+	emit_view(v, (struct cnr_field_view){ .path = path, .type = type ? type : "?", .value = value }, ptr);
+}
+
 static void view_value(struct view *v, const struct cnr_dwarf_type *t, uint64_t addr, char *path, size_t plen,
 		       int depth);
 
@@ -193,9 +197,10 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 {
 	struct cnr_program *prog = v->prog;
 	const struct cnr_dwarf_type *s = cnr_dwarf_type_strip(prog->dwarf, t);
-	uint64_t size = cnr_dwarf_type_size(prog->dwarf, t), w[2] = { 0, 0 }, ptr = 0;
+	// The widest leaf is a slice header: three words.
+	uint64_t size = cnr_dwarf_type_size(prog->dwarf, t), w[3] = { 0, 0, 0 }, ptr = 0;
 	char value[256];
-	if (size > 16 || !cnr_memory_readable(&prog->mem, addr, w, size <= 16 ? (size_t)size : 0)) {
+	if (size > sizeof(w) || !cnr_memory_readable(&prog->mem, addr, w, size <= sizeof(w) ? (size_t)size : 0)) {
 		emit(v, path, t->name, "(unreadable)", 0);
 		return;
 	}
@@ -238,13 +243,18 @@ static void view_leaf(struct view *v, const struct cnr_dwarf_type *t, uint8_t ki
 		ptr = w[0];
 		break;
 	}
-	case CNR_KIND_SLICE: {
-		uint64_t cap = 0;
-		cnr_error_destroy(cnr_memory_read_u64(&prog->mem, addr + 16, &cap));
-		snprintf(value, sizeof(value), "len %" PRIu64 " cap %" PRIu64, w[1], cap);
-		ptr = w[0];
-		break;
-	}
+	case CNR_KIND_SLICE:
+		if (size != 24) {
+			emit(v, path, t->name, "(unreadable)", 0);
+			return;
+		}
+		if (!w[0] && !w[1] && !w[2])
+			snprintf(value, sizeof(value), "nil");
+		else
+			snprintf(value, sizeof(value), "0x%" PRIx64 " len %" PRIu64 " cap %" PRIu64, w[0], w[1], w[2]);
+		emit_view(v, (struct cnr_field_view){ .path = path, .type = t->name ? t->name : "?", .value = value,
+						      .slice = true, .len = w[1], .cap = w[2] }, w[0]);
+		return;
 	case CNR_KIND_INTERFACE: { // the dynamic type from the type word or the itab
 		const struct cnr_dwarf_field *tab = s ? cnr_dwarf_field(prog->dwarf, s, "tab") : NULL;
 		const struct cnr_rtype *rt = NULL;

@@ -48,6 +48,8 @@ struct cnr_field_view {
 	const char *value;       // printed value
 	uint64_t points_to;      // the heap object a pointer word reaches, 0 if none
 	const char *target_type; // its type, when points_to
+	bool slice;              // a slice header: its len and cap
+	uint64_t len, cap;
 };
 
 typedef void cnr_field_fn(void *arg, const struct cnr_field_view *f);

@@ -128,6 +128,8 @@ static void json_report(const struct cnr_map_contents *mc, FILE *out)
 	cnr_json_key(&j, "redacted");
 	cnr_json_bool(&j, mc->redacted);
 	if (mc->has_retained) {
+		cnr_json_key(&j, "shallow_bytes");
+		cnr_json_uint(&j, mc->shallow_bytes);
 		cnr_json_key(&j, "retained_bytes");
 		cnr_json_uint(&j, mc->retained_bytes);
 		cnr_json_key(&j, "entries_retained_bytes");
@@ -218,8 +220,9 @@ static void text_report(const struct cnr_map_contents *mc, FILE *out)
 		fprintf(out, "buckets: 2^%u, %" PRIu64 " overflow buckets%s\n", info->B, info->overflow_buckets,
 			info->growing ? ", growing (oldbuckets not yet evacuated)" : "");
 	if (mc->has_retained)
-		fprintf(out, "retained: %" PRIu64 " bytes (the map), %" PRIu64 " bytes of it go with single entries\n",
-			mc->retained_bytes, mc->entries_retained_bytes);
+		fprintf(out, "retained: %" PRIu64 " bytes (the map; %" PRIu64 " of them its own: header and internals), %" PRIu64
+			     " bytes of it go with single entries\n",
+			mc->retained_bytes, mc->shallow_bytes, mc->entries_retained_bytes);
 	if (mc->join)
 		cnr_alloc_sites_text(mc->join, mc->sites, mc->nsites, SHOWN_SITES, "", out);
 	text_counts(out, "value types", mc->value_types, mc->nvalue_types);

@@ -122,6 +122,12 @@ static void json_report(const struct cnr_object_view *v, const struct cnr_object
 			cnr_json_string(&j, f->type);
 			cnr_json_key(&j, "value");
 			cnr_json_string(&j, f->value);
+			if (f->slice) {
+				cnr_json_key(&j, "len");
+				cnr_json_uint(&j, f->len);
+				cnr_json_key(&j, "cap");
+				cnr_json_uint(&j, f->cap);
+			}
 			if (f->points_to) {
 				cnr_json_key(&j, "points_to");
 				cnr_json_hex(&j, f->points_to);

@@ -18,6 +18,10 @@ static void json_paths(const struct cnr_object_paths *p, FILE *out)
 	cnr_json_uint(&j, p->size);
 	cnr_json_key(&j, "retained");
 	cnr_json_uint(&j, p->retained);
+	if (p->of_type) { // path --type: how many live objects have it
+		cnr_json_key(&j, "of_type");
+		cnr_json_uint(&j, p->of_type);
+	}
 	cnr_json_key(&j, "paths");
 	cnr_json_begin_array(&j);
 	for (uint32_t k = 0; k < p->npaths; k++) {

@@ -9,6 +9,7 @@ Expected values come from the scenario's truth.json.
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
 """
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -101,6 +102,34 @@ def check(t, core, exe, truth, label, kind, stderr):
         t.ok(name in nodes, f"{label}: the leaking map {m['name']} ({m['addr']}) is drawn", sorted(nodes)[:50])
         rs = roots_behind(nodes, edges, name)
         t.ok(any(m["name"] in r for r in rs), f"{label}: its chain goes back to the global {m['name']}", rs)
+
+    # dot and report name the same suspects the same way (issue 16 #12):
+    # report's object suspects, in its order, are dot's, each labelled
+    # with report's type name (a map as the map, never its directory or
+    # groups), and the leaking map's drawn children hang from it by
+    # map["key"] with a key the program stored (its key prefixes).
+    code, rout, err = run(["report", "--json", core, exe])
+    if t.ok(code in (0, 1) and rout, f"{label}: report runs", f"exit {code}\n{err[-1000:]}"):
+        objs = [x for x in json.loads(rout)["suspects"] if x.get("kind") in ("map", "object")]
+        drawn = {}
+        for name, n in nodes.items():
+            mm = re.match(r"suspect #(\d+): (.*)", n.get("label", "").split("\\n")[0])
+            if mm:
+                drawn[int(mm.group(1))] = (name, mm.group(2))
+        got = [drawn[k] for k in sorted(drawn)]
+        want = [(node_name(x["addr"]), x["type"]) for x in objs]
+        # report folds the runtime's own objects into one line: the rest
+        # come in the same order with the same names.
+        shown = {a for a, _ in want}
+        t.ok(got and [g for g in got if g[0] in shown] == want[:len([g for g in got if g[0] in shown])]
+             and got[0] == want[0], f"{label}: dot's suspects are report's object suspects, named alike",
+             f"dot:    {got}\nreport: {want}")
+        if m and m.get("key_prefixes"):
+            labels = [e[2].get("label", "") for e in edges if e[0] == node_name(m["addr"]) and e[2].get("label")]
+            keys = [re.match(r'map(?:\[| key )"([^":]*)', x) for x in labels]
+            t.ok(labels and all(k and k.group(1) in m["key_prefixes"] for k in keys),
+                 f"{label}: {m['name']}'s drawn children hang from it by map[\"key\"], keys the program stored",
+                 labels[:5])
 
     for n in (5, 12, 40):
         code, out, err = run(["dot", "--max-nodes", str(n), "--top", "3", core, exe])

@@ -15,11 +15,13 @@
 - `object` shows a named map's fields (its header's fields from DWARF);
 - `top --group goroutine`: each blocked sender retains its payload;
 - `path --type main.Blob` finds a live Blob (the scenario stores *Blob
-  values) and its path.
+  values) and its path; `path --type 'unknown (48-byte class, pointers)'`
+  (an untyped group as top names it) finds one of that group's objects.
 
   --fixtures | --matrix   (CORONER_REQUIRE_MATRIX=1: missing matrix = fail)
 """
 import json
+import re
 
 from tap import coroner_json, run_suite
 
@@ -82,6 +84,17 @@ def check(t, core, exe, truth, label, kind, stderr):
         if top is not None:
             got = sum(r["count"] for r in top["rows"] if r["type"] == hd["type"])
             t.eq(got, hd["count"], f"{label}: exactly {hd['count']} live objects typed {hd['type']}")
+    # path --type takes the untyped groups' names as top prints them (the
+    # three largest): as many live objects, each of the group's size.
+    top = coroner_json(t, label, ["top", "--group", "type", "--top", "100000", "--json", core, exe])
+    for r in [r for r in (top or {}).get("rows", []) if r["type"].startswith("unknown (")][:3]:
+        p = coroner_json(t, label, ["path", "--type", r["type"], "--json", core, exe])
+        m = re.match(r"unknown \((\d+)-byte (class|object)", r["type"])
+        if p is not None:
+            t.ok(p.get("of_type") == r["count"] and p["paths"] and (m is None or m.group(2) == "object"
+                                                                     or p["size"] == int(m.group(1))),
+                 f"{label}: path --type '{r['type']}' finds one of its {r['count']} objects, with a path",
+                 json.dumps(p)[:1500])
 
 
 run_suite(check, __doc__)

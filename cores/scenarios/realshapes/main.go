@@ -17,7 +17,8 @@
 //   - main.sharer: a goroutine that used slices (buf) before it blocks on
 //     its jobs channel, so their stack slots may be reused: a pointer in
 //     the frame must never be named after a slice's len or cap word, and
-//     the channel must not be named after a slice.
+//     the channel must not be named after a slice;
+//   - and those of moreshapes.go.
 //
 // It writes its ground truth (-truth PATH), prints "R\n" and blocks.
 // Standard library only, Go 1.19 API.
@@ -196,8 +197,9 @@ func main() {
 	fill(blob.Data, 'b')
 	blobAddr := hexAddr(uintptr(unsafe.Pointer(blob)))
 	go holder(blob, ready, stop)
-	blob = nil
 	holderID := <-ready
+	moreShapes(t, blob, stop)
+	blob = nil
 
 	jobs := make(chan *Job)
 	go sharer(jobs, ready)
@@ -206,7 +208,8 @@ func main() {
 	t.Roles["holder"] = []int64{holderID}
 	t.Roles["sharer"] = []int64{sharerID}
 	t.Roles["main"] = []int64{curGoid()}
-	t.Goroutines = waitStates(map[int64][]string{holderID: {"chan receive"}, sharerID: {"chan receive"}}, 20*time.Second)
+	t.Goroutines = waitStates(map[int64][]string{holderID: {"chan receive"}, sharerID: {"chan receive"},
+		t.Roles["ranger"][0]: {"chan receive"}, t.Roles["stack_map_worker"][0]: {"chan receive"}}, 20*time.Second)
 	assignRoles(t.Goroutines, t.Roles)
 	t.Extra["held_by_param"] = map[string]interface{}{
 		"addr": blobAddr, "type": "main.Blob", "goroutine": holderID, "func": "main.holder", "var": "b",
@@ -220,7 +223,7 @@ func main() {
 	t.Channels = []ChannelTruth{{Name: "main.sharer jobs", Addr: hexAddr(reflect.ValueOf(jobs).Pointer()),
 		ElemType: "*main.Job", Cap: cap(jobs), Len: len(jobs), Notes: "sharer blocked receiving"}}
 	t.Extra["expected_states"] = map[string][]string{"holder": {"chan receive"}, "sharer": {"chan receive"},
-		"main": {"select (no cases)"}}
+		"ranger": {"chan receive"}, "stack_map_worker": {"chan receive"}, "main": {"select (no cases)"}}
 	t.Extra["goroutines_note"] = "runtime.Stack(buf, true) as printed before the final GC"
 
 	writeTruthAndReady(*truthPath, t)
