@@ -211,9 +211,10 @@ def check(t, core, exe, truth, label, kind, stderr):
     t.ok(bool(paths) and "timer" in kinds, f"{label}: the timer's map is held by a timer", kinds)
     t.ok(not {"stack", "chan elem", "defer", "panic"} & set(kinds),
          f"{label}: no goroutine holds the timer's map", kinds)
-    for s in sus:
-        if s["kind"] != "goroutines" and int(s["addr"], 16) == int(tm, 16):
-            t.eq(s["goroutines"], [], f"{label}: no goroutine is said to reach the timer's map")
+    # The timer's map is too small to be a report suspect here, so the rule
+    # that report names no goroutine for it is shown on a hand-made heap of
+    # this shape (tests/unit/analysis/test_accumulation.c:
+    # goroutines_hold_only_what_their_roots_point_into).
 
 
 if __name__ == "__main__":
