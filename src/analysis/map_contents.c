@@ -87,6 +87,7 @@ struct collect {
 	unsigned visits;
 	unsigned errors;     // keys, values and internals that could not be read
 	unsigned key_errors; // of which string keys' bytes
+	bool headers_only;   // only what the key headers say is wanted (substring waste): unreadable key bytes are no warning
 	uint64_t addr;       // the map, for the warnings
 	bool text_keys;      // some key had a text: string keys, or interface keys holding strings or integers
 	struct cnr_substrings substrings; // string keys that pin larger strings
@@ -476,8 +477,15 @@ static bool key_text(struct collect *c, uint64_t key, char *buf, size_t *n_ret, 
 	struct cnr_error *err = cnr_memory_read(&c->prog->mem, key, hdr, sizeof(hdr));
 	size_t n = 0;
 	if (!err) {
+		// The header alone says whether the key pins a larger heap string;
+		// its bytes may lie where the core holds none (a file mapping).
+		cnr_substrings_note(&c->substrings, hdr[0], hdr[1]);
 		n = hdr[1] < MAX_KEY_SHOWN ? (size_t)hdr[1] : MAX_KEY_SHOWN;
 		err = cnr_memory_read(&c->prog->mem, hdr[0], buf, n);
+		if (err && c->headers_only) {
+			cnr_error_destroy(err);
+			return false;
+		}
 	}
 	if (err) {
 		c->key_errors++;
@@ -485,7 +493,6 @@ static bool key_text(struct collect *c, uint64_t key, char *buf, size_t *n_ret, 
 		return false;
 	}
 	buf[n] = '\0';
-	cnr_substrings_note(&c->substrings, hdr[0], hdr[1]);
 	*n_ret = n;
 	*len_ret = hdr[1];
 	return true;
@@ -1071,12 +1078,12 @@ void cnr_map_contents_deinit(struct cnr_map_contents *mc)
 	memset(mc, 0, sizeof(*mc));
 }
 
-struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_cache *tc,
-				    const struct cnr_heap_graph *hg, uint64_t addr, uint64_t type_addr,
-				    struct cnr_map_summary *ret)
+static struct cnr_error *summarize(struct cnr_program *prog, struct cnr_type_cache *tc,
+				   const struct cnr_heap_graph *hg, uint64_t addr, uint64_t type_addr, bool headers_only,
+				   struct cnr_map_summary *ret)
 {
 	static const struct cnr_map_contents_opts opts = { .limit = 0, .sort = CNR_MAP_SORT_WALK };
-	struct collect c = { .prog = prog, .tc = tc, .opts = &opts, .addr = addr };
+	struct collect c = { .prog = prog, .tc = tc, .opts = &opts, .addr = addr, .headers_only = headers_only };
 	struct cnr_map_summary s = { 0 };
 	c.info = &s.info;
 	cnr_substrings_init(&c.substrings, hg);
@@ -1112,6 +1119,26 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 		return err;
 	}
 	*ret = s;
+	return NULL;
+}
+
+struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_cache *tc,
+				    const struct cnr_heap_graph *hg, uint64_t addr, uint64_t type_addr,
+				    struct cnr_map_summary *ret)
+{
+	return summarize(prog, tc, hg, addr, type_addr, false, ret);
+}
+
+struct cnr_error *cnr_map_substrings(struct cnr_program *prog, struct cnr_type_cache *tc,
+				     const struct cnr_heap_graph *hg, uint64_t addr, uint64_t type_addr,
+				     struct cnr_substring_waste *ret)
+{
+	struct cnr_map_summary sum;
+	struct cnr_error *err = summarize(prog, tc, hg, addr, type_addr, true, &sum);
+	if (err)
+		return err;
+	*ret = sum.substrings;
+	cnr_map_summary_deinit(&sum);
 	return NULL;
 }
 

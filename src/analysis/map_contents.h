@@ -118,6 +118,12 @@ struct cnr_error *cnr_map_summarize(struct cnr_program *prog, struct cnr_type_ca
 				    const struct cnr_heap_graph *hg, uint64_t addr, uint64_t type_addr,
 				    struct cnr_map_summary *ret);
 void cnr_map_summary_deinit(struct cnr_map_summary *s);
+// Only the substring waste of the map at addr (hg required): from the
+// string keys' headers, so keys whose bytes the core does not hold are no
+// warning here (`object` of a map).
+struct cnr_error *cnr_map_substrings(struct cnr_program *prog, struct cnr_type_cache *tc,
+				     const struct cnr_heap_graph *hg, uint64_t addr, uint64_t type_addr,
+				     struct cnr_substring_waste *ret);
 
 // A key (or pattern) of the program as text safe for a terminal, as
 // `coroner map` shows them: printable ASCII kept, other bytes \xNN.

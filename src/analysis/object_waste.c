@@ -22,8 +22,7 @@ struct cnr_error *cnr_object_waste_of(struct cnr_program *prog, const struct cnr
 	const struct cnr_obj_type *t = id != UINT64_MAX ? cnr_heap_graph_type(hg, (uint32_t)id) : NULL;
 	if (!t || !t->map_rtype || t->shape != CNR_SHAPE_ONE)
 		return NULL;
-	struct cnr_map_summary sum;
-	struct cnr_error *err = cnr_map_summarize(prog, hg->heap.types, hg, addr, t->map_rtype, &sum);
+	struct cnr_error *err = cnr_map_substrings(prog, hg->heap.types, hg, addr, t->map_rtype, &ret->substrings);
 	if (err == &cnr_enomem)
 		return err;
 	if (err) {
@@ -31,7 +30,5 @@ struct cnr_error *cnr_object_waste_of(struct cnr_program *prog, const struct cnr
 		return NULL;
 	}
 	ret->has_substrings = true;
-	ret->substrings = sum.substrings;
-	cnr_map_summary_deinit(&sum);
 	return NULL;
 }
