@@ -244,6 +244,14 @@ static void dwarf_section_mask(struct builder *b, uint64_t start, uint64_t nword
 			dwarf_pointer_words(dw, cnr_dwarf_type_at(dw, g->var->type_offset), g->addr, start, nwords, mask,
 					    0, &budget);
 	}
+	// The static objects named globals point to, by their pointees' types
+	// (find_statics), as the runtime's mask covers them too.
+	for (size_t i = 0; i < b->nstatics; i++) {
+		const struct static_obj *st = &b->statics[i];
+		if (st->addr >= start && (st->addr - start) / 8 < nwords)
+			dwarf_pointer_words(dw, cnr_dwarf_type_at(dw, st->type_offset), st->addr, start, nwords, mask, 0,
+					    &budget);
+	}
 }
 
 // runtime/mgcmark.go markroot: data and bss, scanned with the module's
@@ -299,7 +307,8 @@ static struct cnr_error *global_roots(struct builder *b)
 		if (err && cnr_error_code(err) == CNR_ERROR_FAULT) {
 			cnr_warn(prog->ctx, "the runtime's pointer mask of the %s section is not in the core (%s): "
 				 "its globals are scanned by their DWARF types (words of the compiler's "
-				 "static temporaries, which DWARF does not describe, are not)",
+				 "static temporaries that no global points to, which DWARF does not describe, "
+				 "are not)",
 				 sections[s].what, cnr_error_message(err));
 			cnr_error_destroy(err);
 			dwarf_section_mask(b, start, (uint64_t)n, mask);
